@@ -1,0 +1,122 @@
+// Package store is the metadata store seam: the operations openvod performs
+// on its database, implemented once over database/sql for SQLite
+// (store/sqlite) and PostgreSQL (store/postgres) and checked by one
+// conformance suite (store/storetest).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/openvod/openvod"
+)
+
+// ErrNotFound is returned when a row does not exist (or belongs to another app).
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a write loses a compare-and-set or hits a
+// unique constraint: a lease lost, a session already committed, a duplicate key.
+var ErrConflict = errors.New("store: conflict")
+
+// Store is an open metadata store. It is safe for concurrent use.
+type Store interface {
+	Querier
+
+	// InTx runs fn in one transaction: committed when fn returns nil, rolled
+	// back otherwise. fn must use only the Querier it is given.
+	InTx(ctx context.Context, fn func(q Querier) error) error
+
+	// Driver names the backend: "sqlite" or "postgres".
+	Driver() string
+
+	// Close releases the database.
+	Close() error
+}
+
+// Querier is every store operation; it works on the store or inside InTx.
+type Querier interface {
+	// AppCreate creates an app with the next free ID (DefaultSubAppID for the first).
+	AppCreate(ctx context.Context, name string, now time.Time) (*openvod.App, error)
+	// AppGet returns the app or ErrNotFound.
+	AppGet(ctx context.Context, id int64) (*openvod.App, error)
+	// AppList returns all apps by ID.
+	AppList(ctx context.Context) ([]*openvod.App, error)
+
+	// KeyInsert stores a key pair; ErrConflict when the SecretID exists.
+	KeyInsert(ctx context.Context, k *openvod.APIKey) error
+	// KeyGet returns the key pair or ErrNotFound.
+	KeyGet(ctx context.Context, secretID string) (*openvod.APIKey, error)
+	// KeyList returns all key pairs by creation time.
+	KeyList(ctx context.Context) ([]*openvod.APIKey, error)
+
+	// UploadSessionInsert stores a new session (UploadedSize -1, FileID "").
+	UploadSessionInsert(ctx context.Context, s *openvod.UploadSession) error
+	// UploadSessionGet returns the session or ErrNotFound.
+	UploadSessionGet(ctx context.Context, key string) (*openvod.UploadSession, error)
+	// UploadSessionSetUploaded records the uploaded size; ErrConflict when committed.
+	UploadSessionSetUploaded(ctx context.Context, key string, size int64) error
+	// UploadSessionSetCommitted sets FileID once; ErrConflict when already committed.
+	UploadSessionSetCommitted(ctx context.Context, key, fileID string) error
+	// UploadSessionListStale returns up to limit uncommitted sessions whose
+	// Deadline is before t, and committed ones created before t.
+	UploadSessionListStale(ctx context.Context, t time.Time, limit int) ([]*openvod.UploadSession, error)
+	// UploadSessionDelete removes the session; no error when absent.
+	UploadSessionDelete(ctx context.Context, key string) error
+
+	// MediaInsert stores a media record; ErrConflict when the FileID exists.
+	MediaInsert(ctx context.Context, m *openvod.Media) error
+	// MediaGet returns the app's media or ErrNotFound.
+	MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error)
+	// MediaGetMany returns the app's media among fileIDs, in no order.
+	MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error)
+	// MediaDelete removes the app's media record or returns ErrNotFound.
+	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
+	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
+	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
+	// MediaStorageKeyExists reports whether any media references the blob key.
+	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
+
+	// TaskInsert stores a new task in WAITING; ErrConflict when the ID exists.
+	TaskInsert(ctx context.Context, t *openvod.Task) error
+	// TaskGet returns the app's task or ErrNotFound.
+	TaskGet(ctx context.Context, subAppID int64, id string) (*openvod.Task, error)
+	// TaskFindBySession returns the app's newest task of type typ with the
+	// given non-empty SessionID created at or after since, or ErrNotFound.
+	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
+	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
+	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest
+	// first. Claimed tasks become PROCESSING with Attempts+1 and
+	// BeginProcessTime set if it was zero. A task is never leased to two owners.
+	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*openvod.Task, error)
+	// TaskExtendLease moves the lease end of a task the owner holds; ErrConflict if not held.
+	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
+	// TaskSetProgress records progress (0-100) of a task the owner holds; ErrConflict if not held.
+	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
+	// TaskFinish marks a held task FINISH with its result; ErrConflict if not held.
+	TaskFinish(ctx context.Context, p *TaskFinishParams) error
+	// TaskExpireLeases ends every lease now, so that a restarted single node
+	// reclaims its tasks at once.
+	TaskExpireLeases(ctx context.Context) error
+	// TaskCountByStatus counts tasks per status.
+	TaskCountByStatus(ctx context.Context) (map[openvod.TaskStatus]int64, error)
+}
+
+// TaskClaimParams selects and leases tasks.
+type TaskClaimParams struct {
+	Types      []openvod.TaskType
+	Owner      string
+	Now        time.Time
+	LeaseUntil time.Time
+	Limit      int
+}
+
+// TaskFinishParams is the result of a task.
+type TaskFinishParams struct {
+	ID         string
+	Owner      string
+	ErrCode    int64
+	Message    string
+	Output     []byte
+	FinishTime time.Time
+}
