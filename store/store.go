@@ -58,8 +58,8 @@ type Querier interface {
 	UploadSessionSetUploaded(ctx context.Context, key string, size int64) error
 	// UploadSessionSetCommitted sets FileID once; ErrConflict when already committed.
 	UploadSessionSetCommitted(ctx context.Context, key, fileID string) error
-	// UploadSessionListStale returns up to limit uncommitted sessions whose
-	// Deadline is before t, and committed ones created before t.
+	// UploadSessionListStale returns up to limit sessions, committed or not,
+	// whose Deadline is before t.
 	UploadSessionListStale(ctx context.Context, t time.Time, limit int) ([]*openvod.UploadSession, error)
 	// UploadSessionDelete removes the session; no error when absent.
 	UploadSessionDelete(ctx context.Context, key string) error

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/janitor"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/queue"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/tcapi"
+	"github.com/openvod/openvod/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	s := newSettings("serve", "serve [flags]", getenv, stderr)
+	addr := s.String("addr", "OPENVOD_ADDR", "127.0.0.1:8080", "address to listen on")
+	data := s.data()
+	publicURL := s.String("public-url", "OPENVOD_PUBLIC_URL", "", "base of the URLs openvod hands out (default http://<addr>)")
+	secretID := s.String("secret-id", "OPENVOD_SECRET_ID", "", "use this API SecretId instead of a generated key (with --secret-key)")
+	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
+	maxUpload := s.Int64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", 5<<30, "largest upload or pulled file, in bytes")
+	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", 24*time.Hour, "how long an ApplyUpload session and its upload URL stay valid")
+	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "background tasks run at once")
+	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
+	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
+	if err := s.fs.Parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+
+	st, unlock, err := openStore(ctx, data, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	defer st.Close()
+	key, showKey, err := bootstrap(ctx, st, *data.DataDir, *secretID, *secretKey, time.Now())
+	if err != nil {
+		return err
+	}
+	if st.Driver() == "sqlite" {
+		// Only this process uses the SQLite file: tasks leased before a crash are ours to redo now.
+		if err := st.TaskExpireLeases(ctx); err != nil {
+			return err
+		}
+	}
+	blobs, err := local.New(filepath.Join(*data.DataDir, "media"))
+	if err != nil {
+		return err
+	}
+	if n, err := blobs.CleanTemp(0); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("removed partial files left by a crash", "count", n)
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimRight(*publicURL, "/")
+	if base == "" {
+		base = "http://" + ln.Addr().String()
+	}
+	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: base, UploadTTL: *uploadTTL, Logger: logger}
+	runner := queue.New(queue.Config{
+		Store: st, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), media.RandomHex(4)),
+		Workers: int(*workers), LeaseDuration: *lease, Logger: logger,
+		Handlers: map[openvod.TaskType]queue.Handler{
+			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: *maxUpload},
+		},
+	})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
+	api := tcapi.New(tcapi.Config{Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake})
+
+	mux := http.NewServeMux()
+	mux.Handle("/{$}", api)
+	mux.HandleFunc(media.MediaPathPrefix, svc.ServeMedia)
+	mux.Handle(media.UploadPathPrefix, &media.Uploads{Service: svc, MaxSize: *maxUpload})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := st.AppList(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  SubAppId:  %d\n  SecretId:  %s\n", base, ln.Addr(), openvod.DefaultSubAppID, key.SecretID)
+	if showKey {
+		fmt.Fprintf(stdout, "  SecretKey: %s\n  (shown once; also saved to %s, mode 0600)\n", key.SecretKey, filepath.Join(*data.DataDir, credentialsFile))
+	}
+	logger.Info("openvod started", "addr", ln.Addr().String(), "public_url", base, "db", st.Driver(), "data_dir", *data.DataDir, "secret_id", key.SecretID)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{}, 2)
+	go func() { runner.Run(ctx); done <- struct{}{} }()
+	go func() { (&janitor.Janitor{Media: svc, Logger: logger}).Run(ctx); done <- struct{}{} }()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		cancel()
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	err = srv.Shutdown(shutdownCtx)
+	<-done
+	<-done
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format must be text or json, got %q", format)
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+// taskCollector exports the number of tasks per state at scrape time.
+type taskCollector struct {
+	st   store.Store
+	desc *prometheus.Desc
+}
+
+func newTaskCollector(st store.Store) *taskCollector {
+	return &taskCollector{st: st, desc: prometheus.NewDesc("openvod_tasks", "Tasks by status.", []string{"status"}, nil)}
+}
+
+func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, err := c.st.TaskCountByStatus(context.Background())
+	if err != nil {
+		return
+	}
+	for _, s := range []openvod.TaskStatus{openvod.TaskWaiting, openvod.TaskProcessing, openvod.TaskFinish} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}

@@ -1,0 +1,185 @@
+// Package media turns stored media records and their bytes into what the
+// API shows: FileIds, storage keys, URLs, MediaBasicInfo and MediaMetaData.
+// It also serves media bytes over HTTP and removes media.
+package media
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/vodevent"
+)
+
+// Storage names reported for local storage (wire contract §3).
+const (
+	StorageRegion = "local"
+	StorageBucket = "openvod"
+)
+
+// ClassNameOther is the name Tencent gives ClassId 0.
+const ClassNameOther = "其他"
+
+// Service reads and removes media. Its fields must be set before use.
+type Service struct {
+	Store     store.Store
+	Blobs     blob.Bucket
+	PublicURL string        // base of handed-out URLs, without a trailing slash
+	UploadTTL time.Duration // how long an ApplyUpload session and its URL stay valid
+	Logger    *slog.Logger
+}
+
+// NewMediaParams describes a media file whose bytes are stored.
+type NewMediaParams struct {
+	SubAppID      int64
+	Name          string
+	ClassID       int64
+	Type          string
+	StorageKey    string
+	SourceType    string
+	SourceContext string
+	ExpireTime    time.Time
+	Now           time.Time
+}
+
+// NewMedia returns the record of stored bytes with a fresh FileId and the
+// metadata read from the bytes. Unreadable metadata is not an error: it is
+// noted in MetaError. The record is not inserted.
+func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Media, error) {
+	size, meta, metaErr, err := s.Probe(ctx, p.StorageKey)
+	if err != nil {
+		return nil, err
+	}
+	now := p.Now.UTC().Truncate(time.Second)
+	return &openvod.Media{
+		FileID:        NewFileID(),
+		SubAppID:      p.SubAppID,
+		Name:          p.Name,
+		ClassID:       p.ClassID,
+		Type:          p.Type,
+		StorageKey:    p.StorageKey,
+		Size:          size,
+		SourceType:    p.SourceType,
+		SourceContext: p.SourceContext,
+		MetaData:      meta,
+		MetaError:     metaErr,
+		CreateTime:    now,
+		UpdateTime:    now,
+		ExpireTime:    p.ExpireTime,
+	}, nil
+}
+
+// NewFileID returns a random FileId: 19 decimal digits, the first non-zero.
+func NewFileID() string {
+	lo := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
+	span := new(big.Int).Mul(lo, big.NewInt(9))
+	n, err := rand.Int(rand.Reader, span)
+	if err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return n.Add(n, lo).String()
+}
+
+// RandomHex returns n random bytes as lowercase hex.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewStorageKey returns a fresh blob key for an app's media file of type ext.
+func NewStorageKey(subAppID int64, ext string) string {
+	return fmt.Sprintf("%d/%s/f0.%s", subAppID, RandomHex(16), ext)
+}
+
+// URL returns the public URL of a blob key.
+func (s *Service) URL(key string) string { return s.PublicURL + "/vod/" + key }
+
+// Category returns Video, Audio or Image for a media record.
+func Category(m *openvod.Media, meta *vodevent.MediaMetaData) string {
+	if meta != nil && len(meta.VideoStreamSet) == 0 && len(meta.AudioStreamSet) > 0 {
+		return "Audio"
+	}
+	switch strings.ToLower(m.Type) {
+	case "mp3", "m4a", "aac", "wav", "flac", "ogg", "opus":
+		return "Audio"
+	case "jpg", "jpeg", "png", "gif", "webp", "bmp":
+		return "Image"
+	}
+	return "Video"
+}
+
+// BasicInfo returns the MediaBasicInfo of m.
+func (s *Service) BasicInfo(m *openvod.Media) *vodevent.MediaBasicInfo {
+	className := ""
+	if m.ClassID == 0 {
+		className = ClassNameOther
+	}
+	return &vodevent.MediaBasicInfo{
+		Name:          m.Name,
+		Description:   m.Description,
+		CreateTime:    openvod.FormatTime(m.CreateTime),
+		UpdateTime:    openvod.FormatTime(m.UpdateTime),
+		ExpireTime:    openvod.FormatTime(m.ExpireTime),
+		ClassId:       m.ClassID,
+		ClassName:     className,
+		ClassPath:     className,
+		CoverUrl:      "",
+		Type:          m.Type,
+		MediaUrl:      s.URL(m.StorageKey),
+		SourceInfo:    &vodevent.MediaSourceData{SourceType: m.SourceType, SourceContext: m.SourceContext},
+		StorageRegion: StorageRegion,
+		StoragePath:   "/" + m.StorageKey,
+		TagSet:        []string{},
+		Vid:           "",
+		Category:      Category(m, MetaData(m)),
+		Status:        "Normal",
+		StorageClass:  "STANDARD",
+	}
+}
+
+// MetaData decodes the stored metadata of m. When it could not be read, the
+// result holds only the size (never invented values).
+func MetaData(m *openvod.Media) *vodevent.MediaMetaData {
+	meta := &vodevent.MediaMetaData{}
+	if len(m.MetaData) > 0 {
+		if err := json.Unmarshal(m.MetaData, meta); err != nil {
+			meta = &vodevent.MediaMetaData{}
+		}
+	}
+	meta.Size = m.Size
+	if meta.VideoStreamSet == nil {
+		meta.VideoStreamSet = []vodevent.MediaVideoStreamItem{}
+	}
+	if meta.AudioStreamSet == nil {
+		meta.AudioStreamSet = []vodevent.MediaAudioStreamItem{}
+	}
+	return meta
+}
+
+// Delete removes an app's media record and then its bytes. It returns
+// store.ErrNotFound for unknown media. The record goes first: a crash
+// between the two leaves an unreferenced blob for the janitor, never a
+// record without bytes.
+func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) error {
+	m, err := s.Store.MediaGet(ctx, subAppID, fileID)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.MediaDelete(ctx, subAppID, fileID); err != nil {
+		return err
+	}
+	if err := s.Blobs.Delete(ctx, m.StorageKey); err != nil {
+		s.Logger.Warn("media bytes not deleted; the janitor will retry", "file_id", fileID, "err", err)
+	}
+	return nil
+}

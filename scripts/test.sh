@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test suite of openvod: unit, store conformance on SQLite and
+# PostgreSQL, official SDK conformance (Node.js and Go), restart and crash
+# tests, and the fuzz corpus. It installs and starts what the tests need
+# (ffmpeg, Node.js, PostgreSQL) when they are missing. No suite skips itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "installing ffmpeg"; apt_install ffmpeg; }
+command -v node >/dev/null && command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
+
+# PostgreSQL on loopback (wire contract §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.
+if [ -z "${OPENVOD_TEST_POSTGRES_URL:-}" ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then echo "installing PostgreSQL"; apt_install postgresql; fi
+    ver=$(ls /etc/postgresql | sort -V | tail -1)
+    conf=/etc/postgresql/$ver/main/pg_hba.conf
+    # Trust auth on loopback for the postgres user, as the tests expect.
+    if ! grep -q '^host all postgres 127.0.0.1/32 trust' "$conf"; then
+      as_root sed -i '1i host all postgres 127.0.0.1/32 trust\nhost all postgres ::1/128 trust' "$conf"
+    fi
+    as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main start || as_root pg_ctlcluster --skip-systemctl-redirect "$ver" main reload
+    for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
+  fi
+fi
+
+(cd sdktest/node && npm ci --no-audit --no-fund --loglevel=error)
+
+go vet ./...
+go test -count=1 -timeout 18m ./...

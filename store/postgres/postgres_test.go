@@ -1,0 +1,71 @@
+package postgres_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/postgres"
+	"github.com/openvod/openvod/store/postgres/pgtest"
+	"github.com/openvod/openvod/store/storetest"
+)
+
+func open(t *testing.T, url string) store.Store {
+	t.Helper()
+	s, err := postgres.Open(t.Context(), url)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) store.Store {
+		return open(t, pgtest.URL(t))
+	})
+}
+
+// TestOpenConcurrent starts several stores on one new schema at once: the
+// migrations run once, and every store works.
+func TestOpenConcurrent(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	const n = 4
+	stores := make([]store.Store, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			s, err := postgres.Open(t.Context(), url)
+			if err != nil {
+				t.Errorf("open %d: %v", i, err)
+				return
+			}
+			stores[i] = s
+		})
+	}
+	wg.Wait()
+	for _, s := range stores {
+		if s != nil {
+			t.Cleanup(func() { s.Close() })
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	for i, s := range stores {
+		if _, err := s.AppCreate(t.Context(), "app", time.Now()); err != nil {
+			t.Errorf("store %d: %v", i, err)
+		}
+	}
+	apps, err := stores[0].AppList(t.Context())
+	if err != nil || len(apps) != n {
+		t.Errorf("apps %d, err %v; want %d", len(apps), err, n)
+	}
+}

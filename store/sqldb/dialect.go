@@ -1,0 +1,50 @@
+package sqldb
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Dialect describes what differs between the SQL of two backends.
+type Dialect struct {
+	// Name is what Store.Driver returns, e.g. "sqlite" or "postgres".
+	Name string
+	// NumberedParams makes placeholders $1, $2, … instead of ?.
+	NumberedParams bool
+	// ClaimLock ends the subquery that picks the tasks TaskClaim leases, e.g.
+	// "FOR UPDATE SKIP LOCKED" so concurrent claimers skip each other's rows;
+	// empty when the backend runs one writer at a time.
+	ClaimLock string
+	// MigrationLock is a statement run first in the migration transaction to
+	// keep two processes from migrating at once; empty when starting the
+	// transaction already excludes other writers.
+	MigrationLock string
+}
+
+// rebind rewrites the ? placeholders of query for d. Queries must not hold
+// a ? anywhere else.
+func (d *Dialect) rebind(query string) string {
+	if !d.NumberedParams {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for {
+		i := strings.IndexByte(query, '?')
+		if i < 0 {
+			b.WriteString(query)
+			return b.String()
+		}
+		n++
+		b.WriteString(query[:i])
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		query = query[i+1:]
+	}
+}
+
+// placeholders returns n comma-separated placeholders for an IN list.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

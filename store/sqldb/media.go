@@ -1,0 +1,98 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/store"
+)
+
+const mediaColumns = `file_id, sub_app_id, name, description, class_id, type, storage_key, size,
+source_type, source_context, meta_data, meta_error, create_time, update_time, expire_time`
+
+func scanMedia(s scanner) (*openvod.Media, error) {
+	var m openvod.Media
+	err := s.Scan(&m.FileID, &m.SubAppID, &m.Name, &m.Description, &m.ClassID, &m.Type, &m.StorageKey, &m.Size,
+		&m.SourceType, &m.SourceContext, &m.MetaData, &m.MetaError,
+		timeDest{&m.CreateTime}, timeDest{&m.UpdateTime}, timeDest{&m.ExpireTime})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// MediaInsert implements store.Querier.
+func (q *querier) MediaInsert(ctx context.Context, m *openvod.Media) error {
+	err := changedOne(q.exec(ctx, `INSERT INTO media (`+mediaColumns+`)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING`,
+		m.FileID, m.SubAppID, m.Name, m.Description, m.ClassID, m.Type, m.StorageKey, m.Size,
+		m.SourceType, m.SourceContext, bytesArg(m.MetaData), m.MetaError,
+		timeArg(m.CreateTime), timeArg(m.UpdateTime), timeArg(m.ExpireTime)))
+	if err != nil {
+		return fmt.Errorf("media insert %s: %w", m.FileID, err)
+	}
+	return nil
+}
+
+// MediaGet implements store.Querier.
+func (q *querier) MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error) {
+	m, err := scanMedia(q.queryRow(ctx, q.read, `SELECT `+mediaColumns+` FROM media
+WHERE sub_app_id = ? AND file_id = ?`, subAppID, fileID))
+	if err != nil {
+		return nil, fmt.Errorf("media get %d/%s: %w", subAppID, fileID, notFound(err))
+	}
+	return m, nil
+}
+
+// MediaGetMany implements store.Querier.
+func (q *querier) MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error) {
+	if len(fileIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, 1+len(fileIDs))
+	args = append(args, subAppID)
+	for _, id := range fileIDs {
+		args = append(args, id)
+	}
+	all, err := queryAll(ctx, q, q.read, scanMedia, `SELECT `+mediaColumns+` FROM media
+WHERE sub_app_id = ? AND file_id IN (`+placeholders(len(fileIDs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("media get many: %w", err)
+	}
+	return all, nil
+}
+
+// MediaDelete implements store.Querier.
+func (q *querier) MediaDelete(ctx context.Context, subAppID int64, fileID string) error {
+	n, err := q.exec(ctx, `DELETE FROM media WHERE sub_app_id = ? AND file_id = ?`, subAppID, fileID)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("media delete %d/%s: %w", subAppID, fileID, err)
+	}
+	return nil
+}
+
+// MediaListExpired implements store.Querier, soonest expired first.
+func (q *querier) MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error) {
+	all, err := queryAll(ctx, q, q.read, scanMedia, `SELECT `+mediaColumns+` FROM media
+WHERE expire_time < ? ORDER BY expire_time, file_id LIMIT ?`, timeArg(t), limit)
+	if err != nil {
+		return nil, fmt.Errorf("media list expired: %w", err)
+	}
+	return all, nil
+}
+
+// MediaStorageKeyExists implements store.Querier.
+func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, error) {
+	var n int64
+	err := q.queryRow(ctx, q.read, `SELECT COUNT(*) FROM (SELECT 1 FROM media WHERE storage_key = ? LIMIT 1) AS m`, key).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("media storage key exists %s: %w", key, err)
+	}
+	return n > 0, nil
+}

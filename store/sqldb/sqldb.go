@@ -1,0 +1,68 @@
+// Package sqldb implements [store.Store] once over database/sql for every
+// backend. The backends (store/sqlite, store/postgres) open the connection
+// pools, describe their SQL differences in a [Dialect] and hand both to [New];
+// they hold no query logic of their own.
+//
+// Times are stored as integer microseconds since the Unix epoch and read
+// back in UTC, so they round-trip to the microsecond; a zero time is stored
+// as NULL. Byte fields (JSON) are stored as BLOB/bytea, NULL when nil, and
+// round-trip byte for byte.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/openvod/openvod/store"
+)
+
+// DB is a [store.Store] over database/sql. It is safe for concurrent use.
+type DB struct {
+	querier
+	write *sql.DB
+	read  *sql.DB
+}
+
+var _ store.Store = (*DB)(nil)
+
+// New returns a store that runs writes and transactions on write and reads
+// outside transactions on read; both may be the same pool. The schema must
+// already be migrated (see [Migrate]). Close closes both pools.
+func New(write, read *sql.DB, d Dialect) *DB {
+	return &DB{
+		querier: querier{read: read, write: write, d: d},
+		write:   write,
+		read:    read,
+	}
+}
+
+// InTx runs fn in one transaction on the write pool: committed when fn
+// returns nil, rolled back otherwise. fn's error is returned unchanged.
+func (db *DB) InTx(ctx context.Context, fn func(q store.Querier) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if err := fn(&querier{read: tx, write: tx, d: db.d}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit transaction: %w", err)
+	}
+	return nil
+}
+
+// Driver returns the dialect's name.
+func (db *DB) Driver() string { return db.d.Name }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}

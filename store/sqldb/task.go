@@ -1,0 +1,170 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/store"
+)
+
+const taskColumns = `id, sub_app_id, type, status, input, output, err_code, message, progress, attempts,
+session_id, create_time, begin_process_time, finish_time`
+
+func scanTask(s scanner) (*openvod.Task, error) {
+	var t openvod.Task
+	err := s.Scan(&t.ID, &t.SubAppID, &t.Type, &t.Status, &t.Input, &t.Output, &t.ErrCode, &t.Message,
+		&t.Progress, &t.Attempts, &t.SessionID,
+		timeDest{&t.CreateTime}, timeDest{&t.BeginProcessTime}, timeDest{&t.FinishTime})
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// TaskInsert implements store.Querier. It stores Status WAITING whatever t
+// holds, and every other field as given.
+func (q *querier) TaskInsert(ctx context.Context, t *openvod.Task) error {
+	err := changedOne(q.exec(ctx, `INSERT INTO task (`+taskColumns+`)
+VALUES (?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT DO NOTHING`,
+		t.ID, t.SubAppID, string(t.Type), bytesArg(t.Input), bytesArg(t.Output), t.ErrCode, t.Message,
+		t.Progress, t.Attempts, t.SessionID,
+		timeArg(t.CreateTime), timeArg(t.BeginProcessTime), timeArg(t.FinishTime)))
+	if err != nil {
+		return fmt.Errorf("task insert %s: %w", t.ID, err)
+	}
+	return nil
+}
+
+// TaskGet implements store.Querier.
+func (q *querier) TaskGet(ctx context.Context, subAppID int64, id string) (*openvod.Task, error) {
+	t, err := scanTask(q.queryRow(ctx, q.read, `SELECT `+taskColumns+` FROM task
+WHERE sub_app_id = ? AND id = ?`, subAppID, id))
+	if err != nil {
+		return nil, fmt.Errorf("task get %d/%s: %w", subAppID, id, notFound(err))
+	}
+	return t, nil
+}
+
+// TaskFindBySession implements store.Querier.
+func (q *querier) TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error) {
+	if sessionID == "" {
+		return nil, fmt.Errorf("task find by session: empty session ID: %w", store.ErrNotFound)
+	}
+	t, err := scanTask(q.queryRow(ctx, q.read, `SELECT `+taskColumns+` FROM task
+WHERE sub_app_id = ? AND type = ? AND session_id = ? AND create_time >= ?
+ORDER BY create_time DESC, id DESC LIMIT 1`, subAppID, string(typ), sessionID, timeArg(since)))
+	if err != nil {
+		return nil, fmt.Errorf("task find by session %d/%s: %w", subAppID, sessionID, notFound(err))
+	}
+	return t, nil
+}
+
+// taskClaimSQL picks the oldest runnable tasks of ntypes types, locked as the
+// dialect requires, and leases them. The redundant status <> 'FINISH' lets
+// SQLite use the partial index task_runnable.
+func (q *querier) taskClaimSQL(ntypes int) string {
+	return `WITH picked AS MATERIALIZED (
+SELECT id FROM task
+WHERE status <> 'FINISH' AND type IN (` + placeholders(ntypes) + `)
+AND (status = 'WAITING' OR (status = 'PROCESSING' AND (lease_until IS NULL OR lease_until < ?)))
+ORDER BY create_time, id LIMIT ? ` + q.d.ClaimLock + `
+)
+UPDATE task SET status = 'PROCESSING', owner = ?, lease_until = ?, attempts = attempts + 1,
+begin_process_time = COALESCE(begin_process_time, ?)
+WHERE id IN (SELECT id FROM picked)
+RETURNING ` + taskColumns
+}
+
+// TaskClaim implements store.Querier. It returns the tasks oldest first, and
+// none when p.Limit or p.Types is empty.
+func (q *querier) TaskClaim(ctx context.Context, p *store.TaskClaimParams) ([]*openvod.Task, error) {
+	if p.Owner == "" {
+		return nil, errors.New("task claim: empty owner")
+	}
+	if p.Limit <= 0 || len(p.Types) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(p.Types)+5)
+	for _, typ := range p.Types {
+		args = append(args, string(typ))
+	}
+	args = append(args, timeArg(p.Now), p.Limit, p.Owner, timeArg(p.LeaseUntil), timeArg(p.Now))
+	tasks, err := queryAll(ctx, q, q.write, scanTask, q.taskClaimSQL(len(p.Types)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("task claim: %w", err)
+	}
+	slices.SortFunc(tasks, func(a, b *openvod.Task) int {
+		return cmp.Or(a.CreateTime.Compare(b.CreateTime), cmp.Compare(a.ID, b.ID))
+	})
+	return tasks, nil
+}
+
+// TaskExtendLease implements store.Querier.
+func (q *querier) TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error {
+	err := changedOne(q.exec(ctx, `UPDATE task SET lease_until = ?
+WHERE id = ? AND owner = ? AND status = 'PROCESSING'`, timeArg(until), id, owner))
+	if err != nil {
+		return fmt.Errorf("task extend lease %s by %s: %w", id, owner, err)
+	}
+	return nil
+}
+
+// TaskSetProgress implements store.Querier.
+func (q *querier) TaskSetProgress(ctx context.Context, id, owner string, progress int64) error {
+	err := changedOne(q.exec(ctx, `UPDATE task SET progress = ?
+WHERE id = ? AND owner = ? AND status = 'PROCESSING'`, progress, id, owner))
+	if err != nil {
+		return fmt.Errorf("task set progress %s by %s: %w", id, owner, err)
+	}
+	return nil
+}
+
+// TaskFinish implements store.Querier. The lease ends with it.
+func (q *querier) TaskFinish(ctx context.Context, p *store.TaskFinishParams) error {
+	err := changedOne(q.exec(ctx, `UPDATE task
+SET status = 'FINISH', err_code = ?, message = ?, output = ?, finish_time = ?, lease_until = NULL
+WHERE id = ? AND owner = ? AND status = 'PROCESSING'`,
+		p.ErrCode, p.Message, bytesArg(p.Output), timeArg(p.FinishTime), p.ID, p.Owner))
+	if err != nil {
+		return fmt.Errorf("task finish %s by %s: %w", p.ID, p.Owner, err)
+	}
+	return nil
+}
+
+// TaskExpireLeases implements store.Querier.
+func (q *querier) TaskExpireLeases(ctx context.Context) error {
+	if _, err := q.exec(ctx, `UPDATE task SET lease_until = NULL
+WHERE status = 'PROCESSING' AND lease_until IS NOT NULL`); err != nil {
+		return fmt.Errorf("task expire leases: %w", err)
+	}
+	return nil
+}
+
+// TaskCountByStatus implements store.Querier. Every TaskStatus is present,
+// zero when no task has it.
+func (q *querier) TaskCountByStatus(ctx context.Context) (map[openvod.TaskStatus]int64, error) {
+	rows, err := q.read.QueryContext(ctx, `SELECT status, COUNT(*) FROM task GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("task count by status: %w", err)
+	}
+	defer rows.Close()
+	counts := map[openvod.TaskStatus]int64{openvod.TaskWaiting: 0, openvod.TaskProcessing: 0, openvod.TaskFinish: 0}
+	for rows.Next() {
+		var status openvod.TaskStatus
+		var n int64
+		if err := rows.Scan(&status, &n); err != nil {
+			return nil, fmt.Errorf("task count by status: %w", err)
+		}
+		counts[status] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("task count by status: %w", err)
+	}
+	return counts, nil
+}

@@ -1,0 +1,80 @@
+package sqlite_test
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
+)
+
+func open(t *testing.T, path string, opts sqlite.Options) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), path, opts)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
+	})
+}
+
+func TestStoreSynchronousNormal(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(t, func(t *testing.T) store.Store {
+		return open(t, filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{Synchronous: sqlite.SynchronousNormal})
+	})
+}
+
+func TestOpenBadSynchronous(t *testing.T) {
+	t.Parallel()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{Synchronous: "OFF"})
+	if err == nil {
+		s.Close()
+		t.Fatal("Open with synchronous OFF succeeded")
+	}
+}
+
+// TestOpenReopen checks that data and WAL mode persist and that reopening
+// does not apply the migrations again.
+func TestOpenReopen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "openvod.db")
+	s, err := sqlite.Open(t.Context(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppCreate(t.Context(), "first", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := open(t, path, sqlite.Options{}).AppList(t.Context())
+	if err != nil || len(apps) != 1 {
+		t.Fatalf("after reopen: apps %v, err %v", apps, err)
+	}
+
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var mode string
+	if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("journal_mode %q, err %v; want wal", mode, err)
+	}
+}

@@ -1,0 +1,222 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/store"
+)
+
+// newTask returns a new task of app as TaskInsert expects it: WAITING, never run.
+func newTask(app *openvod.App, id string, typ openvod.TaskType, created int) *openvod.Task {
+	return &openvod.Task{
+		ID:         id,
+		SubAppID:   app.ID,
+		Type:       typ,
+		Status:     openvod.TaskWaiting,
+		Input:      []byte("{\"Source\": \"" + id + "\",\n \"T\":[1, 2.50]}"),
+		CreateTime: at(created),
+	}
+}
+
+// claimed is t as a claim at now by a worker leaves it.
+func claimed(t *openvod.Task, now time.Time) *openvod.Task {
+	c := *t
+	c.Status = openvod.TaskProcessing
+	c.Attempts++
+	if c.BeginProcessTime.IsZero() {
+		c.BeginProcessTime = now
+	}
+	return &c
+}
+
+func testTask(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app, other := newApp(t, s, "app"), newApp(t, s, "other")
+	full := &openvod.Task{
+		ID:               "task-full",
+		SubAppID:         app.ID,
+		Type:             openvod.TaskClip,
+		Status:           openvod.TaskFinish,
+		Input:            []byte("{\"In\":  [1,2]}\n"),
+		Output:           []byte("{\"Out\":\"\u00e9\"}"),
+		ErrCode:          40000,
+		Message:          "message",
+		Progress:         42,
+		Attempts:         3,
+		SessionID:        "session",
+		CreateTime:       at(1),
+		BeginProcessTime: at(2),
+		FinishTime:       at(3),
+	}
+	noErr(t, "insert", s.TaskInsert(ctx, full))
+	want := *full
+	want.Status = openvod.TaskWaiting
+	equal(t, "get", must(s.TaskGet(ctx, app.ID, full.ID))(t), &want)
+
+	fresh := newTask(app, "task-new", openvod.TaskPullUpload, 4)
+	noErr(t, "insert new", s.TaskInsert(ctx, fresh))
+	equal(t, "get new", must(s.TaskGet(ctx, app.ID, fresh.ID))(t), fresh)
+
+	isErr(t, "insert duplicate", s.TaskInsert(ctx, newTask(other, full.ID, openvod.TaskClip, 5)), store.ErrConflict)
+	equal(t, "get after duplicate", must(s.TaskGet(ctx, app.ID, full.ID))(t), &want)
+	_, err := s.TaskGet(ctx, other.ID, full.ID)
+	isErr(t, "get from another app", err, store.ErrNotFound)
+	_, err = s.TaskGet(ctx, app.ID, "missing")
+	isErr(t, "get missing", err, store.ErrNotFound)
+	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
+		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 2, openvod.TaskProcessing: 0, openvod.TaskFinish: 0})
+}
+
+func testTaskFindBySession(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app, other := newApp(t, s, "app"), newApp(t, s, "other")
+	older := newTask(app, "older", openvod.TaskClip, 1)
+	newer := newTask(app, "newer", openvod.TaskClip, 2)
+	pull := newTask(app, "pull", openvod.TaskPullUpload, 3)
+	foreign := newTask(other, "foreign", openvod.TaskClip, 4)
+	for _, task := range []*openvod.Task{older, newer, pull, foreign} {
+		task.SessionID = "session"
+	}
+	noSession := newTask(app, "no-session", openvod.TaskClip, 5)
+	for _, task := range []*openvod.Task{older, newer, pull, foreign, noSession} {
+		noErr(t, "insert "+task.ID, s.TaskInsert(ctx, task))
+	}
+
+	equal(t, "newest", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(0)))(t), newer)
+	equal(t, "since its creation", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(2)))(t), newer)
+	equal(t, "other type", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskPullUpload, "session", at(0)))(t), pull)
+	equal(t, "other app", must(s.TaskFindBySession(ctx, other.ID, openvod.TaskClip, "session", at(0)))(t), foreign)
+	for name, find := range map[string]func() (*openvod.Task, error){
+		"after the newest": func() (*openvod.Task, error) {
+			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(2).Add(time.Microsecond))
+		},
+		"unknown session": func() (*openvod.Task, error) {
+			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "unknown", at(0))
+		},
+		"empty session": func() (*openvod.Task, error) {
+			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "", at(0))
+		},
+	} {
+		_, err := find()
+		isErr(t, name, err, store.ErrNotFound)
+	}
+}
+
+func testTaskClaim(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app := newApp(t, s, "app")
+	pull := newTask(app, "pull", openvod.TaskPullUpload, 0)
+	clip1 := newTask(app, "clip1", openvod.TaskClip, 1)
+	clip2 := newTask(app, "clip2", openvod.TaskClip, 2)
+	clip3 := newTask(app, "clip3", openvod.TaskClip, 3)
+	other := newTask(app, "other", "Transcode", 4)
+	for _, task := range []*openvod.Task{clip3, other, clip1, pull, clip2} {
+		noErr(t, "insert "+task.ID, s.TaskInsert(ctx, task))
+	}
+	claim := func(owner string, types []openvod.TaskType, now, lease, limit int) []*openvod.Task {
+		t.Helper()
+		return must(s.TaskClaim(ctx, &store.TaskClaimParams{
+			Types: types, Owner: owner, Now: at(now), LeaseUntil: at(lease), Limit: limit,
+		}))(t)
+	}
+	clips := []openvod.TaskType{openvod.TaskClip}
+
+	clip1, clip2 = claimed(clip1, at(10)), claimed(clip2, at(10))
+	equal(t, "first claim", claim("w1", clips, 10, 40, 2), []*openvod.Task{clip1, clip2})
+	equal(t, "get claimed", must(s.TaskGet(ctx, app.ID, clip1.ID))(t), clip1)
+	clip3 = claimed(clip3, at(20))
+	equal(t, "second claim", claim("w2", clips, 20, 50, 10), []*openvod.Task{clip3})
+	equal(t, "claim while leased", len(claim("w3", clips, 30, 60, 10)), 0)
+	pull = claimed(pull, at(30))
+	equal(t, "claim of two types", claim("w3", []openvod.TaskType{openvod.TaskPullUpload, openvod.TaskClip}, 30, 60, 10), []*openvod.Task{pull})
+	equal(t, "claim without types", len(claim("w3", nil, 30, 60, 10)), 0)
+	equal(t, "claim of zero tasks", len(claim("w3", []openvod.TaskType{"Transcode"}, 30, 60, 0)), 0)
+
+	isErr(t, "extend another's lease", s.TaskExtendLease(ctx, clip1.ID, "w2", at(100)), store.ErrConflict)
+	noErr(t, "extend lease", s.TaskExtendLease(ctx, clip1.ID, "w1", at(100)))
+	isErr(t, "extend lease of missing task", s.TaskExtendLease(ctx, "missing", "w1", at(100)), store.ErrConflict)
+	isErr(t, "set another's progress", s.TaskSetProgress(ctx, clip2.ID, "w2", 50), store.ErrConflict)
+	noErr(t, "set progress", s.TaskSetProgress(ctx, clip2.ID, "w1", 50))
+	clip2.Progress = 50
+	equal(t, "get with progress", must(s.TaskGet(ctx, app.ID, clip2.ID))(t), clip2)
+
+	result := &store.TaskFinishParams{ID: clip2.ID, Owner: "w1", ErrCode: 70000, Message: "failed",
+		Output: []byte("{\"Out\": 1}"), FinishTime: at(45)}
+	isErr(t, "finish another's task", s.TaskFinish(ctx, &store.TaskFinishParams{ID: clip2.ID, Owner: "w2"}), store.ErrConflict)
+	noErr(t, "finish", s.TaskFinish(ctx, result))
+	clip2.Status, clip2.ErrCode, clip2.Message, clip2.Output, clip2.FinishTime =
+		openvod.TaskFinish, result.ErrCode, result.Message, result.Output, result.FinishTime
+	equal(t, "get finished", must(s.TaskGet(ctx, app.ID, clip2.ID))(t), clip2)
+	isErr(t, "finish again", s.TaskFinish(ctx, result), store.ErrConflict)
+	isErr(t, "set progress when finished", s.TaskSetProgress(ctx, clip2.ID, "w1", 60), store.ErrConflict)
+	isErr(t, "extend lease when finished", s.TaskExtendLease(ctx, clip2.ID, "w1", at(200)), store.ErrConflict)
+
+	equal(t, "claim at the lease end", len(claim("w4", clips, 50, 80, 10)), 0)
+	clip3 = claimed(clip3, at(51))
+	equal(t, "claim after the lease end", claim("w4", clips, 51, 80, 10), []*openvod.Task{clip3})
+	isErr(t, "extend a lost lease", s.TaskExtendLease(ctx, clip3.ID, "w2", at(300)), store.ErrConflict)
+	isErr(t, "set progress on a lost lease", s.TaskSetProgress(ctx, clip3.ID, "w2", 1), store.ErrConflict)
+	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
+		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 1, openvod.TaskProcessing: 3, openvod.TaskFinish: 1})
+
+	noErr(t, "expire leases", s.TaskExpireLeases(ctx))
+	pull, clip1, clip3 = claimed(pull, at(52)), claimed(clip1, at(52)), claimed(clip3, at(52))
+	equal(t, "claim after expiry", claim("w5", []openvod.TaskType{openvod.TaskClip, openvod.TaskPullUpload}, 52, 90, 10),
+		[]*openvod.Task{pull, clip1, clip3})
+	equal(t, "attempts after expiry", []int64{pull.Attempts, clip1.Attempts, clip3.Attempts}, []int64{2, 2, 3})
+	equal(t, "begin times after expiry", []time.Time{pull.BeginProcessTime, clip1.BeginProcessTime, clip3.BeginProcessTime},
+		[]time.Time{at(30), at(10), at(20)})
+	noErr(t, "new owner extends", s.TaskExtendLease(ctx, clip1.ID, "w5", at(95)))
+	isErr(t, "old owner extends", s.TaskExtendLease(ctx, clip1.ID, "w1", at(95)), store.ErrConflict)
+	equal(t, "counts at the end", must(s.TaskCountByStatus(ctx))(t),
+		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 1, openvod.TaskProcessing: 3, openvod.TaskFinish: 1})
+}
+
+func testTaskClaimConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const tasks, workers = 60, 8
+	app := newApp(t, s, "app")
+	for i := range tasks {
+		noErr(t, "insert", s.TaskInsert(ctx, newTask(app, fmt.Sprintf("task%02d", i), openvod.TaskClip, i)))
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		owner = map[string]string{}
+	)
+	for w := range workers {
+		wg.Go(func() {
+			name := fmt.Sprintf("worker%d", w)
+			for {
+				got, err := s.TaskClaim(ctx, &store.TaskClaimParams{Types: []openvod.TaskType{openvod.TaskClip},
+					Owner: name, Now: at(1000), LeaseUntil: at(2000), Limit: 3})
+				if err != nil {
+					t.Errorf("%s: claim: %v", name, err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, task := range got {
+					if prev, ok := owner[task.ID]; ok {
+						t.Errorf("task %s leased to %s and %s", task.ID, prev, name)
+					}
+					owner[task.ID] = name
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	equal(t, "tasks claimed", len(owner), tasks)
+	for id, name := range owner {
+		noErr(t, "extend "+id+" by its owner "+name, s.TaskExtendLease(ctx, id, name, at(3000)))
+	}
+	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
+		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 0, openvod.TaskProcessing: tasks, openvod.TaskFinish: 0})
+}

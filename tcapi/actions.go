@@ -1,0 +1,14 @@
+package tcapi
+
+// actionTable lists every action openvod serves. Each group lives in its
+// own file: upload.go, media.go, tasks.go.
+func (a *API) actionTable() map[string]action {
+	return map[string]action{
+		"ApplyUpload":        a.applyUpload,
+		"CommitUpload":       a.commitUpload,
+		"PullUpload":         a.pullUpload,
+		"DescribeMediaInfos": a.describeMediaInfos,
+		"DeleteMedia":        a.deleteMedia,
+		"DescribeTaskDetail": a.describeTaskDetail,
+	}
+}

@@ -1,0 +1,193 @@
+// Package tcapi serves the Tencent Cloud API 3.0 gateway of openvod: POST /
+// with a JSON body, the action in X-TC-Action, version 2018-07-17, signed
+// with TC3-HMAC-SHA256. It verifies, decodes, runs the action and answers in
+// the {"Response":{...}} envelope, always with HTTP 200.
+package tcapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/store"
+)
+
+// Version is the only API version served.
+const Version = "2018-07-17"
+
+// MaxBodySize is the largest request body accepted (TC3 POST limit).
+const MaxBodySize = 10 << 20
+
+// Config wires the gateway to the rest of the server.
+type Config struct {
+	Store   store.Store
+	Media   *media.Service
+	Logger  *slog.Logger
+	Metrics *Metrics
+	// NowFunc is the clock; time.Now when nil.
+	NowFunc func() time.Time
+	// WakeTasks is called after a task is stored, to start workers at once.
+	WakeTasks func()
+}
+
+// API is the gateway. Build it with New; it is an http.Handler.
+type API struct {
+	cfg     Config
+	actions map[string]action
+	keys    *ttlCache[string, *openvod.APIKey]
+	apps    *ttlCache[int64, *openvod.App]
+}
+
+// call is one decoded, authenticated request.
+type call struct {
+	App       *openvod.App
+	Params    params
+	RequestID string
+	Now       time.Time
+}
+
+// action runs one API action and returns its result object (encoded inside
+// "Response") or an error.
+type action func(ctx context.Context, c *call) (any, error)
+
+// New returns the gateway.
+func New(cfg Config) *API {
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	if cfg.WakeTasks == nil {
+		cfg.WakeTasks = func() {}
+	}
+	a := &API{cfg: cfg, keys: newTTLCache[string, *openvod.APIKey](time.Minute), apps: newTTLCache[int64, *openvod.App](time.Minute)}
+	a.actions = a.actionTable()
+	return a
+}
+
+// ServeHTTP answers one API request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	requestID := uuid.NewString()
+	actionName := r.Header.Get("X-TC-Action")
+	var subAppID int64
+	result, err := a.serve(r, requestID, &subAppID)
+
+	var body []byte
+	if err == nil {
+		body, err = successBody(result, requestID)
+	}
+	code := ""
+	if err != nil {
+		var e *openvod.Error
+		if !errors.As(err, &e) {
+			a.cfg.Logger.Error("internal error", "request_id", requestID, "action", actionName, "err", err)
+			e = openvod.Errorf(openvod.CodeInternalError, "an internal error occurred; quote RequestId %s when reporting it", requestID)
+		}
+		code = e.Code
+		body = errorBody(e, requestID)
+	}
+	writeBody(w, body)
+
+	latency := time.Since(start)
+	metricsAction := actionName
+	if _, known := a.actions[actionName]; !known {
+		metricsAction = "unknown" // keep label values bounded
+	}
+	a.cfg.Metrics.observe(metricsAction, code, latency)
+	a.cfg.Logger.Info("request", "request_id", requestID, "action", actionName, "sub_app_id", subAppID,
+		"code", code, "latency_ms", float64(latency.Microseconds())/1000)
+}
+
+func (a *API) serve(r *http.Request, requestID string, subAppID *int64) (any, error) {
+	if r.Method != http.MethodPost {
+		return nil, openvod.Errorf(openvod.CodeUnsupportedProtocol, "openvod accepts only POST with a JSON body and TC3-HMAC-SHA256 signing")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
+	if err != nil {
+		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "reading the request body failed")
+	}
+	if len(body) > MaxBodySize {
+		return nil, openvod.Errorf(openvod.CodeRequestSizeLimitExceeded, "the request body exceeds %d bytes", MaxBodySize)
+	}
+	now := a.cfg.NowFunc()
+	if err := a.authenticate(r.Context(), r, body, now); err != nil {
+		return nil, err
+	}
+	if v := r.Header.Get("X-TC-Version"); v != Version {
+		return nil, openvod.Errorf(openvod.CodeNoSuchVersion, "X-TC-Version must be %s, got %q", Version, v)
+	}
+	name := r.Header.Get("X-TC-Action")
+	if name == "" {
+		return nil, openvod.Errorf(openvod.CodeMissingParameter, "the request is missing the X-TC-Action header")
+	}
+	act, ok := a.actions[name]
+	if !ok {
+		return nil, openvod.Errorf(openvod.CodeInvalidAction, "the action %s does not exist in openvod's VOD API %s", name, Version)
+	}
+	p, err := parseParams(body)
+	if err != nil {
+		return nil, err
+	}
+	app, err := a.resolveApp(r.Context(), p)
+	if err != nil {
+		return nil, err
+	}
+	*subAppID = app.ID
+	return act(r.Context(), &call{App: app, Params: p, RequestID: requestID, Now: now})
+}
+
+// authenticate verifies the TC3 signature of the request.
+func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte, now time.Time) error {
+	auth, err := parseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return err
+	}
+	ts, err := checkTimestamp(auth, r.Header.Get("X-TC-Timestamp"), now)
+	if err != nil {
+		return err
+	}
+	key, err := a.keys.get(auth.SecretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, auth.SecretID) })
+	if errors.Is(err, store.ErrNotFound) {
+		return openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
+	}
+	if err != nil {
+		return err
+	}
+	payloadHash := PayloadHash(body)
+	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
+		payloadHash = PayloadHash([]byte("UNSIGNED-PAYLOAD"))
+	}
+	if !auth.verify(r, ts, key.SecretKey, payloadHash) {
+		return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
+	}
+	return nil
+}
+
+// resolveApp returns the app named by SubAppId, the default app when omitted or 0.
+func (a *API) resolveApp(ctx context.Context, p params) (*openvod.App, error) {
+	id := openvod.DefaultSubAppID
+	if p.has("SubAppId") {
+		var v uint64
+		if err := json.Unmarshal(p["SubAppId"], &v); err != nil {
+			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter SubAppId must be an integer")
+		}
+		if v != 0 {
+			if v > 1<<62 {
+				return nil, openvod.InvalidValue("SubAppId", true, "no app has ID %d", v)
+			}
+			id = int64(v)
+		}
+	}
+	app, err := a.apps.get(id, func() (*openvod.App, error) { return a.cfg.Store.AppGet(ctx, id) })
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, openvod.InvalidValue("SubAppId", true, "no app has ID %s; list apps with `openvod apps list`", strconv.FormatInt(id, 10))
+	}
+	return app, err
+}

@@ -1,0 +1,117 @@
+package tcapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/openvod/openvod"
+)
+
+// params is a request body split into its top-level keys.
+type params map[string]json.RawMessage
+
+// parseParams splits a JSON object body. An empty body is an empty object.
+func parseParams(body []byte) (params, error) {
+	p := params{}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return p, nil
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p == nil {
+		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the request body must be a JSON object")
+	}
+	return p, nil
+}
+
+// commonParams are accepted by every action and handled by the gateway.
+var commonParams = map[string]bool{"SubAppId": true}
+
+// decode fills the struct v points to from p. Keys match JSON field names
+// exactly. A field tagged `tc:"required"` must be present and not null. A
+// key that names no field is UnknownParameter; a value of the wrong JSON
+// type is InvalidParameter.
+func (p params) decode(v any) error {
+	rv := reflect.ValueOf(v).Elem()
+	fields := fieldsOf(rv.Type())
+	for key, raw := range p {
+		if commonParams[key] {
+			continue
+		}
+		f, ok := fields.byName[key]
+		if !ok {
+			return openvod.Errorf(openvod.CodeUnknownParameter, "the parameter %s is not recognized for this action", key)
+		}
+		if isNull(raw) {
+			continue
+		}
+		dst := rv.Field(f.index).Addr().Interface()
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s must be %s", key, describeType(rv.Field(f.index).Type()))
+		}
+	}
+	for _, name := range fields.required {
+		if raw, ok := p[name]; !ok || isNull(raw) {
+			return openvod.Errorf(openvod.CodeMissingParameter, "the request is missing the required parameter %s", name)
+		}
+	}
+	return nil
+}
+
+// has reports whether key is present and not null.
+func (p params) has(key string) bool {
+	raw, ok := p[key]
+	return ok && !isNull(raw)
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+type structFields struct {
+	byName   map[string]fieldInfo
+	required []string
+}
+
+type fieldInfo struct{ index int }
+
+var fieldCache sync.Map // reflect.Type -> *structFields
+
+func fieldsOf(t reflect.Type) *structFields {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(*structFields)
+	}
+	f := &structFields{byName: map[string]fieldInfo{}}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f.byName[name] = fieldInfo{index: i}
+		if sf.Tag.Get("tc") == "required" {
+			f.required = append(f.required, name)
+		}
+	}
+	fieldCache.Store(t, f)
+	return f
+}
+
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Uint64, reflect.Int32, reflect.Uint32:
+		return "an integer"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice:
+		return "an array of " + strings.TrimPrefix(strings.TrimPrefix(describeType(t.Elem()), "a "), "an ") + " values"
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	default:
+		return fmt.Sprintf("a %s object", t.Name())
+	}
+}

@@ -1,0 +1,238 @@
+package tcapi
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/worker"
+)
+
+type applyUploadRequest struct {
+	MediaType      string `json:"MediaType" tc:"required"`
+	MediaName      string `json:"MediaName"`
+	ExpireTime     string `json:"ExpireTime"`
+	ClassId        int64  `json:"ClassId"`
+	SourceContext  string `json:"SourceContext"`
+	SessionContext string `json:"SessionContext"`
+	// Accepted and ignored.
+	CoverType        string `json:"CoverType"`
+	Procedure        string `json:"Procedure"`
+	StorageRegion    string `json:"StorageRegion"`
+	ExtInfo          string `json:"ExtInfo"`
+	MediaStoragePath string `json:"MediaStoragePath"`
+}
+
+type tempCertificate struct {
+	SecretId    string `json:"SecretId"`
+	SecretKey   string `json:"SecretKey"`
+	Token       string `json:"Token"`
+	ExpiredTime int64  `json:"ExpiredTime"`
+}
+
+type applyUploadResponse struct {
+	StorageBucket    string          `json:"StorageBucket"`
+	StorageRegion    string          `json:"StorageRegion"`
+	VodSessionKey    string          `json:"VodSessionKey"`
+	MediaStoragePath string          `json:"MediaStoragePath"`
+	CoverStoragePath string          `json:"CoverStoragePath"`
+	TempCertificate  tempCertificate `json:"TempCertificate"`
+	// UploadUrl (extension) is where the client PUTs the file's bytes.
+	UploadUrl string `json:"UploadUrl"`
+}
+
+func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
+	var req applyUploadRequest
+	if err := c.Params.decode(&req); err != nil {
+		return nil, err
+	}
+	mediaType, err := checkMediaType(req.MediaType)
+	if err != nil {
+		return nil, err
+	}
+	expire, err := parseExpireTime(req.ExpireTime, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := firstErr(checkMediaName(req.MediaName), checkClassID(req.ClassId),
+		checkContexts(req.SourceContext, req.SessionContext, "")); err != nil {
+		return nil, err
+	}
+	sess := &openvod.UploadSession{
+		SessionKey:     media.RandomHex(24),
+		SubAppID:       c.App.ID,
+		MediaType:      mediaType,
+		MediaName:      req.MediaName,
+		ClassID:        req.ClassId,
+		SourceContext:  req.SourceContext,
+		SessionContext: req.SessionContext,
+		StorageKey:     media.NewStorageKey(c.App.ID, mediaType),
+		ExpireTime:     expire,
+		CreateTime:     c.Now,
+		Deadline:       c.Now.Add(a.cfg.Media.UploadTTL).Truncate(time.Second),
+		UploadedSize:   -1,
+	}
+	if err := a.cfg.Store.UploadSessionInsert(ctx, sess); err != nil {
+		return nil, err
+	}
+	return &applyUploadResponse{
+		StorageBucket:    media.StorageBucket,
+		StorageRegion:    media.StorageRegion,
+		VodSessionKey:    sess.SessionKey,
+		MediaStoragePath: "/" + sess.StorageKey,
+		TempCertificate:  tempCertificate{ExpiredTime: sess.Deadline.Unix()},
+		UploadUrl:        a.cfg.Media.PublicURL + media.UploadPathPrefix + sess.SessionKey,
+	}, nil
+}
+
+type commitUploadRequest struct {
+	VodSessionKey string `json:"VodSessionKey" tc:"required"`
+}
+
+type commitUploadResponse struct {
+	FileId   string `json:"FileId"`
+	MediaUrl string `json:"MediaUrl"`
+	CoverUrl string `json:"CoverUrl"`
+}
+
+func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
+	var req commitUploadRequest
+	if err := c.Params.decode(&req); err != nil {
+		return nil, err
+	}
+	badKey := func(why string) error { return openvod.InvalidValue("VodSessionKey", true, "%s", why) }
+	sess, err := a.cfg.Store.UploadSessionGet(ctx, req.VodSessionKey)
+	switch {
+	case errors.Is(err, store.ErrNotFound) || (err == nil && sess.SubAppID != c.App.ID):
+		return nil, badKey("no upload session has this key in this app")
+	case err != nil:
+		return nil, err
+	case sess.FileID != "":
+		return nil, badKey("this upload session was already committed as FileId " + sess.FileID)
+	case c.Now.After(sess.Deadline):
+		return nil, badKey("this upload session expired at " + openvod.FormatTime(sess.Deadline))
+	case sess.UploadedSize < 0:
+		return nil, badKey("nothing was uploaded: PUT the file to UploadUrl first")
+	}
+	m, err := a.cfg.Media.NewMedia(ctx, media.NewMediaParams{
+		SubAppID:      c.App.ID,
+		Name:          sess.MediaName,
+		ClassID:       sess.ClassID,
+		Type:          sess.MediaType,
+		StorageKey:    sess.StorageKey,
+		SourceType:    "Upload",
+		SourceContext: sess.SourceContext,
+		ExpireTime:    sess.ExpireTime,
+		Now:           c.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = a.cfg.Store.InTx(ctx, func(q store.Querier) error {
+		if err := q.UploadSessionSetCommitted(ctx, sess.SessionKey, m.FileID); err != nil {
+			return err
+		}
+		return q.MediaInsert(ctx, m)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, badKey("this upload session was already committed")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &commitUploadResponse{FileId: m.FileID, MediaUrl: a.cfg.Media.URL(m.StorageKey)}, nil
+}
+
+type pullUploadRequest struct {
+	MediaUrl       string `json:"MediaUrl" tc:"required"`
+	MediaType      string `json:"MediaType"`
+	MediaName      string `json:"MediaName"`
+	ExpireTime     string `json:"ExpireTime"`
+	ClassId        int64  `json:"ClassId"`
+	SessionContext string `json:"SessionContext"`
+	SessionId      string `json:"SessionId"`
+	SourceContext  string `json:"SourceContext"`
+	// Accepted and ignored.
+	CoverUrl         string `json:"CoverUrl"`
+	Procedure        string `json:"Procedure"`
+	StorageRegion    string `json:"StorageRegion"`
+	TasksPriority    int64  `json:"TasksPriority"`
+	ExtInfo          string `json:"ExtInfo"`
+	MediaStoragePath string `json:"MediaStoragePath"`
+}
+
+type pullUploadResponse struct {
+	TaskId string `json:"TaskId"`
+}
+
+// SessionWindow is how long a SessionId deduplicates requests.
+const SessionWindow = 3 * 24 * time.Hour
+
+func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
+	var req pullUploadRequest
+	if err := c.Params.decode(&req); err != nil {
+		return nil, err
+	}
+	u, err := url.Parse(req.MediaUrl)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, openvod.InvalidValue("MediaUrl", true, "must be an http or https URL")
+	}
+	ext := strings.TrimPrefix(path.Ext(u.Path), ".")
+	mediaType := req.MediaType
+	if mediaType == "" {
+		mediaType = ext
+	}
+	if mediaType == "" {
+		mediaType = "mp4"
+	}
+	if mediaType, err = checkMediaType(mediaType); err != nil {
+		return nil, err
+	}
+	name := req.MediaName
+	if name == "" {
+		name = strings.TrimSuffix(path.Base(u.Path), path.Ext(u.Path))
+	}
+	expire, err := parseExpireTime(req.ExpireTime, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := firstErr(checkMediaName(name), checkClassID(req.ClassId),
+		checkContexts(req.SourceContext, req.SessionContext, req.SessionId)); err != nil {
+		return nil, err
+	}
+	if req.SessionId != "" {
+		t, err := a.cfg.Store.TaskFindBySession(ctx, c.App.ID, openvod.TaskPullUpload, req.SessionId, c.Now.Add(-SessionWindow))
+		if err == nil {
+			return &pullUploadResponse{TaskId: t.ID}, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+	}
+	in := worker.PullUploadInput{
+		MediaUrl:       req.MediaUrl,
+		MediaType:      mediaType,
+		MediaName:      name,
+		ExpireTime:     expire,
+		ClassId:        req.ClassId,
+		SourceContext:  req.SourceContext,
+		SessionContext: req.SessionContext,
+		SessionId:      req.SessionId,
+		StorageKey:     media.NewStorageKey(c.App.ID, mediaType),
+	}
+	t, err := worker.NewPullUploadTask(c.App.ID, &in, c.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.cfg.Store.TaskInsert(ctx, t); err != nil {
+		return nil, err
+	}
+	a.cfg.WakeTasks()
+	return &pullUploadResponse{TaskId: t.ID}, nil
+}

@@ -1,0 +1,245 @@
+// Package worker holds the task kinds openvod runs in the background; it is
+// the package that joins the queue, the store, the media store and media.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/queue"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/vodevent"
+)
+
+// PullUpload error codes (Tencent's PullUploadTask.ErrCode values).
+const (
+	PullErrSource   = 60000 // the source could not be fetched
+	PullErrInternal = 70000 // openvod could not store it
+)
+
+// PullUploadInput is the stored input of a PullUpload task.
+type PullUploadInput struct {
+	MediaUrl       string    `json:"MediaUrl"`
+	MediaType      string    `json:"MediaType"`
+	MediaName      string    `json:"MediaName"`
+	ExpireTime     time.Time `json:"ExpireTime"`
+	ClassId        int64     `json:"ClassId"`
+	SourceContext  string    `json:"SourceContext"`
+	SessionContext string    `json:"SessionContext"`
+	SessionId      string    `json:"SessionId"`
+	// StorageKey is fixed when the task is accepted, so a task redone after
+	// a crash rewrites the same object and never leaves two.
+	StorageKey string `json:"StorageKey"`
+}
+
+// NewPullUploadTask returns a WAITING PullUpload task for the app.
+func NewPullUploadTask(subAppID int64, in *PullUploadInput, now time.Time) (*openvod.Task, error) {
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return &openvod.Task{
+		ID:         fmt.Sprintf("%d-Pull-%s", subAppID, media.RandomHex(16)),
+		SubAppID:   subAppID,
+		Type:       openvod.TaskPullUpload,
+		Status:     openvod.TaskWaiting,
+		Input:      input,
+		SessionID:  in.SessionId,
+		CreateTime: now.UTC().Truncate(time.Second),
+	}, nil
+}
+
+// PullUploadTask returns the PullUploadTask view of a task: the result
+// stored at the end, or the input while it runs.
+func PullUploadTask(t *openvod.Task) (*vodevent.PullUploadTask, error) {
+	out := &vodevent.PullUploadTask{}
+	if len(t.Output) > 0 {
+		if err := json.Unmarshal(t.Output, out); err != nil {
+			return nil, fmt.Errorf("task %s output: %w", t.ID, err)
+		}
+		return out, nil
+	}
+	var in PullUploadInput
+	if err := json.Unmarshal(t.Input, &in); err != nil {
+		return nil, fmt.Errorf("task %s input: %w", t.ID, err)
+	}
+	out.TaskId = t.ID
+	out.Status = string(t.Status)
+	out.SessionContext = in.SessionContext
+	out.SessionId = in.SessionId
+	out.Progress = t.Progress
+	return out, nil
+}
+
+// PullUpload fetches a MediaUrl into the media store and makes it media.
+type PullUpload struct {
+	Media  *media.Service
+	Client *http.Client
+	// MaxSize is the largest file fetched, in bytes.
+	MaxSize int64
+}
+
+var _ queue.Handler = (*PullUpload)(nil)
+
+// Run fetches, stores and commits the media, then finishes the task.
+func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
+	var in PullUploadInput
+	if err := json.Unmarshal(t.Input, &in); err != nil {
+		return p.fail(ctx, t, l, &in, PullErrInternal, "the task input is unreadable")
+	}
+	if err := p.fetch(ctx, &in, l); err != nil {
+		var fe *fetchError
+		if errors.As(err, &fe) {
+			return p.fail(ctx, t, l, &in, fe.code, fe.msg)
+		}
+		return err
+	}
+	m, err := p.Media.NewMedia(ctx, media.NewMediaParams{
+		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: in.MediaType,
+		StorageKey: in.StorageKey, SourceType: "Upload", SourceContext: in.SourceContext,
+		ExpireTime: in.ExpireTime, Now: time.Now(),
+	})
+	if err != nil {
+		return err
+	}
+	result := p.result(t, &in)
+	result.ErrCode, result.Message = 0, "SUCCESS"
+	result.FileId = m.FileID
+	result.MediaBasicInfo = p.Media.BasicInfo(m)
+	result.MetaData = media.MetaData(m)
+	result.FileUrl = p.Media.URL(m.StorageKey)
+	result.Progress = 100
+	output, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	return p.Media.Store.InTx(ctx, func(q store.Querier) error {
+		if err := q.MediaInsert(ctx, m); err != nil {
+			return err
+		}
+		return l.Finish(ctx, q, 0, "SUCCESS", output)
+	})
+}
+
+// GiveUp finishes a task that kept failing.
+func (p *PullUpload) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
+	var in PullUploadInput
+	json.Unmarshal(t.Input, &in)
+	return p.fail(ctx, t, l, &in, PullErrInternal, cause.Error())
+}
+
+func (p *PullUpload) result(t *openvod.Task, in *PullUploadInput) *vodevent.PullUploadTask {
+	return &vodevent.PullUploadTask{
+		TaskId: t.ID, Status: string(openvod.TaskFinish),
+		SessionContext: in.SessionContext, SessionId: in.SessionId,
+	}
+}
+
+// fail finishes the task with an error and removes any fetched bytes.
+func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *PullUploadInput, code int64, msg string) error {
+	if in.StorageKey != "" {
+		if err := p.Media.Blobs.Delete(ctx, in.StorageKey); err != nil && !errors.Is(err, blob.ErrInvalidKey) {
+			return err
+		}
+	}
+	result := p.result(t, in)
+	result.ErrCode, result.Message = code, msg
+	output, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	return p.Media.Store.InTx(ctx, func(q store.Querier) error {
+		return l.Finish(ctx, q, code, msg, output)
+	})
+}
+
+// fetchError is a failure of the source, final for the task.
+type fetchError struct {
+	code int64
+	msg  string
+}
+
+func (e *fetchError) Error() string { return e.msg }
+
+// fetch streams the MediaUrl into the media store, reporting progress.
+func (p *PullUpload) fetch(ctx context.Context, in *PullUploadInput, l *queue.Lease) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.MediaUrl, nil)
+	if err != nil {
+		return &fetchError{PullErrSource, "the MediaUrl is not a valid URL"}
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &fetchError{PullErrSource, "fetching the MediaUrl failed: " + err.Error()}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &fetchError{PullErrSource, fmt.Sprintf("the MediaUrl answered HTTP %d", resp.StatusCode)}
+	}
+	if resp.ContentLength > p.MaxSize {
+		return &fetchError{PullErrSource, fmt.Sprintf("the file is larger than the limit of %d bytes", p.MaxSize)}
+	}
+	counter := &countingReader{r: resp.Body}
+	stop := reportProgress(ctx, l, counter, resp.ContentLength)
+	_, err = p.Media.Blobs.Put(ctx, in.StorageKey, counter, p.MaxSize)
+	stop()
+	switch {
+	case errors.Is(err, blob.ErrTooLarge):
+		return &fetchError{PullErrSource, fmt.Sprintf("the file is larger than the limit of %d bytes", p.MaxSize)}
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil && counter.readErr != nil:
+		return &fetchError{PullErrSource, "reading the MediaUrl failed: " + counter.readErr.Error()}
+	case err != nil:
+		p.Media.Logger.Error("pull upload not stored", "err", err)
+		return &fetchError{PullErrInternal, "storing the file failed"}
+	}
+	return nil
+}
+
+// countingReader counts bytes read and remembers a read error.
+type countingReader struct {
+	r       io.Reader
+	n       atomic.Int64
+	readErr error
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(int64(n))
+	if err != nil && err != io.EOF {
+		c.readErr = err
+	}
+	return n, err
+}
+
+// reportProgress records download progress every second until stopped.
+func reportProgress(ctx context.Context, l *queue.Lease, c *countingReader, total int64) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		ticker := time.NewTicker(time.Second)
+		defer ticker.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticker.C:
+				if total > 0 {
+					l.SetProgress(ctx, min(99, c.n.Load()*100/total))
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
