@@ -79,8 +79,8 @@ type Server struct {
 	DataDir string
 	cmd     *exec.Cmd
 	exited  chan struct{}
-	Stdout  *syncBuffer
-	Stderr  *syncBuffer
+	Stdout  *SyncBuffer
+	Stderr  *SyncBuffer
 }
 
 // Start starts a server and waits until /healthz answers. It is killed at
@@ -104,7 +104,7 @@ func Start(t testing.TB, opts Options) *Server {
 func (s *Server) start() {
 	s.t.Helper()
 	if s.Addr == "" {
-		s.Addr = freeAddr(s.t)
+		s.Addr = FreeAddr(s.t)
 		s.URL = "http://" + s.Addr
 	}
 	cmd := exec.Command(Binary(s.t), "serve")
@@ -117,7 +117,7 @@ func (s *Server) start() {
 		"OPENVOD_LOG_LEVEL=debug",
 	)
 	cmd.Env = append(cmd.Env, s.opts.Env...)
-	s.Stdout, s.Stderr = &syncBuffer{}, &syncBuffer{}
+	s.Stdout, s.Stderr = &SyncBuffer{}, &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = s.Stdout, s.Stderr
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -174,7 +174,8 @@ func (s *Server) Call(ctx context.Context, action string, params map[string]any,
 	}
 }
 
-func freeAddr(t testing.TB) string {
+// FreeAddr returns a free loopback address.
+func FreeAddr(t testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -183,20 +184,20 @@ func freeAddr(t testing.TB) string {
 	return ln.Addr().String()
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writes and reads.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
 // String returns what was written so far.
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

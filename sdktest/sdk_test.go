@@ -581,6 +581,9 @@ func TestGoSDK(t *testing.T) {
 		if d.TaskType != "PullUpload" || d.Status != "FINISH" || p == nil {
 			t.Fatalf("DescribeTaskDetail: %+v", d)
 		}
+		if !timeRE.MatchString(d.CreateTime) || !timeRE.MatchString(d.BeginProcessTime) || !timeRE.MatchString(d.FinishTime) {
+			t.Errorf("CreateTime %q, BeginProcessTime %q, FinishTime %q", d.CreateTime, d.BeginProcessTime, d.FinishTime)
+		}
 		if p.TaskId != r.TaskId || p.ErrCode != 0 || !fileIDRE.MatchString(p.FileId) || p.SessionContext != "go-pull" ||
 			p.MetaData == nil || p.MetaData.Size != int64(len(data)) || p.MediaBasicInfo == nil || p.MediaBasicInfo.Name != "fixture" {
 			t.Errorf("PullUploadTask: %+v", p)
@@ -622,6 +625,34 @@ func TestGoSDK(t *testing.T) {
 	t.Run("CommitUploadTwice", func(t *testing.T) {
 		apply, _ := c.upload(t, data, 0, "twice")
 		wantSDKError(t, c.send("CommitUpload", map[string]any{"VodSessionKey": apply.VodSessionKey}, nil), "InvalidParameterValue.VodSessionKey")
+	})
+
+	t.Run("ConcurrentCommitUpload", func(t *testing.T) {
+		var apply applyUploadResponse
+		c.must(t, "ApplyUpload", map[string]any{"MediaType": "mp4"}, &apply)
+		if code := put(t, apply.UploadUrl, data); code < 200 || code > 299 {
+			t.Fatalf("PUT: HTTP %d", code)
+		}
+		// Not committed yet: the media URL does not answer.
+		if status, _, _ := httpGet(t, srv.URL+"/vod"+apply.MediaStoragePath, nil); status != http.StatusNotFound {
+			t.Errorf("GET of an uploaded but uncommitted file: HTTP %d, want 404", status)
+		}
+		const n = 4
+		errs := make(chan error, n)
+		for range n {
+			go func() { errs <- c.send("CommitUpload", map[string]any{"VodSessionKey": apply.VodSessionKey}, nil) }()
+		}
+		ok := 0
+		for range n {
+			if err := <-errs; err == nil {
+				ok++
+			} else {
+				wantSDKError(t, err, "InvalidParameterValue.VodSessionKey")
+			}
+		}
+		if ok != 1 {
+			t.Errorf("%d of %d concurrent CommitUploads of one session succeeded, want exactly 1", ok, n)
+		}
 	})
 
 	t.Run("CommitUploadBeforePut", func(t *testing.T) {
@@ -803,17 +834,17 @@ func TestRawHTTP(t *testing.T) {
 		}
 		return req
 	}
-	big := make([]byte, 0, 10<<20+64)
-	big = append(big, `{"FileIds":["1"],"ExtInfo":"`...)
-	big = append(big, bytes.Repeat([]byte("a"), 10<<20)...)
-	big = append(big, `"}`...)
+	// pad returns body followed by spaces (valid JSON) to n bytes in all.
+	pad := func(n int) []byte { return append(bytes.Clone(body), bytes.Repeat([]byte(" "), n-len(body))...) }
+	const limit = 10 << 20 // TC3 POST limit
 
 	cases := []struct {
 		name string
 		req  func(t *testing.T) *http.Request
-		code string // "" accepts any code
+		code string // "" accepts any code; "OK" wants success
 	}{
-		{"Valid", func(t *testing.T) *http.Request { return signed(t, time.Now(), body) }, ""},
+		{"Valid", func(t *testing.T) *http.Request { return signed(t, time.Now(), body) }, "OK"},
+		{"BodyOf10MB", func(t *testing.T) *http.Request { return signed(t, time.Now(), pad(limit)) }, "OK"},
 		{"MissingAuthorization", func(t *testing.T) *http.Request {
 			r := signed(t, time.Now(), body)
 			r.Header.Del("Authorization")
@@ -842,7 +873,7 @@ func TestRawHTTP(t *testing.T) {
 			r.Header.Set("X-TC-Version", "2017-03-12")
 			return r
 		}, "NoSuchVersion"},
-		{"BodyOver10MB", func(t *testing.T) *http.Request { return signed(t, time.Now(), big) }, "RequestSizeLimitExceeded"},
+		{"BodyOver10MB", func(t *testing.T) *http.Request { return signed(t, time.Now(), pad(limit+1)) }, "RequestSizeLimitExceeded"},
 		{"BodyNotAnObject", func(t *testing.T) *http.Request { return signed(t, time.Now(), []byte(`[1,2]`)) }, "InvalidParameter"},
 		{"GetRoot", func(t *testing.T) *http.Request {
 			r, err := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
@@ -856,12 +887,17 @@ func TestRawHTTP(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := doRaw(t, tc.req(t))
-			if tc.name == "Valid" {
-				if a.Status != http.StatusOK || a.ContentType != "application/json" {
-					t.Errorf("HTTP %d, Content-Type %q", a.Status, a.ContentType)
+			if tc.code == "OK" {
+				var env struct {
+					Response struct {
+						Error     *struct{ Code, Message string }
+						RequestId string
+					}
 				}
-				var env struct{ Response struct{ RequestId string } }
 				json.Unmarshal(a.Body, &env)
+				if a.Status != http.StatusOK || a.ContentType != "application/json" || env.Response.Error != nil {
+					t.Errorf("HTTP %d, Content-Type %q, want success: %.300s", a.Status, a.ContentType, a.Body)
+				}
 				ids = append(ids, env.Response.RequestId)
 				return
 			}
@@ -1091,7 +1127,8 @@ func TestResponseKeyOrder(t *testing.T) {
 	}
 	srv := openvodtest.Start(t, openvodtest.Options{})
 
-	applyRaw := rawCall(t, srv, "ApplyUpload", `{"MediaType":"mp4","MediaName":"order"}`)
+	// The name checks that JSON is written without HTML escaping (wire contract §1).
+	applyRaw := rawCall(t, srv, "ApplyUpload", `{"MediaType":"mp4","MediaName":"a&b <order>"}`)
 	keys, apply := objectKeys(t, "ApplyUpload", applyRaw)
 	checkKeyOrder(t, "ApplyUploadResponse", keys, keysApplyUpload)
 	keys, _ = objectKeys(t, "TempCertificate", apply["TempCertificate"])
@@ -1115,6 +1152,9 @@ func TestResponseKeyOrder(t *testing.T) {
 		var set []json.RawMessage
 		if err := json.Unmarshal(top["MediaInfoSet"], &set); err != nil || len(set) != 1 {
 			t.Fatalf("MediaInfoSet: %s", top["MediaInfoSet"])
+		}
+		if !bytes.Contains(set[0], []byte(`"Name":"a&b <order>"`)) {
+			t.Errorf("Name is not written verbatim (HTML escaping must be off): %.200s", set[0])
 		}
 		keys, info := objectKeys(t, "MediaInfo", set[0])
 		checkKeyOrder(t, "MediaInfo", keys, keysMediaInfo)

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/openvodtest"
+)
+
+// TestServeFirstStart checks that the first start creates and prints a key
+// pair once, stores it with mode 0600, never logs the SecretKey, and that
+// the next start reuses it.
+func TestServeFirstStart(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := map[string]string{"OPENVOD_DATA_DIR": dir, "OPENVOD_ADDR": openvodtest.FreeAddr(t)}
+	getenv := func(k string) string { return env[k] }
+
+	out1, log1 := serveBriefly(t, getenv)
+	b, err := os.ReadFile(filepath.Join(dir, credentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c credentials
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.SubAppId != 1500000001 || !strings.HasPrefix(c.SecretId, "AKID") || len(c.SecretKey) != 32 {
+		t.Fatalf("credentials = %+v", c)
+	}
+	fi, _ := os.Stat(filepath.Join(dir, credentialsFile))
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode = %v, want 0600", fi.Mode().Perm())
+	}
+	for _, want := range []string{c.SecretId, c.SecretKey, "1500000001", env["OPENVOD_ADDR"]} {
+		if !strings.Contains(out1, want) {
+			t.Fatalf("first start output lacks %q:\n%s", want, out1)
+		}
+	}
+	if strings.Contains(log1, c.SecretKey) {
+		t.Fatalf("the SecretKey appears in the log:\n%s", log1)
+	}
+
+	out2, log2 := serveBriefly(t, getenv)
+	if !strings.Contains(out2, c.SecretId) || strings.Contains(out2, c.SecretKey) || strings.Contains(log2, c.SecretKey) {
+		t.Fatalf("second start must show the same SecretId and not the SecretKey:\n%s\n%s", out2, log2)
+	}
+}
+
+// TestHelpListsSettings checks that serve --help documents every variable.
+func TestHelpListsSettings(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, &bytes.Buffer{}, &stderr)
+	for _, env := range []string{"OPENVOD_ADDR", "OPENVOD_DATA_DIR", "OPENVOD_DB", "OPENVOD_SECRET_ID", "OPENVOD_SECRET_KEY",
+		"OPENVOD_PUBLIC_URL", "OPENVOD_SQLITE_SYNCHRONOUS", "OPENVOD_MAX_UPLOAD_SIZE", "OPENVOD_UPLOAD_TTL",
+		"OPENVOD_WORKERS", "OPENVOD_TASK_LEASE", "OPENVOD_LOG_LEVEL", "OPENVOD_LOG_FORMAT"} {
+		if !strings.Contains(stderr.String(), "$"+env) {
+			t.Errorf("serve --help does not mention %s", env)
+		}
+	}
+}
+
+// serveBriefly runs "serve" until /healthz answers, then stops it.
+func serveBriefly(t *testing.T, getenv func(string) string) (stdout, stderr string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, log openvodtest.SyncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, getenv, &out, &log) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get("http://" + getenv("OPENVOD_ADDR") + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not start: %v\n%s", <-done, log.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+	return out.String(), log.String()
+}

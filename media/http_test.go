@@ -1,0 +1,189 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/store/sqlite"
+)
+
+type testBundle struct {
+	svc     *Service
+	srv     *httptest.Server
+	now     time.Time
+	dataDir string
+}
+
+func setup(t *testing.T, maxSize int64) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	now := time.Now().UTC().Truncate(time.Second)
+	if _, err := st.AppCreate(ctx, "default", now); err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &testBundle{now: now, dataDir: dir}
+	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, Logger: slog.New(slog.DiscardHandler)}
+	mux := http.NewServeMux()
+	mux.HandleFunc(MediaPathPrefix, b.svc.ServeMedia)
+	mux.Handle(UploadPathPrefix, &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }})
+	b.srv = httptest.NewServer(mux)
+	t.Cleanup(b.srv.Close)
+	b.svc.PublicURL = b.srv.URL
+	return b
+}
+
+// session stores an upload session whose deadline is in d.
+func (b *testBundle) session(t *testing.T, d time.Duration) *openvod.UploadSession {
+	t.Helper()
+	s := &openvod.UploadSession{SessionKey: RandomHex(24), SubAppID: openvod.DefaultSubAppID, MediaType: "mp4",
+		StorageKey: NewStorageKey(openvod.DefaultSubAppID, "mp4"), ExpireTime: openvod.NeverExpire,
+		CreateTime: b.now, Deadline: b.now.Add(d), UploadedSize: -1}
+	if err := b.svc.Store.UploadSessionInsert(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func (b *testBundle) put(t *testing.T, key string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, b.srv.URL+UploadPathPrefix+key, bytes.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestUpload(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1000)
+	body := bytes.Repeat([]byte("v"), 1000)
+
+	s := b.session(t, time.Minute)
+	if got := b.put(t, s.SessionKey, body); got != http.StatusOK {
+		t.Fatalf("PUT = %d, want 200", got)
+	}
+	got, _ := b.svc.Store.UploadSessionGet(context.Background(), s.SessionKey)
+	if got.UploadedSize != 1000 {
+		t.Fatalf("UploadedSize = %d, want 1000", got.UploadedSize)
+	}
+	if code := b.put(t, s.SessionKey, body); code != http.StatusForbidden {
+		t.Fatalf("second PUT = %d, want 403", code)
+	}
+	if code := b.put(t, "nosuchsession", body); code != http.StatusForbidden {
+		t.Fatalf("unknown PUT = %d, want 403", code)
+	}
+	if code := b.put(t, "../../etc/passwd", body); code != http.StatusForbidden && code != http.StatusNotFound {
+		t.Fatalf("path trick PUT = %d, want 403 or 404", code)
+	}
+	expired := b.session(t, -time.Second)
+	if code := b.put(t, expired.SessionKey, body); code != http.StatusForbidden {
+		t.Fatalf("expired PUT = %d, want 403", code)
+	}
+	big := b.session(t, time.Minute)
+	if code := b.put(t, big.SessionKey, append(body, 'x')); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversize PUT = %d, want 413", code)
+	}
+	if _, err := b.svc.Blobs.Stat(context.Background(), big.StorageKey); err == nil {
+		t.Fatal("an oversize upload left an object")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(b.dataDir, "media", ".tmp")); len(entries) != 0 {
+		t.Fatalf("%d temporary files left", len(entries))
+	}
+}
+
+func TestServeMedia(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 1<<20)
+	ctx := context.Background()
+	s := b.session(t, time.Minute)
+	body := []byte("0123456789abcdefghij")
+	if code := b.put(t, s.SessionKey, body); code != http.StatusOK {
+		t.Fatalf("PUT = %d", code)
+	}
+	url := b.svc.URL(s.StorageKey)
+	if code, _ := get(t, url, ""); code != http.StatusNotFound {
+		t.Fatalf("GET before commit = %d, want 404", code)
+	}
+	m, err := b.svc.NewMedia(ctx, NewMediaParams{SubAppID: s.SubAppID, Type: "mp4", StorageKey: s.StorageKey,
+		SourceType: "Upload", ExpireTime: openvod.NeverExpire, Now: b.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MetaError == "" || m.Size != int64(len(body)) || m.MetaData != nil {
+		t.Fatalf("media of a non-MP4 = size %d meta %q err %q; want the size and a metadata error", m.Size, m.MetaData, m.MetaError)
+	}
+	if err := b.svc.Store.MediaInsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if code, got := get(t, url, ""); code != http.StatusOK || !bytes.Equal(got, body) {
+		t.Fatalf("GET = %d %q", code, got)
+	}
+	if code, got := get(t, url, "bytes=5-9"); code != http.StatusPartialContent || string(got) != "56789" {
+		t.Fatalf("GET range = %d %q, want 206 56789", code, got)
+	}
+	if code, _ := get(t, url, "bytes=100-200"); code != http.StatusRequestedRangeNotSatisfiable {
+		t.Fatalf("GET bad range = %d, want 416", code)
+	}
+	if code, _ := get(t, b.srv.URL+MediaPathPrefix+"../"+s.StorageKey, ""); code != http.StatusNotFound {
+		t.Fatalf("GET with a path trick = %d, want 404", code)
+	}
+	if err := b.svc.Delete(ctx, m.SubAppID, m.FileID); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := get(t, url, ""); code != http.StatusNotFound {
+		t.Fatalf("GET after delete = %d, want 404", code)
+	}
+	if _, err := b.svc.Blobs.Stat(ctx, s.StorageKey); err == nil {
+		t.Fatal("delete left the bytes")
+	}
+}
+
+func get(t *testing.T, url, rng string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if rng != "" {
+		req.Header.Set("Range", rng)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func TestNewFileID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 1000 {
+		id := NewFileID()
+		if len(id) != 19 || id[0] == '0' || strings.Trim(id, "0123456789") != "" || seen[id] {
+			t.Fatalf("FileId %q: want 19 digits, first non-zero, unique", id)
+		}
+		seen[id] = true
+	}
+}
