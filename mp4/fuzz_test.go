@@ -12,7 +12,7 @@ import (
 // failure must be an error wrapping ErrInvalid, never a panic, and every
 // sample a Samples yields must lie inside the input.
 func FuzzParse(f *testing.F) {
-	names, err := filepath.Glob(filepath.Join("testdata", os.Getenv("SEEDGLOB")))
+	names, err := filepath.Glob(filepath.Join("testdata", "*.m*"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -129,6 +129,7 @@ func TestGatewayErrors(t *testing.T) {
 		{"ErrUnknownField", "DescribeMediaInfos", `{"FileIds":["1"],"Nope":1}`, nil, "UnknownParameter"},
 		{"ErrFieldCase", "DescribeMediaInfos", `{"fileids":["1"]}`, nil, "UnknownParameter"},
 		{"ErrMissing", "DescribeMediaInfos", `{}`, nil, "MissingParameter"},
+		{"ErrNullElement", "DescribeMediaInfos", `{"FileIds":[null]}`, nil, "InvalidParameter"},
 		{"ErrNullRequired", "DescribeMediaInfos", `{"FileIds":null}`, nil, "MissingParameter"},
 		{"ErrTooBig", "ApplyUpload", big, nil, "RequestSizeLimitExceeded"},
 		{"IgnoredTencentFields", "ApplyUpload", `{"MediaType":"mp4","Procedure":"p","StorageRegion":"ap-guangzhou","ExtInfo":"","CoverType":"jpg"}`, nil, ""},

@@ -47,9 +47,9 @@ func (p params) decode(v any) error {
 		if isNull(raw) {
 			continue
 		}
-		dst := rv.Field(f.index).Addr().Interface()
-		if err := json.Unmarshal(raw, dst); err != nil {
-			return openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s must be %s", key, describeType(rv.Field(f.index).Type()))
+		field := rv.Field(f.index)
+		if err := json.Unmarshal(raw, field.Addr().Interface()); err != nil || (field.Kind() == reflect.Slice && hasNullElement(raw)) {
+			return openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s must be %s", key, describeType(field.Type()))
 		}
 	}
 	for _, name := range fields.required {
@@ -67,6 +67,20 @@ func (p params) has(key string) bool {
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// hasNullElement reports whether the JSON array raw holds a null.
+func hasNullElement(raw json.RawMessage) bool {
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return false
+	}
+	for _, e := range elems {
+		if isNull(e) {
+			return true
+		}
+	}
+	return false
+}
 
 type structFields struct {
 	byName   map[string]fieldInfo

@@ -33,6 +33,7 @@ func Exercise(t *testing.T, newBucket func(t *testing.T) blob.Bucket) {
 		{"CancelledContext", exerciseCancelledContext},
 		{"ConcurrentPuts", exerciseConcurrentPuts},
 		{"ConcurrentPutsSameKey", exerciseConcurrentPutsSameKey},
+		{"ConcurrentPutDeleteSiblings", exerciseConcurrentPutDeleteSiblings},
 		{"Delete", exerciseDelete},
 		{"FailingReader", exerciseFailingReader},
 		{"InvalidKeys", exerciseInvalidKeys},
@@ -438,6 +439,43 @@ func exerciseConcurrentPutsSameKey(t *testing.T, b blob.Bucket) {
 		t.Fatalf("after concurrent Puts to one key it holds %d bytes that match none of them", len(got))
 	}
 	wantKeys(t, b, "", "same")
+}
+
+func exerciseConcurrentPutDeleteSiblings(t *testing.T, b blob.Bucket) {
+	// Each worker puts and deletes its own key in a directory it shares with
+	// the others, so that directory keeps being emptied (and, on disk,
+	// removed) while another worker publishes into it.
+	const workers, rounds = 4, 100
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			key := fmt.Sprintf("pd/x/y/%d", w)
+			for i := range rounds {
+				data := []byte(fmt.Sprintf("%d-%d", w, i))
+				if _, err := b.Put(t.Context(), key, bytes.NewReader(data), 0); err != nil {
+					t.Errorf("Put(%q) round %d error: %v", key, i, err)
+					return
+				}
+				o, err := b.Open(t.Context(), key)
+				if err != nil {
+					t.Errorf("Open(%q) right after its Put, round %d: %v", key, i, err)
+					return
+				}
+				got, err := io.ReadAll(o)
+				o.Close()
+				if err != nil || !bytes.Equal(got, data) {
+					t.Errorf("read %q round %d = %q, %v, want %q", key, i, got, err, data)
+					return
+				}
+				if err := b.Delete(t.Context(), key); err != nil {
+					t.Errorf("Delete(%q) round %d error: %v", key, i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	wantKeys(t, b, "")
 }
 
 func randomBytes(n int) []byte {
