@@ -109,3 +109,76 @@ type Task struct {
 	BeginProcessTime time.Time
 	FinishTime       time.Time
 }
+
+// EventMode is how an app receives events.
+type EventMode string
+
+// Event modes.
+const (
+	EventModePush EventMode = "PUSH" // normal callback: POST to NotificationURL
+	EventModePull EventMode = "PULL" // reliable callback: PullEvents / ConfirmEvents
+)
+
+// EventConfig is an app's event notification configuration.
+type EventConfig struct {
+	SubAppID        int64
+	Mode            EventMode
+	NotificationURL string
+	// Switches gate NewFileUpload, FileDeleted and PersistenceComplete.
+	UploadMediaComplete bool
+	DeleteMediaComplete bool
+	PersistenceComplete bool
+	// SignKey, when set, signs push bodies with Sign and T.
+	SignKey string
+	// WebhookSecret, when set, signs pushes with Standard Webhooks headers.
+	WebhookSecret string
+	UpdateTime    time.Time
+}
+
+// EventState is where an event is in its delivery.
+type EventState string
+
+// Event states.
+const (
+	EventPush EventState = "push" // waiting for (or in) a push delivery
+	EventPull EventState = "pull" // available to PullEvents (unless leased)
+	EventDone EventState = "done" // consumed: pushed with a 2xx or confirmed
+)
+
+// Event is one entry of the durable event log.
+type Event struct {
+	Seq        int64 // log position, assigned on insert
+	ID         string
+	SubAppID   int64
+	Type       string
+	Body       []byte // compact push body without Sign and T
+	CreateTime time.Time
+	State      EventState
+	// AvailableAt is when a push is next attempted (push) or when the event
+	// may be pulled again (pull).
+	AvailableAt time.Time
+	// Owner is the server holding the push delivery until AvailableAt.
+	Owner string
+	// LeaseToken and LeaseUntil are the current pull lease: handles carry
+	// the token and are valid until LeaseUntil.
+	LeaseToken   string
+	LeaseUntil   time.Time
+	Attempts     int64 // push attempts made
+	Pulls        int64 // times handed out by PullEvents
+	PushDeadline time.Time
+	ConsumedTime time.Time
+}
+
+// DeliveryAttempt is one push attempt of an event.
+type DeliveryAttempt struct {
+	ID         int64
+	EventSeq   int64
+	EventID    string
+	EventType  string
+	SubAppID   int64
+	Time       time.Time
+	URL        string
+	StatusCode int // 0 when no HTTP answer
+	Latency    time.Duration
+	Error      string // "" when delivered
+}

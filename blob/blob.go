@@ -16,18 +16,30 @@ var ErrNotFound = errors.New("blob: not found")
 // ErrTooLarge is returned by Put when the content passes the size limit.
 var ErrTooLarge = errors.New("blob: object too large")
 
-// ErrInvalidKey is returned for a key that is empty, absolute, or climbs out
-// of the bucket ("..", backslashes, NUL).
+// ErrInvalidKey is returned for a key that breaks the rules in [Bucket]:
+// empty, absolute, climbing out of the bucket (".."), or otherwise unclean.
 var ErrInvalidKey = errors.New("blob: invalid key")
 
-// Bucket stores objects by key. Keys are slash-separated relative paths.
-// Implementations are safe for concurrent use.
+// Bucket stores objects by key. Implementations are safe for concurrent use.
+//
+// Keys are clean slash-separated relative paths, such as "media/1/a.mp4": not
+// empty, no leading, trailing or doubled slash, no "." or ".." segment, no
+// backslash or NUL, and not starting with ".tmp" (reserved for the backend's
+// own use). Put, Open, Stat and Delete return ErrInvalidKey for any other
+// key. Apart from prefix matching in List, a key is not a directory: Open and
+// Stat of "media/1" return ErrNotFound even when "media/1/a.mp4" exists.
 type Bucket interface {
 	// Put stores the bytes of r under key, replacing any object there. The
 	// object appears whole or not at all: bytes go to a temporary name that
 	// is synced and then renamed. When r yields more than limit bytes
-	// (limit > 0), Put stores nothing and returns ErrTooLarge. It returns
-	// the number of bytes stored.
+	// (limit > 0), Put stores nothing and returns ErrTooLarge, having read
+	// at most limit+1 bytes of r. It returns the number of bytes stored.
+	//
+	// Put reads r to its end unless it fails first; it does not close r. On
+	// any error nothing is stored and the object under key, if any, is left
+	// as it was; the error wraps the cause: r's own error, ctx.Err() (ctx is
+	// checked between chunks, so a cancelled ctx stops even an endless r),
+	// ErrTooLarge, or the storage's error (such as syscall.ENOSPC).
 	Put(ctx context.Context, key string, r io.Reader, limit int64) (int64, error)
 	// Open returns the object for reading, or ErrNotFound. The caller must close it.
 	Open(ctx context.Context, key string) (Object, error)

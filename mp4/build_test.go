@@ -60,6 +60,20 @@ func testFile(over map[string][]byte) []byte {
 		pick("tkhd", bx("tkhd", full(0, 3, zeros(8), u32(1), zeros(4), u32(100), zeros(16), identity, u32(320<<16), u32(240<<16)))),
 		pick("edts", bx("edts", pick("elst", bx("elst", full(0, 0, u32(1), u32(100), u32(1024), u32(0x10000)))))),
 		mdia)
-	moov := bx("moov", pick("mvhd", bx("mvhd", full(0, 0, zeros(8), u32(1000), u32(100), zeros(80)))), trak)
-	return bytes.Join([][]byte{ftyp, mdat, moov}, nil)
+	moov := bx("moov", pick("mvhd", bx("mvhd", full(0, 0, zeros(8), u32(1000), u32(100), zeros(80)))), trak, over["mvex"])
+	return bytes.Join([][]byte{ftyp, mdat, moov, over["moof"]}, nil)
+}
+
+// testFragmentedFile is testFile with an mvex box and one moof with two
+// track runs for track trackID: three samples with explicit sizes 5, 6
+// and 7, then two with the trex default size 7. Durations are tfhd's 512.
+func testFragmentedFile(trackID uint32) []byte {
+	return testFile(map[string][]byte{
+		"mvex": bx("mvex", bx("trex", full(0, 0, u32(1), u32(1), u32(100), u32(7), u32(0)))),
+		"moof": bx("moof", bx("mfhd", full(0, 0, u32(1))), bx("traf",
+			bx("tfhd", full(0, 0x20000|tfhdDuration, u32(trackID), u32(512))),
+			bx("tfdt", full(1, 0, zeros(8))),
+			bx("trun", full(0, trunDataOffset|trunSampleSize, u32(3), u32(0), u32(5), u32(6), u32(7))),
+			bx("trun", full(0, 0, u32(2))))),
+	})
 }

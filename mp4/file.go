@@ -7,11 +7,13 @@ import (
 	"io"
 )
 
-// Limits on what Parse reads into memory or walks through.
+// MaxMoovSize is the largest moov box Parse reads (256 MiB); a larger one
+// is reported as invalid. A 60 min movie at 30 fps with AAC audio has a moov
+// of about 4 MB.
+const MaxMoovSize = 256 << 20
+
+// Limits on the other boxes Parse reads into memory or walks through.
 const (
-	// MaxMoovSize is the largest moov box Parse reads (256 MiB). A 60 min
-	// movie at 30 fps with AAC audio has a moov of about 4 MB.
-	MaxMoovSize = 256 << 20
 	// maxMoofSize is the largest moof box Parse reads.
 	maxMoofSize = 64 << 20
 	// maxFtypSize is the largest ftyp box Parse reads.

@@ -24,6 +24,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add(testFile(nil))
+	f.Add(testFragmentedFile(1))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -242,3 +242,25 @@ func TestParseMoovPlacementDoesNotMatter(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFragments(t *testing.T) {
+	t.Parallel()
+	m, err := parseBytes(testFragmentedFile(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eq(t, "Fragmented", m.Fragmented, true)
+	want := FragmentSummary{Runs: 2, Samples: 5, Bytes: 5 + 6 + 7 + 2*7, Duration: 5 * 512}
+	eq(t, "Fragments", m.Tracks[0].Fragments, want)
+	v := m.Info().Video[0]
+	eq(t, "Frames", v.Frames, 3+5)
+	eq(t, "Duration", v.Duration, float64(3*512+5*512)/15360)
+
+	if _, err := parseBytes(testFragmentedFile(9)); err == nil || !strings.Contains(err.Error(), "track 9 is not in moov") {
+		t.Errorf("traf of an unknown track: error %v, want one naming track 9", err)
+	}
+	moof := bx("moof", bx("mfhd", full(0, 0, u32(1))))
+	if _, err := parseBytes(slices.Concat(moof, testFile(nil))); err == nil || !strings.Contains(err.Error(), "moof before moov") {
+		t.Errorf("moof before moov: error %v", err)
+	}
+}

@@ -174,12 +174,14 @@ func (t *Track) audioStream(d float64) AudioStream {
 	return a
 }
 
-// bitrate returns bytes*8/seconds rounded, or 0 without a duration.
+// bitrate returns bytes*8/seconds rounded, or 0 without a duration or if
+// the result does not fit an int64.
 func bitrate(bytes uint64, seconds float64) int64 {
-	if seconds <= 0 {
+	v := math.Round(float64(bytes) * 8 / seconds)
+	if seconds <= 0 || !(v < math.MaxInt64) {
 		return 0
 	}
-	return int64(math.Round(float64(bytes) * 8 / seconds))
+	return int64(v)
 }
 
 // NumSamples returns the number of samples in the sample tables and in

@@ -3,6 +3,7 @@ package mp4
 import (
 	"fmt"
 	"iter"
+	"math"
 	"sort"
 )
 
@@ -75,9 +76,14 @@ type stscRun struct {
 // range, a description index has no stsd entry), decode times overflow, or
 // a chunk's samples extend beyond the end of the file.
 //
-// Only the tables in moov are covered: in a fragmented movie the samples in
-// fragments are not included.
+// The check costs one pass over the table entries, plus one over the
+// sample sizes when they are listed per sample. The result refers to t's
+// tables, which must not be changed afterwards. Only the tables in moov are
+// covered: in a fragmented movie the samples in fragments are not included.
 func (t *Track) Samples() (*Samples, error) {
+	if uint64(t.SampleCount) > math.MaxInt {
+		return nil, t.tableErr("stsz", "%d samples do not fit in an int", t.SampleCount)
+	}
 	s := &Samples{t: t, n: int(t.SampleCount)}
 	if t.SampleSize == 0 && len(t.SampleSizes) != s.n {
 		return nil, t.tableErr("stsz", "sample count is %d but it lists %d sizes", s.n, len(t.SampleSizes))
@@ -115,7 +121,7 @@ func (s *Samples) buildStts() error {
 		if e.Count == 0 {
 			continue
 		}
-		count := min(int(e.Count), s.n-first)
+		count := clamp(e.Count, s.n-first)
 		s.stts = append(s.stts, sttsRun{first: first, count: count, dts: dts, delta: e.Delta})
 		if int64(e.Delta) > 0 && int64(count) > (maxDTS-dts)/int64(e.Delta) {
 			return s.t.tableErr("stts", "decode times overflow")
@@ -141,7 +147,7 @@ func (s *Samples) buildCtts() error {
 		if e.Count == 0 {
 			continue
 		}
-		count := min(int(e.Count), s.n-first)
+		count := clamp(e.Count, s.n-first)
 		s.ctts = append(s.ctts, cttsRun{first: first, count: count, offset: e.Offset})
 		first += count
 	}
@@ -189,7 +195,7 @@ func (s *Samples) buildStsc() error {
 				return t.tableErr("stsc", "entry %d starts at chunk %d, not after %d", i+2, t.SampleToChunk[i+1].FirstChunk, e.FirstChunk)
 			}
 		}
-		r := stscRun{first: first, chunk: int(e.FirstChunk) - 1, chunks: end - int(e.FirstChunk), spc: int(e.SamplesPerChunk), desc: e.DescriptionIndex}
+		r := stscRun{first: first, chunk: int(e.FirstChunk) - 1, chunks: end - int(e.FirstChunk), spc: clamp(e.SamplesPerChunk, s.n), desc: e.DescriptionIndex}
 		s.stsc = append(s.stsc, r)
 		first += int(min(uint64(r.chunks)*uint64(r.spc), uint64(s.n-first)))
 	}
@@ -197,6 +203,12 @@ func (s *Samples) buildStsc() error {
 		return t.tableErr("stsc", "stsc and %d chunk offsets hold %d samples, stsz has %d", chunks, first, s.n)
 	}
 	return nil
+}
+
+// clamp returns v as an int, at most limit (which is not negative). A
+// chunk with more samples per chunk than the track has behaves the same.
+func clamp(v uint32, limit int) int {
+	return int(min(uint64(v), uint64(limit)))
 }
 
 // checkChunks checks that every chunk's samples lie inside the file.

@@ -21,7 +21,10 @@ type SampleEntry struct {
 
 	// Channels, SampleSize (bits) and SampleRate (Hz, integer part) come
 	// from an audio sample entry, QuickTime version 1 and 2 layouts
-	// included.
+	// included. MP4 writers often store the template values (2 channels,
+	// 16 bits) whatever the stream has; the codec configuration is
+	// authoritative. SampleRate is 0 when the rate does not fit the 16-bit
+	// integer part (over 65535 Hz) of a version 0 entry.
 	Channels   uint16
 	SampleSize uint16
 	SampleRate uint32

@@ -27,6 +27,13 @@ type Store interface {
 	// back otherwise. fn must use only the Querier it is given.
 	InTx(ctx context.Context, fn func(q Querier) error) error
 
+	// InTxRelaxed is InTx for changes whose loss in a power failure (or a
+	// database server crash) only makes an event be delivered again: pull
+	// leases, confirmations, push results. Its commit does not wait for the
+	// disk (SQLite synchronous=OFF, PostgreSQL synchronous_commit=off); it
+	// still survives a crash of the openvod process.
+	InTxRelaxed(ctx context.Context, fn func(q Querier) error) error
+
 	// Driver names the backend: "sqlite" or "postgres".
 	Driver() string
 
@@ -100,6 +107,84 @@ type Querier interface {
 	TaskExpireLeases(ctx context.Context) error
 	// TaskCountByStatus counts tasks per status.
 	TaskCountByStatus(ctx context.Context) (map[openvod.TaskStatus]int64, error)
+
+	// EventConfigGet returns the app's event configuration; an app never
+	// configured gets the defaults: PULL, no URL, every switch OFF.
+	EventConfigGet(ctx context.Context, subAppID int64) (*openvod.EventConfig, error)
+	// EventConfigPut stores the app's event configuration.
+	EventConfigPut(ctx context.Context, c *openvod.EventConfig) error
+
+	// EventInsert appends e to the log and sets e.Seq; ErrConflict when e.ID exists.
+	EventInsert(ctx context.Context, e *openvod.Event) error
+	// EventGet returns the app's event with the given ID, or ErrNotFound.
+	EventGet(ctx context.Context, subAppID int64, id string) (*openvod.Event, error)
+	// EventGetMany returns the app's events among seqs, in no order.
+	EventGetMany(ctx context.Context, subAppID int64, seqs []int64) ([]*openvod.Event, error)
+	// EventList returns the app's events after p.AfterSeq, by Seq.
+	EventList(ctx context.Context, p *EventListParams) ([]*openvod.Event, error)
+	// EventLeaseForPull leases up to p.Limit of the app's oldest pullable
+	// events (state pull, AvailableAt not after p.Now): LeaseToken p.Token,
+	// LeaseUntil and AvailableAt p.Until, Pulls+1. An event is never leased
+	// to two pullers at once. Returned by Seq.
+	EventLeaseForPull(ctx context.Context, p *EventLeaseParams) ([]*openvod.Event, error)
+	// EventConsume marks the app's events among seqs done at now, unless
+	// they are already; it returns how many changed.
+	EventConsume(ctx context.Context, subAppID int64, seqs []int64, now time.Time) (int64, error)
+	// EventCountPullable counts the app's events in state pull, leased or not.
+	EventCountPullable(ctx context.Context, subAppID int64) (int64, error)
+	// EventClaimPush leases up to p.Limit due push deliveries (state push,
+	// AvailableAt not after p.Now) to p.Owner: Owner p.Owner, AvailableAt
+	// p.Until. Earliest AvailableAt first; never to two owners at once.
+	EventClaimPush(ctx context.Context, p *EventClaimParams) ([]*openvod.Event, error)
+	// EventPushRetry records a failed attempt of a push the owner holds:
+	// Attempts+1, AvailableAt next, no owner. ErrConflict when not held.
+	EventPushRetry(ctx context.Context, seq int64, owner string, next time.Time) error
+	// EventPushGiveUp makes a push the owner holds pullable at now, after
+	// its last failed attempt (Attempts+1). ErrConflict when not held.
+	EventPushGiveUp(ctx context.Context, seq int64, owner string, now time.Time) error
+	// EventMoveToPull makes the app's pending pushes pullable at now.
+	EventMoveToPull(ctx context.Context, subAppID int64, now time.Time) (int64, error)
+	// EventMoveToPush schedules a push at now, with a fresh retry window
+	// ending at deadline, for the app's pullable events not leased at now.
+	EventMoveToPush(ctx context.Context, subAppID int64, now, deadline time.Time) (int64, error)
+	// EventResend makes the app's events among ids deliverable again in
+	// state (push or pull) at now, whatever their state, with no attempts
+	// and a retry window ending at deadline. It returns how many it found.
+	EventResend(ctx context.Context, subAppID int64, ids []string, state openvod.EventState, now, deadline time.Time) (int64, error)
+	// EventPurge deletes events created before t, and their attempts.
+	EventPurge(ctx context.Context, t time.Time) (int64, error)
+
+	// DeliveryAttemptInsert records a push attempt and sets a.ID.
+	DeliveryAttemptInsert(ctx context.Context, a *openvod.DeliveryAttempt) error
+	// DeliveryAttemptList returns the app's newest attempts (of one event
+	// when eventID is not ""), newest first.
+	DeliveryAttemptList(ctx context.Context, subAppID int64, eventID string, limit int) ([]*openvod.DeliveryAttempt, error)
+}
+
+// EventLeaseParams leases pullable events of one app.
+type EventLeaseParams struct {
+	SubAppID int64
+	Now      time.Time
+	Token    string    // LeaseToken given to the leased events
+	Until    time.Time // LeaseUntil and AvailableAt of the leased events
+	Limit    int
+}
+
+// EventClaimParams leases due push deliveries to one server.
+type EventClaimParams struct {
+	Owner    string
+	Now      time.Time
+	Until    time.Time // AvailableAt while the delivery is held
+	Limit    int
+	SkipApps []int64 // apps whose endpoints are busy
+}
+
+// EventListParams selects an app's events, oldest first.
+type EventListParams struct {
+	SubAppID int64
+	State    openvod.EventState // "" for any
+	AfterSeq int64
+	Limit    int
 }
 
 // TaskClaimParams selects and leases tasks.

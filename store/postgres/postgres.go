@@ -35,7 +35,13 @@ var dialect = sqldb.Dialect{
 	NumberedParams: true,
 	ClaimLock:      "FOR UPDATE SKIP LOCKED",
 	MigrationLock:  `SELECT pg_advisory_xact_lock(hashtext('openvod migrate ' || current_schema()))`,
+	RelaxTx:        `SET LOCAL synchronous_commit = off`,
+	EventNotify:    `SELECT pg_notify(` + EventChannel + `, ?)`,
 }
+
+// EventChannel is the NOTIFY channel on which a new event's SubAppId is
+// announced at commit, as an SQL literal naming the schema's channel.
+const EventChannel = `'openvod_event_' || current_schema()`
 
 // Open connects to the database at url (a postgres:// URL or key=value
 // string as pgx accepts it; a search_path parameter selects the schema) and

@@ -19,6 +19,13 @@ type Dialect struct {
 	// keep two processes from migrating at once; empty when starting the
 	// transaction already excludes other writers.
 	MigrationLock string
+	// RelaxConn and RestoreConn run on the writer connection before and
+	// after a relaxed transaction (SQLite: PRAGMA synchronous), RelaxTx
+	// first inside it (PostgreSQL: SET LOCAL synchronous_commit = off).
+	RelaxConn, RestoreConn, RelaxTx string
+	// EventNotify, when set, runs after an event insert with the app ID as
+	// its argument, to wake other servers' pullers on commit.
+	EventNotify string
 }
 
 // rebind rewrites the ? placeholders of query for d. Queries must not hold

@@ -45,7 +45,43 @@ func (db *DB) InTx(ctx context.Context, fn func(q store.Querier) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	return db.runTx(ctx, tx, "", fn)
+}
+
+// InTxRelaxed is InTx with a commit that does not wait for the disk; see
+// [store.Store].
+func (db *DB) InTxRelaxed(ctx context.Context, fn func(q store.Querier) error) error {
+	if db.d.RelaxConn == "" {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		return db.runTx(ctx, tx, db.d.RelaxTx, fn)
+	}
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, db.d.RelaxConn); err != nil {
+		return fmt.Errorf("relax durability: %w", err)
+	}
+	defer c.ExecContext(context.WithoutCancel(ctx), db.d.RestoreConn) //nolint:errcheck // reported by the next use
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	return db.runTx(ctx, tx, db.d.RelaxTx, fn)
+}
+
+// runTx runs first (when not "") and fn in tx, then commits.
+func (db *DB) runTx(ctx context.Context, tx *sql.Tx, first string, fn func(q store.Querier) error) error {
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit
+	if first != "" {
+		if _, err := tx.ExecContext(ctx, first); err != nil {
+			return fmt.Errorf("relax durability: %w", err)
+		}
+	}
 	if err := fn(&querier{read: tx, write: tx, d: db.d}); err != nil {
 		return err
 	}

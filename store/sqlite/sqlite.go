@@ -44,9 +44,16 @@ type Options struct {
 //go:embed migration/*.sql
 var migrationFS embed.FS
 
-// dialect is SQLite's SQL: one writer connection serializes claims and
-// migrations (BEGIN IMMEDIATE), so neither needs a lock of its own.
-var dialect = sqldb.Dialect{Name: "sqlite"}
+// dialect returns SQLite's SQL: one writer connection serializes claims and
+// migrations (BEGIN IMMEDIATE), so neither needs a lock of its own. Relaxed
+// transactions turn synchronous off on the writer and back to level after.
+func dialect(level string) sqldb.Dialect {
+	return sqldb.Dialect{
+		Name:        "sqlite",
+		RelaxConn:   "PRAGMA synchronous = OFF",
+		RestoreConn: "PRAGMA synchronous = " + level,
+	}
+}
 
 // Open opens or creates the database file at path and applies pending
 // migrations. The caller must Close the store.
@@ -66,7 +73,7 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 	write.SetMaxOpenConns(1)
 	migrations, err := fs.Sub(migrationFS, "migration")
 	if err == nil {
-		err = sqldb.Migrate(ctx, write, dialect, migrations)
+		err = sqldb.Migrate(ctx, write, dialect(level), migrations)
 	}
 	if err != nil {
 		write.Close()
@@ -80,7 +87,7 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return sqldb.New(write, read, dialect), nil
+	return sqldb.New(write, read, dialect(level)), nil
 }
 
 // openPool opens a pool on the file at the absolute path abs whose every

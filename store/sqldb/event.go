@@ -1,0 +1,308 @@
+package sqldb
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/store"
+)
+
+const eventConfigColumns = `sub_app_id, mode, notification_url, upload_media_switch, delete_media_switch,
+persistence_switch, sign_key, webhook_secret, update_time`
+
+// EventConfigGet implements store.Querier.
+func (q *querier) EventConfigGet(ctx context.Context, subAppID int64) (*openvod.EventConfig, error) {
+	c := openvod.EventConfig{SubAppID: subAppID}
+	err := q.queryRow(ctx, q.read, `SELECT `+eventConfigColumns+` FROM event_config WHERE sub_app_id = ?`, subAppID).
+		Scan(&c.SubAppID, &c.Mode, &c.NotificationURL, &c.UploadMediaComplete, &c.DeleteMediaComplete,
+			&c.PersistenceComplete, &c.SignKey, &c.WebhookSecret, timeDest{&c.UpdateTime})
+	if err = notFound(err); err == store.ErrNotFound {
+		return &openvod.EventConfig{SubAppID: subAppID, Mode: openvod.EventModePull}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event config get %d: %w", subAppID, err)
+	}
+	return &c, nil
+}
+
+// EventConfigPut implements store.Querier.
+func (q *querier) EventConfigPut(ctx context.Context, c *openvod.EventConfig) error {
+	_, err := q.exec(ctx, `INSERT INTO event_config (`+eventConfigColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (sub_app_id) DO UPDATE SET mode = excluded.mode, notification_url = excluded.notification_url,
+upload_media_switch = excluded.upload_media_switch, delete_media_switch = excluded.delete_media_switch,
+persistence_switch = excluded.persistence_switch, sign_key = excluded.sign_key,
+webhook_secret = excluded.webhook_secret, update_time = excluded.update_time`,
+		c.SubAppID, string(c.Mode), c.NotificationURL, c.UploadMediaComplete, c.DeleteMediaComplete,
+		c.PersistenceComplete, c.SignKey, c.WebhookSecret, timeArg(c.UpdateTime))
+	if err != nil {
+		return fmt.Errorf("event config put %d: %w", c.SubAppID, err)
+	}
+	return nil
+}
+
+const eventColumns = `seq, id, sub_app_id, type, body, create_time, state, available_at, owner, lease_token,
+lease_until, attempts, pulls, push_deadline, consumed_time`
+
+func scanEvent(s scanner) (*openvod.Event, error) {
+	var e openvod.Event
+	err := s.Scan(&e.Seq, &e.ID, &e.SubAppID, &e.Type, &e.Body, timeDest{&e.CreateTime}, &e.State,
+		timeDest{&e.AvailableAt}, &e.Owner, &e.LeaseToken, timeDest{&e.LeaseUntil}, &e.Attempts, &e.Pulls,
+		timeDest{&e.PushDeadline}, timeDest{&e.ConsumedTime})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// EventInsert implements store.Querier. On a backend with notifications it
+// also notifies the other servers, on commit, that the app has a new event.
+func (q *querier) EventInsert(ctx context.Context, e *openvod.Event) error {
+	err := q.queryRow(ctx, q.write, `INSERT INTO event (id, sub_app_id, type, body, create_time, state,
+available_at, owner, lease_token, lease_until, attempts, pulls, push_deadline, consumed_time)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
+		e.ID, e.SubAppID, e.Type, e.Body, timeArg(e.CreateTime), string(e.State), timeArg(e.AvailableAt), e.Owner,
+		e.LeaseToken, timeArg(e.LeaseUntil), e.Attempts, e.Pulls, timeArg(e.PushDeadline), timeArg(e.ConsumedTime)).
+		Scan(&e.Seq)
+	if err = notFound(err); err == store.ErrNotFound {
+		err = store.ErrConflict
+	}
+	if err == nil && q.d.EventNotify != "" {
+		_, err = q.exec(ctx, q.d.EventNotify, fmt.Sprint(e.SubAppID))
+	}
+	if err != nil {
+		return fmt.Errorf("event insert %s: %w", e.ID, err)
+	}
+	return nil
+}
+
+// EventGet implements store.Querier.
+func (q *querier) EventGet(ctx context.Context, subAppID int64, id string) (*openvod.Event, error) {
+	e, err := scanEvent(q.queryRow(ctx, q.read, `SELECT `+eventColumns+` FROM event WHERE sub_app_id = ? AND id = ?`, subAppID, id))
+	if err != nil {
+		return nil, fmt.Errorf("event get %d/%s: %w", subAppID, id, notFound(err))
+	}
+	return e, nil
+}
+
+// EventGetMany implements store.Querier.
+func (q *querier) EventGetMany(ctx context.Context, subAppID int64, seqs []int64) ([]*openvod.Event, error) {
+	if len(seqs) == 0 {
+		return nil, nil
+	}
+	args := append([]any{subAppID}, int64Args(seqs)...)
+	all, err := queryAll(ctx, q, q.read, scanEvent, `SELECT `+eventColumns+` FROM event
+WHERE sub_app_id = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("event get many %d: %w", subAppID, err)
+	}
+	return all, nil
+}
+
+// EventList implements store.Querier.
+func (q *querier) EventList(ctx context.Context, p *store.EventListParams) ([]*openvod.Event, error) {
+	query := `SELECT ` + eventColumns + ` FROM event WHERE sub_app_id = ? AND seq > ?`
+	args := []any{p.SubAppID, p.AfterSeq}
+	if p.State != "" {
+		query += ` AND state = ?`
+		args = append(args, string(p.State))
+	}
+	all, err := queryAll(ctx, q, q.read, scanEvent, query+` ORDER BY seq LIMIT ?`, append(args, p.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("event list %d: %w", p.SubAppID, err)
+	}
+	return all, nil
+}
+
+// EventLeaseForPull implements store.Querier.
+func (q *querier) EventLeaseForPull(ctx context.Context, p *store.EventLeaseParams) ([]*openvod.Event, error) {
+	all, err := queryAll(ctx, q, q.write, scanEvent, `WITH picked AS MATERIALIZED (
+SELECT seq FROM event WHERE sub_app_id = ? AND state = 'pull' AND available_at <= ?
+ORDER BY seq LIMIT ? `+q.d.ClaimLock+`
+)
+UPDATE event SET lease_token = ?, lease_until = ?, available_at = ?, pulls = pulls + 1
+WHERE seq IN (SELECT seq FROM picked)
+RETURNING `+eventColumns,
+		p.SubAppID, timeArg(p.Now), p.Limit, p.Token, timeArg(p.Until), timeArg(p.Until))
+	if err != nil {
+		return nil, fmt.Errorf("event lease for pull %d: %w", p.SubAppID, err)
+	}
+	sortBySeq(all)
+	return all, nil
+}
+
+// EventConsume implements store.Querier.
+func (q *querier) EventConsume(ctx context.Context, subAppID int64, seqs []int64, now time.Time) (int64, error) {
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	args := append([]any{timeArg(now), subAppID}, int64Args(seqs)...)
+	n, err := q.exec(ctx, `UPDATE event SET state = 'done', consumed_time = ?, owner = ''
+WHERE sub_app_id = ? AND state <> 'done' AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("event consume %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
+// EventCountPullable implements store.Querier.
+func (q *querier) EventCountPullable(ctx context.Context, subAppID int64) (int64, error) {
+	var n int64
+	err := q.queryRow(ctx, q.read, `SELECT COUNT(*) FROM event WHERE sub_app_id = ? AND state = 'pull'`, subAppID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("event count pullable %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
+// EventClaimPush implements store.Querier.
+func (q *querier) EventClaimPush(ctx context.Context, p *store.EventClaimParams) ([]*openvod.Event, error) {
+	if p.Owner == "" || p.Limit <= 0 {
+		return nil, nil
+	}
+	skip := ""
+	args := []any{timeArg(p.Now)}
+	if len(p.SkipApps) > 0 {
+		skip = ` AND sub_app_id NOT IN (` + placeholders(len(p.SkipApps)) + `)`
+		args = append(args, int64Args(p.SkipApps)...)
+	}
+	args = append(args, p.Limit, p.Owner, timeArg(p.Until))
+	all, err := queryAll(ctx, q, q.write, scanEvent, `WITH picked AS MATERIALIZED (
+SELECT seq FROM event WHERE state = 'push' AND available_at <= ?`+skip+`
+ORDER BY available_at, seq LIMIT ? `+q.d.ClaimLock+`
+)
+UPDATE event SET owner = ?, available_at = ?
+WHERE seq IN (SELECT seq FROM picked)
+RETURNING `+eventColumns, args...)
+	if err != nil {
+		return nil, fmt.Errorf("event claim push: %w", err)
+	}
+	sortBySeq(all)
+	return all, nil
+}
+
+// EventPushRetry implements store.Querier.
+func (q *querier) EventPushRetry(ctx context.Context, seq int64, owner string, next time.Time) error {
+	err := changedOne(q.exec(ctx, `UPDATE event SET attempts = attempts + 1, available_at = ?, owner = ''
+WHERE seq = ? AND owner = ? AND state = 'push'`, timeArg(next), seq, owner))
+	if err != nil {
+		return fmt.Errorf("event push retry %d: %w", seq, err)
+	}
+	return nil
+}
+
+// EventPushGiveUp implements store.Querier.
+func (q *querier) EventPushGiveUp(ctx context.Context, seq int64, owner string, now time.Time) error {
+	err := changedOne(q.exec(ctx, `UPDATE event SET attempts = attempts + 1, state = 'pull', available_at = ?, owner = ''
+WHERE seq = ? AND owner = ? AND state = 'push'`, timeArg(now), seq, owner))
+	if err != nil {
+		return fmt.Errorf("event push give up %d: %w", seq, err)
+	}
+	return nil
+}
+
+// EventMoveToPull implements store.Querier.
+func (q *querier) EventMoveToPull(ctx context.Context, subAppID int64, now time.Time) (int64, error) {
+	n, err := q.exec(ctx, `UPDATE event SET state = 'pull', available_at = ?, owner = ''
+WHERE sub_app_id = ? AND state = 'push'`, timeArg(now), subAppID)
+	if err != nil {
+		return 0, fmt.Errorf("event move to pull %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
+// EventMoveToPush implements store.Querier.
+func (q *querier) EventMoveToPush(ctx context.Context, subAppID int64, now, deadline time.Time) (int64, error) {
+	n, err := q.exec(ctx, `UPDATE event SET state = 'push', available_at = ?, owner = '', attempts = 0, push_deadline = ?
+WHERE sub_app_id = ? AND state = 'pull' AND (lease_until IS NULL OR lease_until < ?)`,
+		timeArg(now), timeArg(deadline), subAppID, timeArg(now))
+	if err != nil {
+		return 0, fmt.Errorf("event move to push %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
+// EventResend implements store.Querier.
+func (q *querier) EventResend(ctx context.Context, subAppID int64, ids []string, state openvod.EventState, now, deadline time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{string(state), timeArg(now), timeArg(deadline), subAppID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	n, err := q.exec(ctx, `UPDATE event SET state = ?, available_at = ?, owner = '', attempts = 0, push_deadline = ?,
+lease_token = '', lease_until = NULL, consumed_time = NULL
+WHERE sub_app_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("event resend %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
+// EventPurge implements store.Querier.
+func (q *querier) EventPurge(ctx context.Context, t time.Time) (int64, error) {
+	if _, err := q.exec(ctx, `DELETE FROM delivery_attempt WHERE time < ?`, timeArg(t)); err != nil {
+		return 0, fmt.Errorf("event purge attempts: %w", err)
+	}
+	n, err := q.exec(ctx, `DELETE FROM event WHERE create_time < ?`, timeArg(t))
+	if err != nil {
+		return 0, fmt.Errorf("event purge: %w", err)
+	}
+	return n, nil
+}
+
+const attemptColumns = `id, event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error`
+
+// DeliveryAttemptInsert implements store.Querier.
+func (q *querier) DeliveryAttemptInsert(ctx context.Context, a *openvod.DeliveryAttempt) error {
+	err := q.queryRow(ctx, q.write, `INSERT INTO delivery_attempt (event_seq, event_id, event_type, sub_app_id,
+time, url, status_code, latency_us, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.EventSeq, a.EventID, a.EventType, a.SubAppID, timeArg(a.Time), a.URL, a.StatusCode,
+		a.Latency.Microseconds(), a.Error).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("delivery attempt insert %s: %w", a.EventID, err)
+	}
+	return nil
+}
+
+// DeliveryAttemptList implements store.Querier.
+func (q *querier) DeliveryAttemptList(ctx context.Context, subAppID int64, eventID string, limit int) ([]*openvod.DeliveryAttempt, error) {
+	var where strings.Builder
+	where.WriteString(`sub_app_id = ?`)
+	args := []any{subAppID}
+	if eventID != "" {
+		where.WriteString(` AND event_id = ?`)
+		args = append(args, eventID)
+	}
+	all, err := queryAll(ctx, q, q.read, func(s scanner) (*openvod.DeliveryAttempt, error) {
+		var a openvod.DeliveryAttempt
+		var latency int64
+		if err := s.Scan(&a.ID, &a.EventSeq, &a.EventID, &a.EventType, &a.SubAppID, timeDest{&a.Time}, &a.URL,
+			&a.StatusCode, &latency, &a.Error); err != nil {
+			return nil, err
+		}
+		a.Latency = time.Duration(latency) * time.Microsecond
+		return &a, nil
+	}, `SELECT `+attemptColumns+` FROM delivery_attempt WHERE `+where.String()+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("delivery attempt list %d: %w", subAppID, err)
+	}
+	return all, nil
+}
+
+func int64Args(v []int64) []any {
+	args := make([]any, len(v))
+	for i, x := range v {
+		args[i] = x
+	}
+	return args
+}
+
+func sortBySeq(events []*openvod.Event) {
+	slices.SortFunc(events, func(a, b *openvod.Event) int { return cmp.Compare(a.Seq, b.Seq) })
+}

@@ -1,0 +1,60 @@
+package vodevent
+
+import "encoding/json"
+
+// Event types openvod emits.
+const (
+	TypeNewFileUpload       = "NewFileUpload"
+	TypeFileDeleted         = "FileDeleted"
+	TypePullComplete        = "PullComplete"
+	TypeClipComplete        = "ClipComplete"
+	TypePersistenceComplete = "PersistenceComplete"
+)
+
+// EventContent is one event notification: the body of a normal callback
+// (push) and, with EventHandle, one item of PullEvents' EventSet.
+//
+// Marshalled, it has the seed document's shape: EventType, then the eleven
+// event keys of the seed in its order (null but the event's own), then the
+// key of an event the seed lacks (only for such an event), then Sign and T
+// when signed. EventHandle comes first when set (pull).
+type EventContent struct {
+	EventHandle                       string                   `json:"EventHandle,omitempty"`
+	EventType                         string                   `json:"EventType"`
+	FileUploadEvent                   *FileUploadTask          `json:"FileUploadEvent"`
+	ProcedureStateChangeEvent         json.RawMessage          `json:"ProcedureStateChangeEvent"`
+	FileDeleteEvent                   *FileDeleteTask          `json:"FileDeleteEvent"`
+	PullCompleteEvent                 *PullUploadTask          `json:"PullCompleteEvent"`
+	EditMediaComplete                 json.RawMessage          `json:"EditMediaComplete"`
+	WechatPublishComplete             json.RawMessage          `json:"WechatPublishComplete"`
+	TranscodeCompleteEvent            json.RawMessage          `json:"TranscodeCompleteEvent"`
+	ConcatCompleteEvent               json.RawMessage          `json:"ConcatCompleteEvent"`
+	ClipCompleteEvent                 *ClipTask2017            `json:"ClipCompleteEvent"`
+	CreateImageSpriteCompleteEvent    json.RawMessage          `json:"CreateImageSpriteCompleteEvent"`
+	SnapshotByTimeOffsetCompleteEvent json.RawMessage          `json:"SnapshotByTimeOffsetCompleteEvent"`
+	PersistenceCompleteEvent          *PersistenceCompleteTask `json:"PersistenceCompleteEvent,omitempty"`
+	Sign                              string                   `json:"Sign,omitempty"`
+	T                                 int64                    `json:"T,omitempty"`
+}
+
+// ClipTask2017 is the content of a ClipComplete event.
+type ClipTask2017 struct {
+	TaskId    string            `json:"TaskId"`
+	SrcFileId string            `json:"SrcFileId"`
+	FileInfo  *ClipFileInfo2017 `json:"FileInfo"`
+}
+
+// ClipFileInfo2017 is the output of a clip task.
+type ClipFileInfo2017 struct {
+	ErrCode  int64  `json:"ErrCode"`
+	Message  string `json:"Message"`
+	FileId   string `json:"FileId"`
+	FileUrl  string `json:"FileUrl"`
+	FileType string `json:"FileType"`
+}
+
+// PersistenceCompleteTask is the content of a PersistenceComplete event.
+type PersistenceCompleteTask struct {
+	FileId            string `json:"FileId"`
+	PersistenceSource string `json:"PersistenceSource"`
+}
