@@ -3,6 +3,7 @@
 package janitor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -15,6 +16,9 @@ import (
 // IntervalDefault is how often the janitor sweeps.
 const IntervalDefault = time.Minute
 
+// EventRetentionDefault is how long events are kept.
+const EventRetentionDefault = 4 * 24 * time.Hour
+
 // batch is how many rows one sweep step handles.
 const batch = 100
 
@@ -22,8 +26,10 @@ const batch = 100
 type Janitor struct {
 	Media    *media.Service
 	Logger   *slog.Logger
-	Interval time.Duration    // IntervalDefault when zero
-	NowFunc  func() time.Time // time.Now when nil
+	Interval time.Duration // IntervalDefault when zero
+	// EventRetention is how long events are kept (EventRetentionDefault).
+	EventRetention time.Duration
+	NowFunc        func() time.Time // time.Now when nil
 }
 
 // Run sweeps at once and then every Interval until ctx ends.
@@ -46,13 +52,18 @@ func (j *Janitor) Run(ctx context.Context) {
 	}
 }
 
-// Sweep removes stale upload sessions and expired media once.
+// Sweep removes stale upload sessions, expired media and old events once.
 func (j *Janitor) Sweep(ctx context.Context) error {
 	now := time.Now()
 	if j.NowFunc != nil {
 		now = j.NowFunc()
 	}
 	st := j.Media.Store
+	if n, err := st.EventPurge(ctx, now.Add(-cmp.Or(j.EventRetention, EventRetentionDefault))); err != nil {
+		return err
+	} else if n > 0 {
+		j.Logger.Info("old events purged", "count", n)
+	}
 	for {
 		sessions, err := st.UploadSessionListStale(ctx, now, batch)
 		if err != nil {

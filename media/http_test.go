@@ -9,12 +9,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/store/sqlite"
 )
 
@@ -43,7 +43,8 @@ func setup(t *testing.T, maxSize int64) *testBundle {
 		t.Fatal(err)
 	}
 	b := &testBundle{now: now, dataDir: dir}
-	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, Logger: slog.New(slog.DiscardHandler)}
+	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}
+	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, Events: events, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.HandleFunc(MediaPathPrefix, b.svc.ServeMedia)
 	mux.Handle(UploadPathPrefix, &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }})
@@ -56,7 +57,7 @@ func setup(t *testing.T, maxSize int64) *testBundle {
 // session stores an upload session whose deadline is in d.
 func (b *testBundle) session(t *testing.T, d time.Duration) *openvod.UploadSession {
 	t.Helper()
-	s := &openvod.UploadSession{SessionKey: RandomHex(24), SubAppID: openvod.DefaultSubAppID, MediaType: "mp4",
+	s := &openvod.UploadSession{SessionKey: openvod.RandomHex(24), SubAppID: openvod.DefaultSubAppID, MediaType: "mp4",
 		StorageKey: NewStorageKey(openvod.DefaultSubAppID, "mp4"), ExpireTime: openvod.NeverExpire,
 		CreateTime: b.now, Deadline: b.now.Add(d), UploadedSize: -1}
 	if err := b.svc.Store.UploadSessionInsert(context.Background(), s); err != nil {
@@ -174,16 +175,4 @@ func get(t *testing.T, url, rng string) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
-}
-
-func TestNewFileID(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for range 1000 {
-		id := NewFileID()
-		if len(id) != 19 || id[0] == '0' || strings.Trim(id, "0123456789") != "" || seen[id] {
-			t.Fatalf("FileId %q: want 19 digits, first non-zero, unique", id)
-		}
-		seen[id] = true
-	}
 }

@@ -5,17 +5,15 @@ package media
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"strings"
 	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -35,6 +33,7 @@ type Service struct {
 	Blobs     blob.Bucket
 	PublicURL string        // base of handed-out URLs, without a trailing slash
 	UploadTTL time.Duration // how long an ApplyUpload session and its URL stay valid
+	Events    *eventlog.Log
 	Logger    *slog.Logger
 }
 
@@ -61,7 +60,7 @@ func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Medi
 	}
 	now := p.Now.UTC().Truncate(time.Second)
 	return &openvod.Media{
-		FileID:        NewFileID(),
+		FileID:        openvod.NewFileID(),
 		SubAppID:      p.SubAppID,
 		Name:          p.Name,
 		ClassID:       p.ClassID,
@@ -78,27 +77,9 @@ func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Medi
 	}, nil
 }
 
-// NewFileID returns a random FileId: 19 decimal digits, the first non-zero.
-func NewFileID() string {
-	lo := new(big.Int).Exp(big.NewInt(10), big.NewInt(18), nil)
-	span := new(big.Int).Mul(lo, big.NewInt(9))
-	n, err := rand.Int(rand.Reader, span)
-	if err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return n.Add(n, lo).String()
-}
-
-// RandomHex returns n random bytes as lowercase hex.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // NewStorageKey returns a fresh blob key for an app's media file of type ext.
 func NewStorageKey(subAppID int64, ext string) string {
-	return fmt.Sprintf("%d/%s/f0.%s", subAppID, RandomHex(16), ext)
+	return fmt.Sprintf("%d/%s/f0.%s", subAppID, openvod.RandomHex(16), ext)
 }
 
 // URL returns the public URL of a blob key.
@@ -166,16 +147,44 @@ func MetaData(m *openvod.Media) *vodevent.MediaMetaData {
 	return meta
 }
 
-// Delete removes an app's media record and then its bytes. It returns
-// store.ErrNotFound for unknown media. The record goes first: a crash
-// between the two leaves an unreferenced blob for the janitor, never a
-// record without bytes.
-func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) error {
-	m, err := s.Store.MediaGet(ctx, subAppID, fileID)
-	if err != nil {
-		return err
+// UploadEvent returns the NewFileUpload event announcing m.
+func (s *Service) UploadEvent(m *openvod.Media) *vodevent.EventContent {
+	return &vodevent.EventContent{
+		EventType: vodevent.TypeNewFileUpload,
+		FileUploadEvent: &vodevent.FileUploadTask{
+			FileId: m.FileID, MediaBasicInfo: s.BasicInfo(m), MetaData: MetaData(m),
+		},
 	}
-	if err := s.Store.MediaDelete(ctx, subAppID, fileID); err != nil {
+}
+
+// DeleteEvent returns the FileDeleted event of a whole media file.
+func DeleteEvent(fileID string) *vodevent.EventContent {
+	return &vodevent.EventContent{
+		EventType: vodevent.TypeFileDeleted,
+		FileDeleteEvent: &vodevent.FileDeleteTask{
+			FileIdSet:            []string{fileID},
+			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: []vodevent.MediaDeleteItem{}}},
+		},
+	}
+}
+
+// Delete removes an app's media record, with its FileDeleted event, and
+// then its bytes. It returns store.ErrNotFound for unknown media. The record
+// goes first: a crash between the two leaves an unreferenced blob for the
+// janitor, never a record without bytes.
+func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) error {
+	var m *openvod.Media
+	err := s.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+		var err error
+		if m, err = q.MediaGet(ctx, subAppID, fileID); err != nil {
+			return err
+		}
+		if err := q.MediaDelete(ctx, subAppID, fileID); err != nil {
+			return err
+		}
+		return em.Emit(ctx, subAppID, DeleteEvent(fileID))
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.Blobs.Delete(ctx, m.StorageKey); err != nil {

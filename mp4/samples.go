@@ -37,8 +37,8 @@ func (s Sample) PTS() int64 { return s.DTS + int64(s.CompositionOffset) }
 
 // Samples is per-sample access to a track's sample tables in decode order:
 // random access with At and sequential access with All and Range. It keeps
-// one small record per table entry and none per sample, so it costs no more
-// memory than the tables themselves.
+// one small record (8 to 20 bytes) per stts, ctts and stsc entry and none
+// per sample.
 //
 // A Samples is read-only and safe for concurrent use.
 type Samples struct {
@@ -49,24 +49,24 @@ type Samples struct {
 	stsc []stscRun
 }
 
-// sttsRun is an stts entry with its first sample index and decode time.
+// sttsRun is an stts entry with the index and decode time of its first
+// sample. A run ends where the next one starts, or at the last sample.
 type sttsRun struct {
-	first, count int
 	dts          int64
-	delta        uint32
+	first, delta uint32
 }
 
-// cttsRun is a ctts entry with its first sample index.
+// cttsRun is a ctts entry with the index of its first sample.
 type cttsRun struct {
-	first, count int
-	offset       int32
+	first  uint32
+	offset int32
 }
 
-// stscRun is an stsc entry with its first sample index and its chunks
-// (0-based first chunk and number of chunks).
+// stscRun is an stsc entry with the index of its first sample, its first
+// chunk (0-based) and number of chunks, and its samples per chunk (at most
+// the track's sample count).
 type stscRun struct {
-	first, chunk, chunks, spc int
-	desc                      uint32
+	first, chunk, chunks, spc, desc uint32
 }
 
 // Samples checks the track's sample tables against each other and against
@@ -114,6 +114,7 @@ func (t *Track) tableErr(table, format string, args ...any) error {
 func (s *Samples) buildStts() error {
 	var first int
 	var dts int64
+	s.stts = make([]sttsRun, 0, min(len(s.t.TimeToSample), s.n))
 	for _, e := range s.t.TimeToSample {
 		if first >= s.n {
 			break
@@ -122,7 +123,7 @@ func (s *Samples) buildStts() error {
 			continue
 		}
 		count := clamp(e.Count, s.n-first)
-		s.stts = append(s.stts, sttsRun{first: first, count: count, dts: dts, delta: e.Delta})
+		s.stts = append(s.stts, sttsRun{dts: dts, first: uint32(first), delta: e.Delta})
 		if int64(e.Delta) > 0 && int64(count) > (maxDTS-dts)/int64(e.Delta) {
 			return s.t.tableErr("stts", "decode times overflow")
 		}
@@ -140,6 +141,7 @@ func (s *Samples) buildCtts() error {
 		return nil
 	}
 	var first int
+	s.ctts = make([]cttsRun, 0, min(len(s.t.CompositionOffsets), s.n))
 	for _, e := range s.t.CompositionOffsets {
 		if first >= s.n {
 			break
@@ -147,9 +149,8 @@ func (s *Samples) buildCtts() error {
 		if e.Count == 0 {
 			continue
 		}
-		count := clamp(e.Count, s.n-first)
-		s.ctts = append(s.ctts, cttsRun{first: first, count: count, offset: e.Offset})
-		first += count
+		s.ctts = append(s.ctts, cttsRun{first: uint32(first), offset: e.Offset})
+		first += clamp(e.Count, s.n-first)
 	}
 	if first < s.n {
 		return s.t.tableErr("ctts", "covers %d samples, stsz has %d", first, s.n)
@@ -172,6 +173,7 @@ func (s *Samples) buildStsc() error {
 	t := s.t
 	chunks := len(t.ChunkOffsets)
 	var first int
+	s.stsc = make([]stscRun, 0, min(len(t.SampleToChunk), s.n))
 	for i, e := range t.SampleToChunk {
 		if first >= s.n {
 			break
@@ -195,7 +197,13 @@ func (s *Samples) buildStsc() error {
 				return t.tableErr("stsc", "entry %d starts at chunk %d, not after %d", i+2, t.SampleToChunk[i+1].FirstChunk, e.FirstChunk)
 			}
 		}
-		r := stscRun{first: first, chunk: int(e.FirstChunk) - 1, chunks: end - int(e.FirstChunk), spc: clamp(e.SamplesPerChunk, s.n), desc: e.DescriptionIndex}
+		r := stscRun{
+			first:  uint32(first),
+			chunk:  e.FirstChunk - 1,
+			chunks: uint32(end) - e.FirstChunk,
+			spc:    uint32(clamp(e.SamplesPerChunk, s.n)),
+			desc:   e.DescriptionIndex,
+		}
 		s.stsc = append(s.stsc, r)
 		first += int(min(uint64(r.chunks)*uint64(r.spc), uint64(s.n-first)))
 	}
@@ -216,8 +224,8 @@ func (s *Samples) checkChunks() error {
 	t := s.t
 	i := 0
 	for _, r := range s.stsc {
-		for c := r.chunk; c < r.chunk+r.chunks && i < s.n; c++ {
-			n := min(r.spc, s.n-i)
+		for c := int(r.chunk); c < int(r.chunk+r.chunks) && i < s.n; c++ {
+			n := min(int(r.spc), s.n-i)
 			end := t.ChunkOffsets[c] + s.sizes(i, i+n)
 			if end < t.ChunkOffsets[c] || end > uint64(t.fileSize) {
 				return t.tableErr("stco", "chunk %d at offset %d ends beyond the %d-byte file", c+1, t.ChunkOffsets[c], t.fileSize)
@@ -300,12 +308,12 @@ type cursor struct {
 // seek returns a cursor at sample i.
 func (s *Samples) seek(i int) cursor {
 	c := cursor{s: s, i: i}
-	c.stts = sort.Search(len(s.stts), func(k int) bool { return s.stts[k].first > i }) - 1
-	c.ctts = max(sort.Search(len(s.ctts), func(k int) bool { return s.ctts[k].first > i })-1, 0)
-	c.stsc = sort.Search(len(s.stsc), func(k int) bool { return s.stsc[k].first > i }) - 1
+	c.stts = sort.Search(len(s.stts), func(k int) bool { return int(s.stts[k].first) > i }) - 1
+	c.ctts = max(sort.Search(len(s.ctts), func(k int) bool { return int(s.ctts[k].first) > i })-1, 0)
+	c.stsc = sort.Search(len(s.stsc), func(k int) bool { return int(s.stsc[k].first) > i }) - 1
 	r := s.stsc[c.stsc]
-	rel := i - r.first
-	c.chunk, c.inChunk = r.chunk+rel/r.spc, rel%r.spc
+	rel := i - int(r.first)
+	c.chunk, c.inChunk = int(r.chunk)+rel/int(r.spc), rel%int(r.spc)
 	c.off = int64(s.t.ChunkOffsets[c.chunk] + s.sizes(i-c.inChunk, i))
 	sync := s.t.SyncSamples
 	c.sync = sort.Search(len(sync), func(k int) bool { return int64(sync[k]) >= int64(i)+1 })
@@ -317,7 +325,7 @@ func (c *cursor) sample() Sample {
 	s := c.s
 	r := s.stts[c.stts]
 	smp := Sample{
-		DTS:              r.dts + int64(c.i-r.first)*int64(r.delta),
+		DTS:              r.dts + int64(c.i-int(r.first))*int64(r.delta),
 		Duration:         r.delta,
 		Size:             s.size(c.i),
 		Offset:           c.off,
@@ -338,25 +346,23 @@ func (c *cursor) next() {
 	s := c.s
 	size := s.size(c.i)
 	c.i++
-	if r := s.stts[c.stts]; c.i >= r.first+r.count {
-		c.stts++
+	if k := c.stts + 1; k < len(s.stts) && c.i >= int(s.stts[k].first) {
+		c.stts = k
 	}
-	if len(s.ctts) > 0 {
-		if r := s.ctts[c.ctts]; c.i >= r.first+r.count {
-			c.ctts++
-		}
+	if k := c.ctts + 1; k < len(s.ctts) && c.i >= int(s.ctts[k].first) {
+		c.ctts = k
 	}
 	if sync := s.t.SyncSamples; c.sync < len(sync) && int64(sync[c.sync]) < int64(c.i)+1 {
 		c.sync++
 	}
 	r := s.stsc[c.stsc]
-	if c.inChunk++; c.inChunk < r.spc {
+	if c.inChunk++; c.inChunk < int(r.spc) {
 		c.off += int64(size)
 		return
 	}
 	c.inChunk = 0
 	c.chunk++
-	if c.chunk >= r.chunk+r.chunks {
+	if c.chunk >= int(r.chunk+r.chunks) {
 		c.stsc++
 	}
 	c.off = int64(s.t.ChunkOffsets[c.chunk])

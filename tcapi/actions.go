@@ -1,7 +1,7 @@
 package tcapi
 
 // actionTable lists every action openvod serves. Each group lives in its
-// own file: upload.go, media.go, tasks.go.
+// own file: upload.go, media.go, tasks.go, events.go, deliveries.go.
 func (a *API) actionTable() map[string]action {
 	return map[string]action{
 		"ApplyUpload":        a.applyUpload,
@@ -10,5 +10,15 @@ func (a *API) actionTable() map[string]action {
 		"DescribeMediaInfos": a.describeMediaInfos,
 		"DeleteMedia":        a.deleteMedia,
 		"DescribeTaskDetail": a.describeTaskDetail,
+
+		"ModifyEventConfig":   a.modifyEventConfig,
+		"DescribeEventConfig": a.describeEventConfig,
+		"PullEvents":          a.pullEvents,
+		"ConfirmEvents":       a.confirmEvents,
+		"DescribeEventsState": a.describeEventsState,
+		// Extensions.
+		"DescribeEventDeliveries": a.describeEventDeliveries,
+		"DescribeEvents":          a.describeEvents,
+		"ResendEvents":            a.resendEvents,
 	}
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/store"
 )
 
@@ -36,6 +38,11 @@ type Config struct {
 	NowFunc func() time.Time
 	// WakeTasks is called after a task is stored, to start workers at once.
 	WakeTasks func()
+	Events    *eventlog.Log
+	Pull      *pull.Queue
+	// EventConfigChanged is called after an app's event configuration or
+	// events changed, to redo push scheduling at once.
+	EventConfigChanged func(subAppID int64)
 }
 
 // API is the gateway. Build it with New; it is an http.Handler.
@@ -65,6 +72,9 @@ func New(cfg Config) *API {
 	}
 	if cfg.WakeTasks == nil {
 		cfg.WakeTasks = func() {}
+	}
+	if cfg.EventConfigChanged == nil {
+		cfg.EventConfigChanged = func(int64) {}
 	}
 	a := &API{cfg: cfg, keys: newTTLCache[string, *openvod.APIKey](time.Minute), apps: newTTLCache[int64, *openvod.App](time.Minute)}
 	a.actions = a.actionTable()

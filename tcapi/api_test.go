@@ -15,7 +15,9 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/store/sqlite"
 )
 
@@ -49,8 +51,11 @@ func setup(t *testing.T) *testBundle {
 	}
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
-	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Logger: logger}
-	api := New(Config{Store: st, Media: svc, Logger: logger, NowFunc: func() time.Time { return now }})
+	hub := eventlog.NewHub()
+	events := &eventlog.Log{Store: st, Hub: hub, Owner: "test", NowFunc: func() time.Time { return now }}
+	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
+	api := New(Config{Store: st, Media: svc, Logger: logger, NowFunc: func() time.Time { return now },
+		Events: events, Pull: &pull.Queue{Store: st, Hub: hub, NowFunc: func() time.Time { return now }}})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &testBundle{srv: srv, now: now, logs: logs,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/worker"
@@ -65,7 +66,7 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	sess := &openvod.UploadSession{
-		SessionKey:     media.RandomHex(24),
+		SessionKey:     openvod.RandomHex(24),
 		SubAppID:       c.App.ID,
 		MediaType:      mediaType,
 		MediaName:      req.MediaName,
@@ -134,11 +135,14 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = a.cfg.Store.InTx(ctx, func(q store.Querier) error {
+	err = a.cfg.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.UploadSessionSetCommitted(ctx, sess.SessionKey, m.FileID); err != nil {
 			return err
 		}
-		return q.MediaInsert(ctx, m)
+		if err := q.MediaInsert(ctx, m); err != nil {
+			return err
+		}
+		return em.Emit(ctx, c.App.ID, a.cfg.Media.UploadEvent(m))
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, badKey("this upload session was already committed")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
@@ -48,7 +49,7 @@ func NewPullUploadTask(subAppID int64, in *PullUploadInput, now time.Time) (*ope
 		return nil, err
 	}
 	return &openvod.Task{
-		ID:         fmt.Sprintf("%d-Pull-%s", subAppID, media.RandomHex(16)),
+		ID:         fmt.Sprintf("%d-Pull-%s", subAppID, openvod.RandomHex(16)),
 		SubAppID:   subAppID,
 		Type:       openvod.TaskPullUpload,
 		Status:     openvod.TaskWaiting,
@@ -122,11 +123,17 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	if err != nil {
 		return err
 	}
-	return p.Media.Store.InTx(ctx, func(q store.Querier) error {
+	return p.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
-		return l.Finish(ctx, q, 0, "SUCCESS", output)
+		if err := l.Finish(ctx, q, 0, "SUCCESS", output); err != nil {
+			return err
+		}
+		if err := em.Emit(ctx, t.SubAppID, pullComplete(result)); err != nil {
+			return err
+		}
+		return em.Emit(ctx, t.SubAppID, p.Media.UploadEvent(m))
 	})
 }
 
@@ -157,9 +164,17 @@ func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, 
 	if err != nil {
 		return err
 	}
-	return p.Media.Store.InTx(ctx, func(q store.Querier) error {
-		return l.Finish(ctx, q, code, msg, output)
+	return p.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+		if err := l.Finish(ctx, q, code, msg, output); err != nil {
+			return err
+		}
+		return em.Emit(ctx, t.SubAppID, pullComplete(result))
 	})
+}
+
+// pullComplete returns the PullComplete event of a finished task.
+func pullComplete(result *vodevent.PullUploadTask) *vodevent.EventContent {
+	return &vodevent.EventContent{EventType: vodevent.TypePullComplete, PullCompleteEvent: result}
 }
 
 // fetchError is a failure of the source, final for the task.

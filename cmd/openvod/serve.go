@@ -15,10 +15,14 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/pull"
+	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +41,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", 24*time.Hour, "how long an ApplyUpload session and its upload URL stay valid")
 	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "background tasks run at once")
 	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
+	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
+	retryWindow := s.Duration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
+	retryBase := s.Duration("push-retry-base", "OPENVOD_PUSH_RETRY_BASE", push.RetryBaseDefault, "delay before the first push retry; it doubles at each retry")
+	retryMax := s.Duration("push-retry-max", "OPENVOD_PUSH_RETRY_MAX", push.RetryMaxDefault, "longest delay between push retries")
+	perEndpoint := s.Int64("push-concurrency", "OPENVOD_PUSH_CONCURRENCY", push.PerEndpointDefault, "push deliveries in flight to one app's URL")
+	retention := s.Duration("event-retention", "OPENVOD_EVENT_RETENTION", janitor.EventRetentionDefault, "unconsumed events are purged this long after creation")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
 	if err := s.fs.Parse(args); err != nil {
@@ -81,9 +91,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: base, UploadTTL: *uploadTTL, Logger: logger}
+	owner := fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4))
+	hub := eventlog.NewHub()
+	events := &eventlog.Log{Store: st, Hub: hub, Owner: owner, RetryWindow: *retryWindow}
+	dispatcher := push.New(push.Config{
+		Store: st, Hub: hub, Owner: owner, Timeout: *pushTimeout, PerEndpoint: int(*perEndpoint), Logger: logger,
+		Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
+	})
+	hub.PushFunc = dispatcher.Enqueue
+	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: base, UploadTTL: *uploadTTL, Events: events, Logger: logger}
 	runner := queue.New(queue.Config{
-		Store: st, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), media.RandomHex(4)),
+		Store: st, Owner: owner,
 		Workers: int(*workers), LeaseDuration: *lease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
 			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: *maxUpload},
@@ -92,7 +110,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
-	api := tcapi.New(tcapi.Config{Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake})
+	api := tcapi.New(tcapi.Config{
+		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake,
+		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", api)
@@ -116,9 +137,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan struct{}, 2)
-	go func() { runner.Run(ctx); done <- struct{}{} }()
-	go func() { (&janitor.Janitor{Media: svc, Logger: logger}).Run(ctx); done <- struct{}{} }()
+	background := []func(context.Context){
+		runner.Run,
+		dispatcher.Run,
+		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: *retention}).Run,
+	}
+	if isPostgres(data.dsn()) {
+		background = append(background, func(ctx context.Context) { postgres.ListenEvents(ctx, data.dsn(), logger, hub.Notify) })
+	}
+	done := make(chan struct{}, len(background))
+	for _, run := range background {
+		go func() { run(ctx); done <- struct{}{} }()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -131,8 +161,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
 	err = srv.Shutdown(shutdownCtx)
-	<-done
-	<-done
+	for range background {
+		<-done
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -61,7 +61,9 @@ func TestHelpListsSettings(t *testing.T) {
 	run(context.Background(), []string{"serve", "--help"}, func(string) string { return "" }, &bytes.Buffer{}, &stderr)
 	for _, env := range []string{"OPENVOD_ADDR", "OPENVOD_DATA_DIR", "OPENVOD_DB", "OPENVOD_SECRET_ID", "OPENVOD_SECRET_KEY",
 		"OPENVOD_PUBLIC_URL", "OPENVOD_SQLITE_SYNCHRONOUS", "OPENVOD_MAX_UPLOAD_SIZE", "OPENVOD_UPLOAD_TTL",
-		"OPENVOD_WORKERS", "OPENVOD_TASK_LEASE", "OPENVOD_LOG_LEVEL", "OPENVOD_LOG_FORMAT"} {
+		"OPENVOD_WORKERS", "OPENVOD_TASK_LEASE", "OPENVOD_LOG_LEVEL", "OPENVOD_LOG_FORMAT",
+		"OPENVOD_PUSH_TIMEOUT", "OPENVOD_PUSH_RETRY_WINDOW", "OPENVOD_PUSH_RETRY_BASE", "OPENVOD_PUSH_RETRY_MAX",
+		"OPENVOD_PUSH_CONCURRENCY", "OPENVOD_EVENT_RETENTION"} {
 		if !strings.Contains(stderr.String(), "$"+env) {
 			t.Errorf("serve --help does not mention %s", env)
 		}

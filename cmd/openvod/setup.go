@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/sqlite"
@@ -128,7 +127,7 @@ func ensureKey(ctx context.Context, st store.Store, k *openvod.APIKey) (*openvod
 
 // newKey generates an API key pair shaped like Tencent's.
 func newKey(now time.Time) *openvod.APIKey {
-	return &openvod.APIKey{SecretID: "AKID" + media.RandomHex(16), SecretKey: media.RandomHex(16), CreateTime: now}
+	return &openvod.APIKey{SecretID: "AKID" + openvod.RandomHex(16), SecretKey: openvod.RandomHex(16), CreateTime: now}
 }
 
 // writeFileAtomic writes a file under a temporary name, syncs and renames it.

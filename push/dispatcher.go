@@ -1,0 +1,315 @@
+// Package push delivers events by normal callback: an HTTP POST of the
+// event to the app's NotificationUrl, retried with exponential backoff and
+// jitter over a window, after which the event becomes pullable. Delivery
+// state lives in the store; one slow or dead endpoint only ever holds its
+// own share of the workers.
+package push
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/store"
+)
+
+// Defaults for Config.
+const (
+	LeaseDefault        = 30 * time.Second
+	PerEndpointDefault  = 16
+	WorkersDefault      = 128
+	PollIntervalDefault = time.Second
+	configTTL           = time.Second
+)
+
+// Config configures a Dispatcher. Zero values take the defaults.
+type Config struct {
+	Store  store.Store
+	Hub    *eventlog.Hub
+	Owner  string // this server's name in delivery leases
+	Client *http.Client
+	// Timeout is how long a receiver has to answer (TimeoutDefault).
+	Timeout time.Duration
+	// Lease is how long a claimed delivery is held (LeaseDefault).
+	Lease   time.Duration
+	Backoff Backoff
+	// PerEndpoint caps the deliveries in flight to one app's URL.
+	PerEndpoint int
+	// Workers caps all deliveries in flight.
+	Workers      int
+	PollInterval time.Duration
+	Logger       *slog.Logger
+	NowFunc      func() time.Time
+}
+
+// Dispatcher runs push deliveries. Build it with New.
+type Dispatcher struct {
+	cfg      Config
+	mu       sync.Mutex
+	pending  map[int64][]*openvod.Event // by app, in arrival order
+	inflight map[int64]int
+	total    int // in flight
+	queued   int // pending
+	configs  map[int64]cachedConfig
+	kick     chan struct{}
+	results  chan *attempt
+	wg       sync.WaitGroup
+}
+
+type cachedConfig struct {
+	cfg     *openvod.EventConfig
+	expires time.Time
+}
+
+// New returns a dispatcher for cfg.
+func New(cfg Config) *Dispatcher {
+	cfg.Timeout = cmp.Or(cfg.Timeout, TimeoutDefault)
+	cfg.Lease = cmp.Or(cfg.Lease, LeaseDefault)
+	cfg.PerEndpoint = cmp.Or(cfg.PerEndpoint, PerEndpointDefault)
+	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
+	cfg.PollInterval = cmp.Or(cfg.PollInterval, PollIntervalDefault)
+	if cfg.Client == nil {
+		cfg.Client = NewClient()
+	}
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	return &Dispatcher{
+		cfg: cfg, pending: map[int64][]*openvod.Event{}, inflight: map[int64]int{},
+		configs: map[int64]cachedConfig{}, kick: make(chan struct{}, 1), results: make(chan *attempt, 1024),
+	}
+}
+
+// Enqueue takes deliveries this server holds (just committed here).
+func (d *Dispatcher) Enqueue(events []*openvod.Event) {
+	d.mu.Lock()
+	for _, e := range events {
+		d.pending[e.SubAppID] = append(d.pending[e.SubAppID], e)
+	}
+	d.queued += len(events)
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// Wake makes the dispatcher look for due deliveries now.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// ConfigChanged drops the cached configuration of an app.
+func (d *Dispatcher) ConfigChanged(subAppID int64) {
+	d.mu.Lock()
+	delete(d.configs, subAppID)
+	d.mu.Unlock()
+	d.Wake()
+}
+
+// Run delivers until ctx ends, then waits for deliveries in flight and
+// records their results.
+func (d *Dispatcher) Run(ctx context.Context) {
+	written := make(chan struct{})
+	go func() { d.writeResults(); close(written) }()
+	ticker := time.NewTicker(d.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		d.claim(ctx)
+		d.start(ctx)
+		select {
+		case <-ctx.Done():
+			d.wg.Wait()
+			close(d.results)
+			<-written
+			return
+		case <-d.kick:
+		case <-ticker.C:
+		}
+	}
+}
+
+// claim leases due deliveries from the store (retries, and deliveries of
+// servers that died) for the apps that have room.
+func (d *Dispatcher) claim(ctx context.Context) {
+	d.mu.Lock()
+	room := 2*d.cfg.Workers - d.queued - d.total
+	var busy []int64
+	for app, n := range d.inflight {
+		if n+len(d.pending[app]) >= d.cfg.PerEndpoint {
+			busy = append(busy, app)
+		}
+	}
+	d.mu.Unlock()
+	if room <= 0 {
+		return
+	}
+	now := d.cfg.NowFunc()
+	var events []*openvod.Event
+	err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+		var err error
+		events, err = q.EventClaimPush(ctx, &store.EventClaimParams{
+			Owner: d.cfg.Owner, Now: now, Until: now.Add(d.cfg.Lease), Limit: room, SkipApps: busy,
+		})
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			d.cfg.Logger.Error("push claim failed", "err", err)
+		}
+		return
+	}
+	if len(events) > 0 {
+		d.Enqueue(events)
+	}
+}
+
+// start sends pending deliveries while workers and endpoints have room.
+func (d *Dispatcher) start(ctx context.Context) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for app, queue := range d.pending {
+		for len(queue) > 0 && d.inflight[app] < d.cfg.PerEndpoint && d.total < d.cfg.Workers {
+			e := queue[0]
+			queue = queue[1:]
+			d.queued--
+			d.inflight[app]++
+			d.total++
+			d.wg.Add(1)
+			go d.deliver(ctx, e)
+		}
+		if len(queue) == 0 {
+			delete(d.pending, app)
+		} else {
+			d.pending[app] = queue
+		}
+	}
+}
+
+// deliver sends one event and queues its result.
+func (d *Dispatcher) deliver(ctx context.Context, e *openvod.Event) {
+	defer func() {
+		d.mu.Lock()
+		d.inflight[e.SubAppID]--
+		if d.inflight[e.SubAppID] == 0 {
+			delete(d.inflight, e.SubAppID)
+		}
+		d.total--
+		d.mu.Unlock()
+		d.wg.Done()
+		d.Wake()
+	}()
+	now := d.cfg.NowFunc()
+	if now.Add(d.cfg.Timeout).After(e.AvailableAt) {
+		return // the lease ends before an answer could come: leave it to the next claim
+	}
+	cfg, err := d.config(ctx, e.SubAppID)
+	if err != nil {
+		d.cfg.Logger.Error("push config unreadable", "sub_app_id", e.SubAppID, "err", err)
+		return
+	}
+	if !eventlog.Pushes(cfg) {
+		d.results <- &attempt{event: e, time: now, err: "the app no longer pushes"}
+		return
+	}
+	d.results <- send(context.WithoutCancel(ctx), d.cfg.Client, d.cfg.Timeout, e, cfg, now)
+}
+
+// config returns the app's event configuration, cached briefly.
+func (d *Dispatcher) config(ctx context.Context, subAppID int64) (*openvod.EventConfig, error) {
+	now := time.Now()
+	d.mu.Lock()
+	c, ok := d.configs[subAppID]
+	d.mu.Unlock()
+	if ok && now.Before(c.expires) {
+		return c.cfg, nil
+	}
+	cfg, err := d.cfg.Store.EventConfigGet(ctx, subAppID)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.configs[subAppID] = cachedConfig{cfg: cfg, expires: now.Add(configTTL)}
+	d.mu.Unlock()
+	return cfg, nil
+}
+
+// writeResults records attempts and their outcome, many per transaction.
+// Losing a result in a power failure only means a delivery is made again.
+func (d *Dispatcher) writeResults() {
+	ctx := context.Background()
+	for first := range d.results {
+		batch := []*attempt{first}
+	drain:
+		for len(batch) < 512 {
+			select {
+			case a, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, a)
+			default:
+				break drain
+			}
+		}
+		var pullable []int64
+		err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+			pullable = pullable[:0]
+			for _, a := range batch {
+				made, err := d.record(ctx, q, a)
+				if err != nil {
+					return err
+				}
+				if made {
+					pullable = append(pullable, a.event.SubAppID)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			d.cfg.Logger.Error("push results not recorded; the deliveries will be made again", "count", len(batch), "err", err)
+			continue
+		}
+		for _, app := range pullable {
+			d.cfg.Hub.Notify(app)
+		}
+	}
+}
+
+// record stores one attempt and moves its event on; it reports whether the
+// event became pullable.
+func (d *Dispatcher) record(ctx context.Context, q store.Querier, a *attempt) (pullable bool, err error) {
+	e := a.event
+	if a.url != "" {
+		if err := q.DeliveryAttemptInsert(ctx, &openvod.DeliveryAttempt{
+			EventSeq: e.Seq, EventID: e.ID, EventType: e.Type, SubAppID: e.SubAppID, Time: a.time, URL: a.url,
+			StatusCode: a.statusCode, Latency: a.latency, Error: a.err,
+		}); err != nil {
+			return false, err
+		}
+	}
+	if a.delivered() {
+		_, err := q.EventConsume(ctx, e.SubAppID, []int64{e.Seq}, a.time)
+		return false, err
+	}
+	log := d.cfg.Logger.With("event_id", e.ID, "sub_app_id", e.SubAppID, "attempt", e.Attempts+1)
+	next := a.time.Add(d.cfg.Backoff.Delay(e.Attempts+1, a.retryAfter))
+	if a.url == "" || next.After(e.PushDeadline) {
+		err = q.EventPushGiveUp(ctx, e.Seq, d.cfg.Owner, a.time)
+		log.Warn("push given up; the event is pullable", "reason", a.err)
+		pullable = true
+	} else {
+		err = q.EventPushRetry(ctx, e.Seq, d.cfg.Owner, next)
+		log.Info("push failed; will retry", "reason", a.err, "next", next)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return false, nil // the app's mode changed, or the lease passed to another server
+	}
+	return pullable && err == nil, err
+}
