@@ -163,6 +163,9 @@ func TestNodeSDK(t *testing.T) {
 
 	fixture := fixtureMP4(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
+	// The event tests get an app of their own, so that the other tests'
+	// events and their mode switches do not meet.
+	createApp(t, srv, "events", 1500000002)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -174,10 +177,25 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_SECRET_ID="+openvodtest.SecretID,
 		"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
 		"OPENVOD_FIXTURE_MP4="+fixture,
+		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {
 		t.Fatalf("node --test failed: %v (see the output above)", err)
+	}
+}
+
+// createApp creates an app with the CLI while srv runs and checks its ID.
+func createApp(t *testing.T, srv *openvodtest.Server, name string, want int64) {
+	t.Helper()
+	cmd := exec.Command(openvodtest.Binary(t), "apps", "create", "--name", name)
+	cmd.Env = append(cleanEnv(), "OPENVOD_DATA_DIR="+srv.DataDir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("openvod apps create: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), fmt.Sprintf("SubAppId %d created", want)) {
+		t.Fatalf("openvod apps create: want SubAppId %d, got:\n%s", want, out)
 	}
 }
 
@@ -971,15 +989,7 @@ func TestAppIsolation(t *testing.T) {
 	}
 
 	// A second app, created with the CLI while the server runs.
-	cmd := exec.Command(openvodtest.Binary(t), "apps", "create", "--name", "isolation")
-	cmd.Env = append(cleanEnv(), "OPENVOD_DATA_DIR="+srv.DataDir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("openvod apps create: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), fmt.Sprintf("SubAppId %d created", secondSubAppID)) {
-		t.Fatalf("openvod apps create: want SubAppId %d, got:\n%s", secondSubAppID, out)
-	}
+	createApp(t, srv, "isolation", secondSubAppID)
 
 	fileIDs := []string{committed.FileId, pulled.PullUploadTask.FileId}
 	t.Run("SecondAppSeesNothingOfTheDefaultApp", func(t *testing.T) {

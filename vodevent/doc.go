@@ -22,8 +22,9 @@
 //
 // The Handler checks the callback signature (Sign and T, see [CallbackSign])
 // and, when configured, Standard Webhooks headers ([WebhookVerify]); it
-// answers 2xx only when Func returned nil, so openvod retries an event until
-// it is stored.
+// answers 2xx only when Func returned nil, and openvod retries any other
+// answer (with backoff, for up to 24 h; after that the event waits to be
+// pulled).
 //
 // # Pull: reliable callback
 //
