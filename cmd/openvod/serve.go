@@ -17,17 +17,9 @@ import (
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/janitor"
-	"github.com/openvod/openvod/media"
-	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
-	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/tcapi"
-	"github.com/openvod/openvod/worker"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/openvod/openvod/server"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -37,8 +29,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	publicURL := s.String("public-url", "OPENVOD_PUBLIC_URL", "", "base of the URLs openvod hands out (default http://<addr>)")
 	secretID := s.String("secret-id", "OPENVOD_SECRET_ID", "", "use this API SecretId instead of a generated key (with --secret-key)")
 	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
-	maxUpload := s.Int64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", 5<<30, "largest upload or pulled file, in bytes")
-	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", 24*time.Hour, "how long an ApplyUpload session and its upload URL stay valid")
+	maxUpload := s.Int64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", server.MaxUploadSizeDefault, "largest upload or pulled file, in bytes")
+	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
 	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "background tasks run at once")
 	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
 	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
@@ -91,43 +83,17 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	owner := fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4))
-	hub := eventlog.NewHub()
-	events := &eventlog.Log{Store: st, Hub: hub, Owner: owner, RetryWindow: *retryWindow}
-	dispatcher := push.New(push.Config{
-		Store: st, Hub: hub, Owner: owner, Timeout: *pushTimeout, PerEndpoint: int(*perEndpoint), Logger: logger,
-		Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
+	pgURL := ""
+	if isPostgres(data.dsn()) {
+		pgURL = data.dsn()
+	}
+	srv := server.New(server.Config{
+		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
+		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), TaskLease: *lease,
+		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
+		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
 	})
-	hub.PushFunc = dispatcher.Enqueue
-	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: base, UploadTTL: *uploadTTL, Events: events, Logger: logger}
-	runner := queue.New(queue.Config{
-		Store: st, Owner: owner,
-		Workers: int(*workers), LeaseDuration: *lease, Logger: logger,
-		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: *maxUpload},
-		},
-	})
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
-	api := tcapi.New(tcapi.Config{
-		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake,
-		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
-	})
-
-	mux := http.NewServeMux()
-	mux.Handle("/{$}", api)
-	mux.HandleFunc(media.MediaPathPrefix, svc.ServeMedia)
-	mux.Handle(media.UploadPathPrefix, &media.Uploads{Service: svc, MaxSize: *maxUpload})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := st.AppList(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
 
 	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  SubAppId:  %d\n  SecretId:  %s\n", base, ln.Addr(), openvod.DefaultSubAppID, key.SecretID)
 	if showKey {
@@ -137,39 +103,27 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	background := []func(context.Context){
-		runner.Run,
-		dispatcher.Run,
-		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: *retention}).Run,
-	}
-	if isPostgres(data.dsn()) {
-		background = append(background, func(ctx context.Context) { postgres.ListenEvents(ctx, data.dsn(), logger, hub.Notify) })
-	}
-	done := make(chan struct{}, len(background))
-	for _, run := range background {
-		go func() { run(ctx); done <- struct{}{} }()
-	}
+	stopped := make(chan struct{})
+	go func() { srv.Run(ctx); close(stopped) }()
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		cancel()
+		<-stopped
 		return err
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
 	defer stop()
-	err = srv.Shutdown(shutdownCtx)
-	for range background {
-		<-done
-	}
+	err = httpSrv.Shutdown(shutdownCtx)
+	<-stopped
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
 	return err
 }
-
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -188,26 +142,4 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
-}
-
-// taskCollector exports the number of tasks per state at scrape time.
-type taskCollector struct {
-	st   store.Store
-	desc *prometheus.Desc
-}
-
-func newTaskCollector(st store.Store) *taskCollector {
-	return &taskCollector{st: st, desc: prometheus.NewDesc("openvod_tasks", "Tasks by status.", []string{"status"}, nil)}
-}
-
-func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
-	counts, err := c.st.TaskCountByStatus(context.Background())
-	if err != nil {
-		return
-	}
-	for _, s := range []openvod.TaskStatus{openvod.TaskWaiting, openvod.TaskProcessing, openvod.TaskFinish} {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
-	}
 }

@@ -1,0 +1,155 @@
+// Package server assembles openvod's data path into one HTTP handler and
+// its background workers: the API gateway, uploads and media serving, the
+// task queue, the event log with its push dispatcher and pull queue, and
+// the janitor. cmd/openvod opens the store and media store and runs it.
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/janitor"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/pull"
+	"github.com/openvod/openvod/push"
+	"github.com/openvod/openvod/queue"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/postgres"
+	"github.com/openvod/openvod/tcapi"
+	"github.com/openvod/openvod/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config is what a server is made of. Zero durations and sizes take the
+// defaults of the packages they configure.
+type Config struct {
+	Store     store.Store
+	Blobs     blob.Bucket
+	PublicURL string // base of handed-out URLs, without a trailing slash
+	// Owner names this server in task and delivery leases; unique per process.
+	Owner           string
+	MaxUploadSize   int64
+	UploadTTL       time.Duration
+	Workers         int
+	TaskLease       time.Duration
+	PushTimeout     time.Duration
+	RetryWindow     time.Duration
+	Backoff         push.Backoff
+	PushConcurrency int
+	EventRetention  time.Duration
+	// PostgresURL, when set, is listened on for events other servers commit.
+	PostgresURL string
+	Logger      *slog.Logger
+}
+
+// Defaults of Config.
+const (
+	MaxUploadSizeDefault = 5 << 30
+	UploadTTLDefault     = 24 * time.Hour
+)
+
+// Server is an assembled openvod.
+type Server struct {
+	// Handler serves the API, uploads, media, /healthz and /metrics.
+	Handler    http.Handler
+	Media      *media.Service
+	Events     *eventlog.Log
+	Dispatcher *push.Dispatcher
+	background []func(context.Context)
+}
+
+// New assembles a server.
+func New(cfg Config) *Server {
+	if cfg.MaxUploadSize <= 0 {
+		cfg.MaxUploadSize = MaxUploadSizeDefault
+	}
+	if cfg.UploadTTL <= 0 {
+		cfg.UploadTTL = UploadTTLDefault
+	}
+	st, logger := cfg.Store, cfg.Logger
+	hub := eventlog.NewHub()
+	events := &eventlog.Log{Store: st, Hub: hub, Owner: cfg.Owner, RetryWindow: cfg.RetryWindow}
+	dispatcher := push.New(push.Config{
+		Store: st, Hub: hub, Owner: cfg.Owner, Timeout: cfg.PushTimeout, PerEndpoint: cfg.PushConcurrency,
+		Backoff: cfg.Backoff, Logger: logger,
+	})
+	hub.PushFunc = dispatcher.Enqueue
+	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, Events: events, Logger: logger}
+	runner := queue.New(queue.Config{
+		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, LeaseDuration: cfg.TaskLease, Logger: logger,
+		Handlers: map[openvod.TaskType]queue.Handler{
+			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: cfg.MaxUploadSize},
+		},
+	})
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
+	api := tcapi.New(tcapi.Config{
+		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake,
+		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/{$}", api)
+	mux.HandleFunc(media.MediaPathPrefix, svc.ServeMedia)
+	mux.Handle(media.UploadPathPrefix, &media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := st.AppList(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+
+	s := &Server{Handler: mux, Media: svc, Events: events, Dispatcher: dispatcher}
+	s.background = []func(context.Context){
+		runner.Run,
+		dispatcher.Run,
+		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: cfg.EventRetention}).Run,
+	}
+	if cfg.PostgresURL != "" {
+		s.background = append(s.background, func(ctx context.Context) { postgres.ListenEvents(ctx, cfg.PostgresURL, logger, hub.Notify) })
+	}
+	return s
+}
+
+// Run runs the background workers until ctx ends and they have stopped.
+func (s *Server) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, run := range s.background {
+		wg.Add(1)
+		go func() { defer wg.Done(); run(ctx) }()
+	}
+	wg.Wait()
+}
+
+// taskCollector exports the number of tasks per state at scrape time.
+type taskCollector struct {
+	st   store.Store
+	desc *prometheus.Desc
+}
+
+func newTaskCollector(st store.Store) *taskCollector {
+	return &taskCollector{st: st, desc: prometheus.NewDesc("openvod_tasks", "Tasks by status.", []string{"status"}, nil)}
+}
+
+func (c *taskCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *taskCollector) Collect(ch chan<- prometheus.Metric) {
+	counts, err := c.st.TaskCountByStatus(context.Background())
+	if err != nil {
+		return
+	}
+	for _, s := range []openvod.TaskStatus{openvod.TaskWaiting, openvod.TaskProcessing, openvod.TaskFinish} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}
