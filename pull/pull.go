@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,41 +94,80 @@ func (q *Queue) lease(ctx context.Context, subAppID int64) ([]Item, error) {
 // already confirmed event with a handle still valid succeeds.
 func (q *Queue) Confirm(ctx context.Context, subAppID int64, handles []string) error {
 	now := q.now()
-	seqs := make([]int64, 0, len(handles))
-	tokens := make(map[int64]string, len(handles))
-	var bad []string
+	byToken := map[string][]int64{} // handles of one PullEvents share a token
+	seen := map[int64]bool{}
+	var malformed []string
 	for _, h := range handles {
 		seq, token, ok := parseHandle(h)
-		if !ok || (tokens[seq] != "" && tokens[seq] != token) {
-			bad = append(bad, h)
-			continue
+		switch {
+		case !ok:
+			malformed = append(malformed, h)
+		case !seen[seq]:
+			seen[seq] = true
+			byToken[token] = append(byToken[token], seq)
 		}
-		if tokens[seq] == "" {
-			seqs = append(seqs, seq)
-		}
-		tokens[seq] = token
 	}
-	return q.Store.InTxRelaxed(ctx, func(qr store.Querier) error {
-		events, err := qr.EventGetMany(ctx, subAppID, seqs)
-		if err != nil {
-			return err
-		}
-		valid := map[int64]bool{}
-		for _, e := range events {
-			valid[e.Seq] = e.LeaseToken == tokens[e.Seq] && !now.After(e.LeaseUntil)
-		}
-		for _, h := range handles {
-			if seq, _, ok := parseHandle(h); ok && !valid[seq] && !slices.Contains(bad, h) {
-				bad = append(bad, h)
+	if len(malformed) > 0 {
+		return q.badHandlesError(ctx, subAppID, handles, now)
+	}
+	err := q.Store.InTxRelaxed(ctx, func(qr store.Querier) error {
+		for token, seqs := range byToken {
+			n, err := qr.EventConfirm(ctx, subAppID, token, seqs, now)
+			if err != nil {
+				return err
+			}
+			if n != int64(len(seqs)) {
+				return errBadHandles
 			}
 		}
-		if len(bad) > 0 {
-			return openvod.InvalidValue("EventHandles", false, "unknown or expired (older than %s) handles, nothing was confirmed: %s",
-				cmp.Or(q.Lease, LeaseDefault), strings.Join(bad, ", "))
-		}
-		_, err = qr.EventConsume(ctx, subAppID, seqs, now)
-		return err
+		return nil
 	})
+	if err == errBadHandles {
+		return q.badHandlesError(ctx, subAppID, handles, now)
+	}
+	return err
+}
+
+// errBadHandles rolls back a confirmation with a bad handle.
+var errBadHandles = errors.New("bad event handles")
+
+// badHandlesError names the handles that are malformed, unknown, of
+// another app or past their lease.
+func (q *Queue) badHandlesError(ctx context.Context, subAppID int64, handles []string, now time.Time) error {
+	bad, err := q.badHandles(ctx, subAppID, handles, now)
+	if err != nil {
+		return err
+	}
+	return openvod.InvalidValue("EventHandles", false, "unknown or expired (older than %s) handles, nothing was confirmed: %s",
+		cmp.Or(q.Lease, LeaseDefault), strings.Join(bad, ", "))
+}
+
+// badHandles returns the handles that are malformed, unknown, of another
+// app or past their lease.
+func (q *Queue) badHandles(ctx context.Context, subAppID int64, handles []string, now time.Time) ([]string, error) {
+	var seqs []int64
+	for _, h := range handles {
+		if seq, _, ok := parseHandle(h); ok {
+			seqs = append(seqs, seq)
+		}
+	}
+	events, err := q.Store.EventGetMany(ctx, subAppID, seqs)
+	if err != nil {
+		return nil, err
+	}
+	valid := map[string]bool{}
+	for _, e := range events {
+		if !now.After(e.LeaseUntil) {
+			valid[e.LeaseToken+"."+strconv.FormatInt(e.Seq, 10)] = true
+		}
+	}
+	var bad []string
+	for _, h := range handles {
+		if !valid[h] && !slices.Contains(bad, h) {
+			bad = append(bad, h)
+		}
+	}
+	return bad, nil
 }
 
 // CountToPull counts the app's events not yet consumed in the pull queue.

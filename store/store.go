@@ -127,6 +127,11 @@ type Querier interface {
 	// LeaseUntil and AvailableAt p.Until, Pulls+1. An event is never leased
 	// to two pullers at once. Returned by Seq.
 	EventLeaseForPull(ctx context.Context, p *EventLeaseParams) ([]*openvod.Event, error)
+	// EventConfirm consumes, for ConfirmEvents, the app's events among seqs
+	// leased under token with a lease not ended at now; events already
+	// consumed keep their consumption time. It returns how many events
+	// matched: fewer than len(seqs) means some handle was bad.
+	EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error)
 	// EventConsume marks the app's events among seqs done at now, unless
 	// they are already; it returns how many changed.
 	EventConsume(ctx context.Context, subAppID int64, seqs []int64, now time.Time) (int64, error)

@@ -27,6 +27,8 @@ Client (talks to a running server):
   media describe FILEID...
   media delete FILEID
   tasks describe TASKID
+  events listen|pull|config|deliveries|list|resend
+                        receive, pull and configure event notifications
 
 Run "openvod <command> --help" for the flags of a command. Every flag can
 also be set with the environment variable shown in its help.
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMedia(ctx, rest, getenv, stdout, stderr)
 	case "tasks":
 		return runTasks(ctx, rest, getenv, stdout, stderr)
+	case "events":
+		return runEvents(ctx, rest, getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q; run openvod --help", cmd)
 }

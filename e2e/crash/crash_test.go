@@ -41,6 +41,8 @@ const (
 	minKills       = 3                // SIGKILLs per run, at least
 	runDeadline    = 85 * time.Second // everything of one run, production to last event
 	produceTimeout = 45 * time.Second // production alone
+	handleDelay    = 100 * time.Millisecond
+	confirmWithin  = 25 * time.Second // a pull lease lasts 30 s
 )
 
 // pushEnv makes push retries quick.
@@ -56,20 +58,28 @@ type run struct {
 	clients []*tcapi.Client       // one per server, made once (URLs survive restarts)
 
 	mu         sync.Mutex
-	accepted   map[string]bool // FileIds whose CommitUpload succeeded
-	received   map[string]int  // FileId → times delivered
-	unexpected []string        // events that are not NewFileUpload with a FileId
+	accepted   map[string]bool    // FileIds whose CommitUpload succeeded
+	received   map[string]int     // FileId → times delivered
+	sources    map[string]string  // FileId → SourceContext of its event
+	attempts   map[string]outcome // SourceContext → how its upload attempt ended
+	fileOf     map[string]string  // SourceContext → FileId of an accepted upload
+	unexpected []string           // events that are not NewFileUpload with a FileId
+	nextTry    atomic.Int64
 
-	kills      atomic.Int32
-	opErrors   atomic.Int64 // failed upload attempts (retried)
-	deliveries atomic.Int64
-	oldLogs    []string // stderr of killed processes
+	kills           atomic.Int32
+	confirmRetries  atomic.Int64 // confirms that succeeded after a failed try
+	confirmsGivenUp atomic.Int64 // confirms not retried after a failed try
+	badConfirms     []string     // confirms rejected within the lease
+	opErrors        atomic.Int64 // failed upload attempts (retried)
+	deliveries      atomic.Int64
+	oldLogs         []string // stderr of killed processes
 }
 
 func newRun(t *testing.T, servers ...*openvodtest.Server) *run {
 	r := &run{
 		t: t, name: t.Name(), start: time.Now(), servers: servers,
 		accepted: map[string]bool{}, received: map[string]int{},
+		sources: map[string]string{}, attempts: map[string]outcome{}, fileOf: map[string]string{},
 	}
 	for _, s := range servers {
 		r.clients = append(r.clients, s.Client())
@@ -82,7 +92,8 @@ func newRun(t *testing.T, servers ...*openvodtest.Server) *run {
 	return r
 }
 
-// configure sets the app's event configuration through the first live server.
+// configure sets the app's event configuration (with uploads' events ON)
+// through the last server, which is never killed.
 func (r *run) configure(params map[string]any) {
 	r.t.Helper()
 	params["UploadMediaCompleteEventSwitch"] = "ON"
@@ -98,7 +109,11 @@ func (r *run) record(e *vodevent.EventContent) {
 		r.unexpected = append(r.unexpected, fmt.Sprintf("%s %+v", e.EventType, e.FileUploadEvent))
 		return
 	}
-	r.received[e.FileUploadEvent.FileId]++
+	id := e.FileUploadEvent.FileId
+	r.received[id]++
+	if info := e.FileUploadEvent.MediaBasicInfo; info != nil && info.SourceInfo != nil {
+		r.sources[id] = info.SourceInfo.SourceContext
+	}
 }
 
 // missing returns the accepted FileIds not received yet.
@@ -144,11 +159,16 @@ func (r *run) produce(ctx context.Context) <-chan struct{} {
 					}
 				}
 				for {
-					id, err := uploadOnce(ctx, c, httpc, payload)
+					source := fmt.Sprintf("try-%d", r.nextTry.Add(1))
+					id, result, err := uploadOnce(ctx, c, httpc, payload, source)
+					r.mu.Lock()
+					r.attempts[source] = result
 					if err == nil {
-						r.mu.Lock()
 						r.accepted[id] = true
-						r.mu.Unlock()
+						r.fileOf[source] = id
+					}
+					r.mu.Unlock()
+					if err == nil {
 						break
 					}
 					if ctx.Err() != nil {
@@ -165,33 +185,47 @@ func (r *run) produce(ctx context.Context) <-chan struct{} {
 	return done
 }
 
-// uploadOnce runs ApplyUpload, PUT and CommitUpload and returns the FileId;
-// an error means the upload was not (known to be) committed.
-func uploadOnce(ctx context.Context, c *tcapi.Client, httpc *http.Client, payload []byte) (string, error) {
+// outcome is how an upload attempt ended.
+type outcome int
+
+const (
+	refused  outcome = iota // failed before CommitUpload, or CommitUpload answered an error: no event may exist
+	unknown                 // CommitUpload got no answer: it may have committed
+	accepted                // CommitUpload answered a FileId: its event must arrive
+)
+
+// uploadOnce runs ApplyUpload (with SourceContext source, which the event
+// carries), PUT and CommitUpload and returns the FileId. An error means the
+// upload was not known to be committed; the outcome says whether it may
+// have been.
+func uploadOnce(ctx context.Context, c *tcapi.Client, httpc *http.Client, payload []byte, source string) (string, outcome, error) {
 	var applied struct{ VodSessionKey, UploadUrl string }
-	if err := c.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4", "MediaName": "crash"}, &applied); err != nil {
-		return "", err
+	if err := c.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4", "MediaName": "crash", "SourceContext": source}, &applied); err != nil {
+		return "", refused, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, applied.UploadUrl, bytes.NewReader(payload))
 	if err != nil {
-		return "", err
+		return "", refused, err
 	}
 	resp, err := httpc.Do(req)
 	if err != nil {
-		return "", err
+		return "", refused, err
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("PUT: HTTP %d", resp.StatusCode)
+		return "", refused, fmt.Errorf("PUT: HTTP %d", resp.StatusCode)
 	}
 	var committed struct{ FileId string }
 	if err := c.Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": applied.VodSessionKey}, &committed); err != nil {
-		return "", err
+		if _, answered := errors.AsType[*tcapi.ResponseError](err); answered {
+			return "", refused, err
+		}
+		return "", unknown, err
 	}
 	if committed.FileId == "" {
-		return "", errors.New("CommitUpload answered no FileId")
+		return "", unknown, errors.New("CommitUpload answered no FileId")
 	}
-	return committed.FileId, nil
+	return committed.FileId, accepted, nil
 }
 
 // killLoop SIGKILLs servers[0] every 1–2 s and restarts it at once, until
@@ -251,7 +285,9 @@ func (r *run) countToPull() (int64, error) {
 	var errs []error
 	for _, c := range r.clients {
 		var state struct{ CountOfEventsToPull int64 }
-		err := c.Call(context.Background(), "DescribeEventsState", nil, &state)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := c.Call(ctx, "DescribeEventsState", nil, &state)
+		cancel()
 		if err == nil {
 			return state.CountOfEventsToPull, nil
 		}
@@ -270,26 +306,44 @@ func (r *run) check(produced <-chan struct{}) {
 	}
 	r.mu.Lock()
 	accepted := len(r.accepted)
-	distinct, dups, extra := 0, 0, 0
+	distinct, dups, extra, unknowns := 0, 0, 0, 0
+	var phantoms []string // events no upload attempt can explain
 	for id, n := range r.received {
-		if r.accepted[id] {
+		source := r.sources[id]
+		switch {
+		case r.accepted[id] && r.fileOf[source] == id:
 			distinct++
-		} else {
+		case !r.accepted[id] && r.attempts[source] == unknown:
 			extra++
+		default:
+			phantoms = append(phantoms, fmt.Sprintf("%s (SourceContext %q, attempt %v, accepted as %q)", id, source, r.attempts[source], r.fileOf[source]))
 		}
 		dups += n - 1
 	}
+	for _, o := range r.attempts {
+		if o == unknown {
+			unknowns++
+		}
+	}
 	unexpected := slices.Clone(r.unexpected)
+	badConfirms := slices.Clone(r.badConfirms)
 	r.mu.Unlock()
 	missing := r.missing()
-	r.t.Logf("%s: produced (accepted)=%d delivered distinct=%d duplicates=%d extra=%d lost=%d kills=%d deliveries=%d upload errors=%d elapsed=%s",
-		r.name, accepted, distinct, dups, extra, len(missing), r.kills.Load(), r.deliveries.Load(), r.opErrors.Load(),
-		time.Since(r.start).Round(time.Millisecond))
+	r.t.Logf("%s: produced (accepted)=%d delivered distinct=%d duplicates=%d extra=%d lost=%d kills=%d "+
+		"(deliveries=%d, failed upload attempts=%d of which %d with a CommitUpload unanswered, confirms retried=%d, confirms given up=%d, elapsed=%s)",
+		r.name, accepted, distinct, dups, extra, len(missing), r.kills.Load(),
+		r.deliveries.Load(), r.opErrors.Load(), unknowns, r.confirmRetries.Load(), r.confirmsGivenUp.Load(), time.Since(r.start).Round(time.Millisecond))
 	if accepted != eventsPerRun {
 		r.t.Errorf("%d uploads accepted, want %d", accepted, eventsPerRun)
 	}
 	if len(missing) > 0 {
 		r.t.Errorf("LOST %d events of accepted uploads, e.g. %v", len(missing), missing[:min(len(missing), 10)])
+	}
+	if len(phantoms) > 0 {
+		r.t.Errorf("%d events of uploads that were not accepted nor left unanswered, e.g. %v", len(phantoms), phantoms[:min(len(phantoms), 5)])
+	}
+	if len(badConfirms) > 0 {
+		r.t.Errorf("%d ConfirmEvents rejected within the lease, e.g. %v", len(badConfirms), badConfirms[:min(len(badConfirms), 5)])
 	}
 	if len(unexpected) > 0 {
 		r.t.Errorf("%d unexpected events, e.g. %v", len(unexpected), unexpected[:min(len(unexpected), 5)])
@@ -298,7 +352,7 @@ func (r *run) check(produced <-chan struct{}) {
 		r.t.Errorf("%d kills, want at least %d", k, minKills)
 	}
 	for _, s := range r.servers {
-		resp, err := http.Get(s.URL + "/healthz")
+		resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(s.URL + "/healthz")
 		if err != nil {
 			r.t.Errorf("%s /healthz: %v", s.URL, err)
 			continue
@@ -348,12 +402,13 @@ func puller(s *openvodtest.Server) *vodevent.Puller {
 }
 
 // consumePull pulls from the pullers in turn and confirms what it pulled,
-// until ctx ends. A failed confirm is tried once on another server (the
-// queue is shared); events whose confirm is lost come back after their
-// 30 s lease, as duplicates.
+// until ctx ends. Events whose PullEvents answer is lost in a kill come
+// back after their 30 s lease; so do events whose confirm could not be
+// made within the lease (duplicates).
 func (r *run) consumePull(ctx context.Context, pullers []*vodevent.Puller) {
 	for i := 0; ctx.Err() == nil; i++ {
 		p := pullers[i%len(pullers)]
+		pulledAt := time.Now() // the lease starts after this
 		events, err := p.PullOnce(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -369,9 +424,40 @@ func (r *run) consumePull(ctx context.Context, pullers []*vodevent.Puller) {
 		if len(handles) == 0 {
 			continue
 		}
-		if err := p.Confirm(context.WithoutCancel(ctx), handles); err != nil && len(pullers) > 1 {
-			pullers[(i+1)%len(pullers)].Confirm(context.WithoutCancel(ctx), handles)
+		// "Handle" the batch a while, so that kills also fall between a
+		// pull and its confirm.
+		time.Sleep(handleDelay)
+		// Every other batch, a failed confirm is given up at once, as
+		// vodevent.Puller.Run does: its events come back after their lease.
+		r.confirm(pullers, i, handles, pulledAt, i%2 == 0)
+	}
+}
+
+// confirm confirms handles, starting with pullers[i] and, when retry is
+// set, going round the servers while they are unreachable, as long as the
+// handles' lease lasts. A handle within its lease must be accepted, also by
+// a restarted server or another server, and also when it was already
+// confirmed (an answer lost in a kill).
+func (r *run) confirm(pullers []*vodevent.Puller, i int, handles []string, pulledAt time.Time, retry bool) {
+	for try := 0; time.Since(pulledAt) < confirmWithin; try++ {
+		err := pullers[(i+try)%len(pullers)].Confirm(context.Background(), handles)
+		if err == nil {
+			if try > 0 {
+				r.confirmRetries.Add(1)
+			}
+			return
 		}
+		if _, answered := errors.AsType[*vodevent.APIError](err); answered {
+			r.mu.Lock()
+			r.badConfirms = append(r.badConfirms, fmt.Sprintf("%s after %s (try %d)", err, time.Since(pulledAt).Round(time.Millisecond), try+1))
+			r.mu.Unlock()
+			return
+		}
+		if !retry {
+			r.confirmsGivenUp.Add(1)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -30,7 +30,7 @@ func TestCrashPull(t *testing.T) {
 			stopped := make(chan struct{})
 			go func() { defer close(stopped); r.consumePull(ctx, []*vodevent.Puller{puller(srv)}) }()
 
-			produced := r.produce(context.Background())
+			produced := r.produce(t.Context())
 			r.killLoop(produced)
 			<-produced
 			r.finishPull(stop, stopped)

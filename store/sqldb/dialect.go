@@ -23,6 +23,9 @@ type Dialect struct {
 	// after a relaxed transaction (SQLite: PRAGMA synchronous), RelaxTx
 	// first inside it (PostgreSQL: SET LOCAL synchronous_commit = off).
 	RelaxConn, RestoreConn, RelaxTx string
+	// PrepareStatements keeps every query prepared, for backends whose
+	// drivers do not cache statements themselves.
+	PrepareStatements bool
 	// EventNotify, when set, runs after an event insert with the app ID as
 	// its argument, to wake other servers' pullers on commit.
 	EventNotify string

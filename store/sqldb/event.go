@@ -149,6 +149,20 @@ WHERE sub_app_id = ? AND state <> 'done' AND seq IN (`+placeholders(len(seqs))+`
 	return n, nil
 }
 
+// EventConfirm implements store.Querier.
+func (q *querier) EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error) {
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	args := append([]any{timeArg(now), subAppID, token, timeArg(now)}, int64Args(seqs)...)
+	n, err := q.exec(ctx, `UPDATE event SET state = 'done', consumed_time = COALESCE(consumed_time, ?), owner = ''
+WHERE sub_app_id = ? AND lease_token = ? AND lease_until >= ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("event confirm %d: %w", subAppID, err)
+	}
+	return n, nil
+}
+
 // EventCountPullable implements store.Querier.
 func (q *querier) EventCountPullable(ctx context.Context, subAppID int64) (int64, error) {
 	var n int64

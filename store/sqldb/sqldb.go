@@ -23,6 +23,9 @@ type DB struct {
 	querier
 	write *sql.DB
 	read  *sql.DB
+	// writeStmts and readStmts cache prepared statements when the dialect
+	// asks for it; nil otherwise.
+	writeStmts, readStmts *stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -31,11 +34,13 @@ var _ store.Store = (*DB)(nil)
 // outside transactions on read; both may be the same pool. The schema must
 // already be migrated (see [Migrate]). Close closes both pools.
 func New(write, read *sql.DB, d Dialect) *DB {
-	return &DB{
-		querier: querier{read: read, write: write, d: d},
-		write:   write,
-		read:    read,
+	db := &DB{querier: querier{read: read, write: write, d: d}, write: write, read: read}
+	if d.PrepareStatements {
+		db.writeStmts, db.readStmts = newStmtCache(write), newStmtCache(read)
+		db.querier.write = preparedConn{cache: db.writeStmts}
+		db.querier.read = preparedConn{cache: db.readStmts}
 	}
+	return db
 }
 
 // InTx runs fn in one transaction on the write pool: committed when fn
@@ -82,11 +87,18 @@ func (db *DB) runTx(ctx context.Context, tx *sql.Tx, first string, fn func(q sto
 			return fmt.Errorf("relax durability: %w", err)
 		}
 	}
-	if err := fn(&querier{read: tx, write: tx, d: db.d}); err != nil {
+	var c conn = tx
+	if db.writeStmts != nil {
+		c = preparedConn{cache: db.writeStmts, tx: tx}
+	}
+	if err := fn(&querier{read: c, write: c, d: db.d}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit transaction: %w", err)
+	}
+	if db.writeStmts != nil {
+		go db.writeStmts.preparePending(context.WithoutCancel(ctx))
 	}
 	return nil
 }
@@ -96,6 +108,10 @@ func (db *DB) Driver() string { return db.d.Name }
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.writeStmts != nil {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())

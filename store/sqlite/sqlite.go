@@ -49,9 +49,10 @@ var migrationFS embed.FS
 // transactions turn synchronous off on the writer and back to level after.
 func dialect(level string) sqldb.Dialect {
 	return sqldb.Dialect{
-		Name:        "sqlite",
-		RelaxConn:   "PRAGMA synchronous = OFF",
-		RestoreConn: "PRAGMA synchronous = " + level,
+		Name:              "sqlite",
+		PrepareStatements: true,
+		RelaxConn:         "PRAGMA synchronous = OFF",
+		RestoreConn:       "PRAGMA synchronous = " + level,
 	}
 }
 

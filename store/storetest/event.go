@@ -95,7 +95,12 @@ func testEventPull(t *testing.T, s store.Store) {
 	equal(t, "second lease", ids(must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(11), Token: "t2", Until: at(41), Limit: 16}))(t)), []string{"p3", "p4"})
 	equal(t, "nothing left", len(must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(12), Token: "t3", Until: at(42), Limit: 16}))(t)), 0)
 
-	equal(t, "consume", must(s.EventConsume(ctx, app.ID, seqs(got[:2]), at(20)))(t), int64(2))
+	equal(t, "confirm with another token", must(s.EventConfirm(ctx, app.ID, "t2", seqs(got[:2]), at(20)))(t), int64(0))
+	equal(t, "confirm after the lease", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:2]), at(41)))(t), int64(0))
+	equal(t, "confirm of another app", must(s.EventConfirm(ctx, other.ID, "t1", seqs(got[:2]), at(20)))(t), int64(0))
+	equal(t, "confirm", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(19)))(t), int64(1))
+	equal(t, "confirm again", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(20)))(t), int64(1))
+	equal(t, "consume", must(s.EventConsume(ctx, app.ID, seqs(got[:2]), at(20)))(t), int64(1))
 	equal(t, "consume again", must(s.EventConsume(ctx, app.ID, seqs(got[:2]), at(21)))(t), int64(0))
 	equal(t, "consume from another app", must(s.EventConsume(ctx, other.ID, seqs(got[2:]), at(21)))(t), int64(0))
 	equal(t, "count after consume", must(s.EventCountPullable(ctx, app.ID))(t), int64(4))
@@ -106,8 +111,8 @@ func testEventPull(t *testing.T, s store.Store) {
 		t.Fatalf("re-leased event %+v: want 2 pulls and token t4", again[0])
 	}
 	done := must(s.EventGet(ctx, app.ID, "p0"))(t)
-	if done.State != openvod.EventDone || !done.ConsumedTime.Equal(at(20)) {
-		t.Fatalf("consumed event %+v: want done at 20", done)
+	if done.State != openvod.EventDone || !done.ConsumedTime.Equal(at(19)) {
+		t.Fatalf("confirmed event %+v: want done at 19, the first confirmation", done)
 	}
 	equal(t, "later event", ids(must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(100), Token: "t5", Until: at(130), Limit: 16}))(t)), []string{"p2", "p3", "p4", "later"})
 }
@@ -203,7 +208,7 @@ func testEventPush(t *testing.T, s store.Store) {
 
 	// Mode switches.
 	equal(t, "to pull", must(s.EventMoveToPull(ctx, app.ID, at(70)))(t), int64(1)) // a
-	equal(t, "pullable", must(s.EventCountPullable(ctx, app.ID))(t), int64(3))   // a, b, pull
+	equal(t, "pullable", must(s.EventCountPullable(ctx, app.ID))(t), int64(3))     // a, b, pull
 	leased := must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(70), Token: "t", Until: at(100), Limit: 1}))(t)
 	equal(t, "lease one", len(leased), 1)
 	equal(t, "to push skips the leased one", must(s.EventMoveToPush(ctx, app.ID, at(71), at(3671)))(t), int64(2))
