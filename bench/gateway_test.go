@@ -33,7 +33,7 @@ func benchGateway(b *testing.B, db string) {
 	srv := openvodtest.Start(b, openvodtest.Options{DB: db, Env: []string{"OPENVOD_LOG_LEVEL=warn"}})
 	fileID := uploadFixture(b, srv)
 	client := srv.Client()
-	client.HTTP = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	client.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	body := []byte(`{"FileIds":["` + fileID + `"]}`)
 
 	const workers = 16
@@ -56,8 +56,8 @@ func benchGateway(b *testing.B, db string) {
 				remaining--
 				next.Unlock()
 				t0 := time.Now()
-				req, _ := client.NewRequest(context.Background(), "DescribeMediaInfos", body, t0)
-				resp, err := client.HTTP.Do(req)
+				req, _ := client.NewRequest(context.Background(), "DescribeMediaInfos", body)
+				resp, err := client.HTTPClient.Do(req)
 				if err != nil {
 					b.Error(err)
 					return

@@ -16,7 +16,7 @@ import (
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/store/sqlite"
-	"github.com/openvod/openvod/tcapi"
+	"github.com/openvod/openvod/vodevent"
 )
 
 // stack is a whole openvod server in this process, on a real store, behind
@@ -24,7 +24,7 @@ import (
 type stack struct {
 	srv    *server.Server
 	http   *httptest.Server
-	client *tcapi.Client
+	client *vodevent.Client
 	st     store.Store
 }
 
@@ -67,5 +67,5 @@ func newStack(b *testing.B, durability string) *stack {
 		<-done
 		st.Close()
 	})
-	return &stack{srv: srv, http: hs, st: st, client: &tcapi.Client{Endpoint: hs.URL, SecretID: "AKIDbench", SecretKey: "benchsecret", HTTP: hs.Client()}}
+	return &stack{srv: srv, http: hs, st: st, client: &vodevent.Client{Endpoint: hs.URL, SecretId: "AKIDbench", SecretKey: "benchsecret", HTTPClient: hs.Client()}}
 }

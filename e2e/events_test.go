@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -50,7 +49,7 @@ func TestPullEvents(t *testing.T) {
 
 	// All or nothing: one bad handle confirms nothing.
 	err := srv.Client().Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": []string{ev.EventHandle, "bogus"}}, nil)
-	var re *tcapi.ResponseError
+	var re *vodevent.APIError
 	if !errors.As(err, &re) || re.Code != "InvalidParameterValue" || !strings.Contains(re.Message, "bogus") || strings.Contains(re.Message, ev.EventHandle) {
 		t.Fatalf("confirm with a bad handle: %v, want InvalidParameterValue naming only the bad handle", err)
 	}
@@ -172,11 +171,11 @@ func decodeEvent(t *testing.T, raw json.RawMessage) *vodevent.EventContent {
 func rawCall(t *testing.T, srv *openvodtest.Server, action, body string) string {
 	t.Helper()
 	c := srv.Client()
-	req, err := c.NewRequest(context.Background(), action, []byte(body), time.Now())
+	req, err := c.NewRequest(context.Background(), action, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := c.HTTP.Do(req)
+	resp, err := c.HTTPClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

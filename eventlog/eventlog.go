@@ -5,10 +5,8 @@
 package eventlog
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -82,7 +80,7 @@ func (em *Emitter) Emit(ctx context.Context, subAppID int64, content *vodevent.E
 	if !Enabled(cfg, content.EventType) {
 		return nil
 	}
-	body, err := Marshal(content)
+	body, err := vodevent.Marshal(content)
 	if err != nil {
 		return fmt.Errorf("event %s: %w", content.EventType, err)
 	}
@@ -119,17 +117,6 @@ func Enabled(cfg *openvod.EventConfig, typ string) bool {
 // Pushes reports whether the app's events are delivered by push.
 func Pushes(cfg *openvod.EventConfig) bool {
 	return cfg.Mode == openvod.EventModePush && cfg.NotificationURL != ""
-}
-
-// Marshal encodes event content as compact JSON without HTML escaping.
-func Marshal(content *vodevent.EventContent) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(content); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 // NewEventID returns a fresh event identity, also the Standard Webhooks

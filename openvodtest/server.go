@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openvod/openvod/tcapi"
+	"github.com/openvod/openvod/vodevent"
 )
 
 // Test credentials every server started here accepts.
@@ -162,8 +162,8 @@ func (s *Server) Restart() {
 }
 
 // Client returns an API client with the test key.
-func (s *Server) Client() *tcapi.Client {
-	return &tcapi.Client{Endpoint: s.URL, SecretID: SecretID, SecretKey: SecretKey, HTTP: &http.Client{Timeout: 30 * time.Second}}
+func (s *Server) Client() *vodevent.Client {
+	return &vodevent.Client{Endpoint: s.URL, SecretId: SecretID, SecretKey: SecretKey, HTTPClient: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // Call runs an action and fails the test on any error.

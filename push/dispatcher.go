@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/ttlcache"
 )
 
 // Defaults for Config.
@@ -56,15 +57,10 @@ type Dispatcher struct {
 	inflight map[int64]int
 	total    int // in flight
 	queued   int // pending
-	configs  map[int64]cachedConfig
+	configs  *ttlcache.Cache[int64, *openvod.EventConfig]
 	kick     chan struct{}
 	results  chan *attempt
 	wg       sync.WaitGroup
-}
-
-type cachedConfig struct {
-	cfg     *openvod.EventConfig
-	expires time.Time
 }
 
 // New returns a dispatcher for cfg.
@@ -82,7 +78,7 @@ func New(cfg Config) *Dispatcher {
 	}
 	return &Dispatcher{
 		cfg: cfg, pending: map[int64][]*openvod.Event{}, inflight: map[int64]int{},
-		configs: map[int64]cachedConfig{}, kick: make(chan struct{}, 1), results: make(chan *attempt, 1024),
+		configs: ttlcache.New[int64, *openvod.EventConfig](configTTL), kick: make(chan struct{}, 1), results: make(chan *attempt, 1024),
 	}
 }
 
@@ -107,9 +103,7 @@ func (d *Dispatcher) Wake() {
 
 // ConfigChanged drops the cached configuration of an app.
 func (d *Dispatcher) ConfigChanged(subAppID int64) {
-	d.mu.Lock()
-	delete(d.configs, subAppID)
-	d.mu.Unlock()
+	d.configs.Delete(subAppID)
 	d.Wake()
 }
 
@@ -209,7 +203,7 @@ func (d *Dispatcher) deliver(ctx context.Context, e *openvod.Event) {
 	if now.Add(d.cfg.Timeout).After(e.AvailableAt) {
 		return // the lease ends before an answer could come: leave it to the next claim
 	}
-	cfg, err := d.config(ctx, e.SubAppID)
+	cfg, err := d.configs.Get(e.SubAppID, func() (*openvod.EventConfig, error) { return d.cfg.Store.EventConfigGet(ctx, e.SubAppID) })
 	if err != nil {
 		d.cfg.Logger.Error("push config unreadable", "sub_app_id", e.SubAppID, "err", err)
 		return
@@ -219,25 +213,6 @@ func (d *Dispatcher) deliver(ctx context.Context, e *openvod.Event) {
 		return
 	}
 	d.results <- send(context.WithoutCancel(ctx), d.cfg.Client, d.cfg.Timeout, e, cfg, now)
-}
-
-// config returns the app's event configuration, cached briefly.
-func (d *Dispatcher) config(ctx context.Context, subAppID int64) (*openvod.EventConfig, error) {
-	now := time.Now()
-	d.mu.Lock()
-	c, ok := d.configs[subAppID]
-	d.mu.Unlock()
-	if ok && now.Before(c.expires) {
-		return c.cfg, nil
-	}
-	cfg, err := d.cfg.Store.EventConfigGet(ctx, subAppID)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	d.configs[subAppID] = cachedConfig{cfg: cfg, expires: now.Add(configTTL)}
-	d.mu.Unlock()
-	return cfg, nil
 }
 
 // writeResults records attempts and their outcome, many per transaction.

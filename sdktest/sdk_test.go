@@ -166,6 +166,7 @@ func TestNodeSDK(t *testing.T) {
 	// The event tests get an app of their own, so that the other tests'
 	// events and their mode switches do not meet.
 	createApp(t, srv, "events", 1500000002)
+	createApp(t, srv, "clips", 1500000003)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -178,6 +179,7 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
 		"OPENVOD_FIXTURE_MP4="+fixture,
 		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
+		"OPENVOD_CLIP_SUB_APP_ID=1500000003",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {
@@ -846,7 +848,9 @@ func TestRawHTTP(t *testing.T) {
 	ctx := context.Background()
 	body := []byte(`{"FileIds":["` + unknownFileID + `"]}`)
 	signed := func(t *testing.T, now time.Time, b []byte) *http.Request {
-		req, err := cl.NewRequest(ctx, "DescribeMediaInfos", b, now)
+		c := *cl
+		c.NowFunc = func() time.Time { return now }
+		req, err := c.NewRequest(ctx, "DescribeMediaInfos", b)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1110,7 +1114,7 @@ func checkKeyOrder(t testing.TB, what string, got, sdk []string) {
 // "Response" object, failing on an error answer.
 func rawCall(t testing.TB, srv *openvodtest.Server, action string, body string) json.RawMessage {
 	t.Helper()
-	req, err := srv.Client().NewRequest(context.Background(), action, []byte(body), time.Now())
+	req, err := srv.Client().NewRequest(context.Background(), action, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

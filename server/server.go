@@ -5,10 +5,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -36,10 +38,14 @@ type Config struct {
 	Blobs     blob.Bucket
 	PublicURL string // base of handed-out URLs, without a trailing slash
 	// Owner names this server in task and delivery leases; unique per process.
-	Owner           string
-	MaxUploadSize   int64
-	UploadTTL       time.Duration
-	Workers         int
+	Owner         string
+	MaxUploadSize int64
+	UploadTTL     time.Duration
+	Workers       int
+	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
+	ClipWorkers int
+	// ScratchDir holds temporary files of Exact clips; the caller empties it at start.
+	ScratchDir      string
 	TaskLease       time.Duration
 	PushTimeout     time.Duration
 	RetryWindow     time.Duration
@@ -56,6 +62,10 @@ const (
 	MaxUploadSizeDefault = 5 << 30
 	UploadTTLDefault     = 24 * time.Hour
 )
+
+// ClipWorkersDefault runs one clip per two cores: an Exact clip keeps a
+// core or two busy, and a Fast one is bound by I/O.
+var ClipWorkersDefault = max(1, runtime.NumCPU()/2)
 
 // Server is an assembled openvod.
 type Server struct {
@@ -90,11 +100,17 @@ func New(cfg Config) *Server {
 			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: cfg.MaxUploadSize},
 		},
 	})
+	clipper := queue.New(queue.Config{
+		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ClipWorkers, ClipWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
+		Handlers: map[openvod.TaskType]queue.Handler{
+			openvod.TaskClip: &worker.Clip{Media: svc, ScratchDir: cfg.ScratchDir},
+		},
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
 	api := tcapi.New(tcapi.Config{
-		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: runner.Wake,
+		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
 	})
 	mux := http.NewServeMux()
@@ -113,6 +129,7 @@ func New(cfg Config) *Server {
 	s := &Server{Handler: mux, Media: svc, Events: events, Dispatcher: dispatcher}
 	s.background = []func(context.Context){
 		runner.Run,
+		clipper.Run,
 		dispatcher.Run,
 		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: cfg.EventRetention}).Run,
 	}

@@ -20,5 +20,6 @@ func (a *API) actionTable() map[string]action {
 		"DescribeEventDeliveries": a.describeEventDeliveries,
 		"DescribeEvents":          a.describeEvents,
 		"ResendEvents":            a.resendEvents,
+		"ClipVideo":               a.clipVideo,
 	}
 }

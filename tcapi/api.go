@@ -20,6 +20,7 @@ import (
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/ttlcache"
 )
 
 // Version is the only API version served.
@@ -49,8 +50,8 @@ type Config struct {
 type API struct {
 	cfg     Config
 	actions map[string]action
-	keys    *ttlCache[string, *openvod.APIKey]
-	apps    *ttlCache[int64, *openvod.App]
+	keys    *ttlcache.Cache[string, *openvod.APIKey]
+	apps    *ttlcache.Cache[int64, *openvod.App]
 }
 
 // call is one decoded, authenticated request.
@@ -76,7 +77,7 @@ func New(cfg Config) *API {
 	if cfg.EventConfigChanged == nil {
 		cfg.EventConfigChanged = func(int64) {}
 	}
-	a := &API{cfg: cfg, keys: newTTLCache[string, *openvod.APIKey](time.Minute), apps: newTTLCache[int64, *openvod.App](time.Minute)}
+	a := &API{cfg: cfg, keys: ttlcache.New[string, *openvod.APIKey](time.Minute), apps: ttlcache.New[int64, *openvod.App](time.Minute)}
 	a.actions = a.actionTable()
 	return a
 }
@@ -163,7 +164,7 @@ func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte, no
 	if err != nil {
 		return err
 	}
-	key, err := a.keys.get(auth.SecretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, auth.SecretID) })
+	key, err := a.keys.Get(auth.SecretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, auth.SecretID) })
 	if errors.Is(err, store.ErrNotFound) {
 		return openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
 	}
@@ -195,7 +196,7 @@ func (a *API) resolveApp(ctx context.Context, p params) (*openvod.App, error) {
 			id = int64(v)
 		}
 	}
-	app, err := a.apps.get(id, func() (*openvod.App, error) { return a.cfg.Store.AppGet(ctx, id) })
+	app, err := a.apps.Get(id, func() (*openvod.App, error) { return a.cfg.Store.AppGet(ctx, id) })
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, openvod.InvalidValue("SubAppId", true, "no app has ID %s; list apps with `openvod apps list`", strconv.FormatInt(id, 10))
 	}

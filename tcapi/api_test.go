@@ -19,11 +19,12 @@ import (
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/vodevent"
 )
 
 type testBundle struct {
 	srv    *httptest.Server
-	client *Client
+	client *vodevent.Client
 	now    time.Time
 	logs   *bytes.Buffer
 }
@@ -59,13 +60,13 @@ func setup(t *testing.T) *testBundle {
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &testBundle{srv: srv, now: now, logs: logs,
-		client: &Client{Endpoint: srv.URL, SecretID: "AKIDtest", SecretKey: "secret", HTTP: srv.Client()}}
+		client: &vodevent.Client{Endpoint: srv.URL, SecretId: "AKIDtest", SecretKey: "secret", HTTPClient: srv.Client(), NowFunc: func() time.Time { return now }}}
 }
 
 // do sends a signed request, lets mutate change it, and returns the raw answer.
 func (b *testBundle) do(t *testing.T, action, body string, mutate func(*http.Request)) (*http.Response, []byte) {
 	t.Helper()
-	req, err := b.client.NewRequest(context.Background(), action, []byte(body), b.now)
+	req, err := b.client.NewRequest(context.Background(), action, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,22 +2,14 @@ package tcapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/http"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/vodevent"
 )
 
 // marshal encodes v as compact JSON without HTML escaping.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
+func marshal(v any) ([]byte, error) { return vodevent.Marshal(v) }
 
 // successBody wraps an action's result object as
 // {"Response":{...result fields...,"RequestId":id}}.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/vodevent"
 	"github.com/openvod/openvod/worker"
 )
 
@@ -52,6 +53,55 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 			return nil, err
 		}
 		resp = resp.set("PullUploadTask", pt)
+	case openvod.TaskClip:
+		ct, err := clipTaskDetail(t)
+		if err != nil {
+			return nil, err
+		}
+		resp = resp.set("ClipTask", ct)
 	}
 	return resp, nil
+}
+
+// clipTask is ClipTask2017 (TaskId, SrcFileId, FileInfo — null until the
+// task finishes) followed by openvod's extension fields: the cut asked for
+// and the cut made.
+type clipTask struct {
+	TaskId    string                     `json:"TaskId"`
+	SrcFileId string                     `json:"SrcFileId"`
+	FileInfo  *vodevent.ClipFileInfo2017 `json:"FileInfo"`
+	// Extensions.
+	Precision          string   `json:"Precision"`          // used: Fast or Exact
+	RequestedPrecision string   `json:"RequestedPrecision"` // asked for
+	StartTimeOffset    float64  `json:"StartTimeOffset"`    // as requested
+	EndTimeOffset      float64  `json:"EndTimeOffset"`      // as requested
+	EffectiveStartTime *float64 `json:"EffectiveStartTime"` // first frame shown, source seconds; null until done
+	EffectiveEndTime   *float64 `json:"EffectiveEndTime"`   // end of the last frame shown
+	HiddenLeadIn       float64  `json:"HiddenLeadIn"`       // seconds decoded but hidden by the edit list
+	HideLeadIn         bool     `json:"HideLeadIn"`
+	SessionContext     string   `json:"SessionContext"`
+	SessionId          string   `json:"SessionId"`
+	Progress           int64    `json:"Progress"`
+}
+
+func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
+	in, out, err := worker.ClipTaskView(t)
+	if err != nil {
+		return nil, err
+	}
+	ct := &clipTask{
+		TaskId: t.ID, SrcFileId: in.SrcFileId, Precision: in.Precision, RequestedPrecision: in.Requested,
+		StartTimeOffset: in.RequestStart, EndTimeOffset: in.RequestEnd, HideLeadIn: in.HideLeadIn,
+		SessionContext: in.SessionContext, SessionId: in.SessionId, Progress: t.Progress,
+	}
+	if out != nil {
+		ct.FileInfo = out.Task.FileInfo
+		ct.Precision = out.Precision
+		ct.Progress = 100
+		if out.Task.FileInfo.ErrCode == 0 {
+			ct.EffectiveStartTime, ct.EffectiveEndTime = &out.EffectiveStart, &out.EffectiveEnd
+			ct.HiddenLeadIn = out.HiddenLeadIn
+		}
+	}
+	return ct, nil
 }

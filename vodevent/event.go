@@ -1,6 +1,9 @@
 package vodevent
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // Event types openvod emits.
 const (
@@ -57,4 +60,16 @@ type ClipFileInfo2017 struct {
 type PersistenceCompleteTask struct {
 	FileId            string `json:"FileId"`
 	PersistenceSource string `json:"PersistenceSource"`
+}
+
+// Marshal encodes v as openvod writes every body: compact JSON, UTF-8,
+// without HTML escaping ("&" stays "&").
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

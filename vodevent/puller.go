@@ -1,18 +1,14 @@
 package vodevent
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -149,8 +145,8 @@ func (p *Puller) Run(ctx context.Context) error {
 	if p.Func == nil {
 		return errors.New("vodevent: Puller.Func is nil")
 	}
-	if _, err := p.endpoint(); err != nil {
-		return err
+	if u, err := url.Parse(p.Endpoint); err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("vodevent: Puller.Endpoint %q is not an absolute URL", p.Endpoint)
 	}
 	failures := 0
 	for ctx.Err() == nil {
@@ -238,97 +234,13 @@ func (p *Puller) sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// call signs and sends one API request and decodes the Response object
-// into out (when not nil).
+// call signs and sends one API request, bounded by
+// PullerRequestTimeoutDefault, and decodes the Response object into out.
 func (p *Puller) call(ctx context.Context, action string, params, out any) error {
-	body, err := json.Marshal(params)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, PullerRequestTimeoutDefault)
 	defer cancel()
-	req, err := p.newRequest(ctx, action, body)
-	if err != nil {
-		return err
-	}
-	client := p.HTTPClient
-	if client == nil {
-		client = http.DefaultClient
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("vodevent: %s: %w", action, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return fmt.Errorf("vodevent: %s: HTTP %d: %w", action, resp.StatusCode, err)
-	}
-	var env struct {
-		Response json.RawMessage `json:"Response"`
-	}
-	var head struct {
-		Error *struct {
-			Code    string `json:"Code"`
-			Message string `json:"Message"`
-		} `json:"Error"`
-		RequestId string `json:"RequestId"`
-	}
-	if json.Unmarshal(raw, &env) != nil || firstObject(env.Response) == nil || json.Unmarshal(env.Response, &head) != nil {
-		return fmt.Errorf("vodevent: %s: HTTP %d without an API response", action, resp.StatusCode)
-	}
-	if e := head.Error; e != nil {
-		return &APIError{Code: e.Code, Message: e.Message, RequestId: head.RequestId}
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(env.Response, out); err != nil {
-		return fmt.Errorf("vodevent: %s: %w", action, err)
-	}
-	return nil
-}
-
-// newRequest returns the signed POST of action with the raw JSON body.
-func (p *Puller) newRequest(ctx context.Context, action string, body []byte) (*http.Request, error) {
-	u, err := p.endpoint()
-	if err != nil {
-		return nil, err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	const contentType, signedHeaders = "application/json", "content-type;host"
-	ts := p.now().Unix()
-	sig := TC3Sign(TC3SignInput{
-		SecretKey: p.SecretKey, Service: "vod", Timestamp: ts,
-		Method: http.MethodPost, Path: "/", SignedHeaders: signedHeaders,
-		Headers:     map[string]string{"content-type": contentType, "host": u.Host},
-		PayloadHash: TC3PayloadHash(body),
-	})
-	date := time.Unix(ts, 0).UTC().Format(time.DateOnly)
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", TC3Algorithm+" Credential="+p.SecretId+"/"+date+"/vod/tc3_request, SignedHeaders="+signedHeaders+", Signature="+sig)
-	req.Header.Set("X-TC-Action", action)
-	req.Header.Set("X-TC-Version", apiVersion)
-	req.Header.Set("X-TC-Timestamp", strconv.FormatInt(ts, 10))
-	return req, nil
-}
-
-// endpoint returns the URL requests go to.
-func (p *Puller) endpoint() (*url.URL, error) {
-	u, err := url.Parse(p.Endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("vodevent: Puller.Endpoint: %w", err)
-	}
-	if u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("vodevent: Puller.Endpoint %q is not an absolute URL", p.Endpoint)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u, nil
+	c := Client{Endpoint: p.Endpoint, SecretId: p.SecretId, SecretKey: p.SecretKey, HTTPClient: p.HTTPClient, NowFunc: p.NowFunc}
+	return c.Call(ctx, action, params, out)
 }
 
 // permanent reports whether err is an API error that retrying the same

@@ -454,6 +454,10 @@ func (o *object) Seek(off int64, whence int) (int64, error) { return o.f.Seek(of
 func (o *object) Close() error                              { return o.f.Close() }
 func (o *object) Info() blob.Info                           { return o.info }
 
+// Name returns the path of the object's file, for tools that read files
+// (ffmpeg in Exact clipping). Writing to it is not allowed.
+func (o *object) Name() string { return o.f.Name() }
+
 // WriteTo lets io.Copy from the object use the file's fast paths (sendfile,
 // splice) on the way to a socket.
 func (o *object) WriteTo(w io.Writer) (int64, error) { return o.f.WriteTo(w) }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/openvod/openvod/tcapi"
+	"github.com/openvod/openvod/vodevent"
 	"golang.org/x/term"
 )
 
@@ -37,7 +37,7 @@ func (s *setting) client() clientSettings {
 
 // newClient returns an API client, taking the key from the local server's
 // key file when none is given.
-func (c clientSettings) newClient() (*tcapi.Client, error) {
+func (c clientSettings) newClient() (*vodevent.Client, error) {
 	id, key := *c.SecretID, *c.SecretKey
 	if id == "" && key == "" {
 		b, err := os.ReadFile(filepath.Join(*c.DataDir, credentialsFile))
@@ -50,8 +50,8 @@ func (c clientSettings) newClient() (*tcapi.Client, error) {
 		}
 		id, key = cr.SecretId, cr.SecretKey
 	}
-	return &tcapi.Client{Endpoint: strings.TrimRight(*c.Endpoint, "/"), SecretID: id, SecretKey: key, SubAppID: *c.SubAppID,
-		HTTP: &http.Client{Timeout: 60 * time.Second}}, nil
+	return &vodevent.Client{Endpoint: strings.TrimRight(*c.Endpoint, "/"), SecretId: id, SecretKey: key, SubAppId: uint64(*c.SubAppID),
+		HTTPClient: &http.Client{Timeout: 60 * time.Second}}, nil
 }
 
 func runUpload(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -163,7 +163,7 @@ func runTasks(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // callAndPrint runs an action and prints its response as indented JSON.
-func callAndPrint(ctx context.Context, c *tcapi.Client, action string, params map[string]any, stdout io.Writer) error {
+func callAndPrint(ctx context.Context, c *vodevent.Client, action string, params map[string]any, stdout io.Writer) error {
 	var out json.RawMessage
 	if err := c.Call(ctx, action, params, &out); err != nil {
 		return err

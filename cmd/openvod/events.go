@@ -16,7 +16,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -377,7 +376,7 @@ func runEventsPull(ctx context.Context, args []string, getenv func(string) strin
 // transport error, or an API error of the server's state rather than of the
 // request.
 func eventsRetryable(err error) bool {
-	re, ok := errors.AsType[*tcapi.ResponseError](err)
+	re, ok := errors.AsType[*vodevent.APIError](err)
 	if !ok {
 		return true
 	}

@@ -26,6 +26,8 @@ Client (talks to a running server):
   upload FILE           ApplyUpload, PUT the bytes, CommitUpload; prints FileId and MediaUrl
   media describe FILEID...
   media delete FILEID
+  clip FILEID --start S --end E [--exact] [--wait]
+                        ClipVideo: a new media file of the range; --wait prints the result
   tasks describe TASKID
   events listen|pull|config|deliveries|list|resend
                         receive, pull and configure event notifications
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runUpload(ctx, rest, getenv, stdout, stderr)
 	case "media":
 		return runMedia(ctx, rest, getenv, stdout, stderr)
+	case "clip":
+		return runClip(ctx, rest, getenv, stdout, stderr)
 	case "tasks":
 		return runTasks(ctx, rest, getenv, stdout, stderr)
 	case "events":

@@ -31,7 +31,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
 	maxUpload := s.Int64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", server.MaxUploadSizeDefault, "largest upload or pulled file, in bytes")
 	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
-	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "background tasks run at once")
+	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "PullUpload tasks run at once")
+	clipWorkers := s.Int64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
 	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
 	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
 	retryWindow := s.Duration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
@@ -75,6 +76,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		logger.Info("removed partial files left by a crash", "count", n)
 	}
 
+	// Exact clips' temporary files; a crash may have left some.
+	scratch := filepath.Join(*data.DataDir, "scratch")
+	if err := os.RemoveAll(scratch); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -89,7 +99,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv := server.New(server.Config{
 		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
-		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), TaskLease: *lease,
+		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), ClipWorkers: int(*clipWorkers),
+		ScratchDir: scratch, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
 	})

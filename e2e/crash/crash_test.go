@@ -29,7 +29,6 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -55,7 +54,7 @@ type run struct {
 	name    string
 	start   time.Time
 	servers []*openvodtest.Server // servers[0] is the one killed
-	clients []*tcapi.Client       // one per server, made once (URLs survive restarts)
+	clients []*vodevent.Client    // one per server, made once (URLs survive restarts)
 
 	mu         sync.Mutex
 	accepted   map[string]bool    // FileIds whose CommitUpload succeeded
@@ -198,7 +197,7 @@ const (
 // carries), PUT and CommitUpload and returns the FileId. An error means the
 // upload was not known to be committed; the outcome says whether it may
 // have been.
-func uploadOnce(ctx context.Context, c *tcapi.Client, httpc *http.Client, payload []byte, source string) (string, outcome, error) {
+func uploadOnce(ctx context.Context, c *vodevent.Client, httpc *http.Client, payload []byte, source string) (string, outcome, error) {
 	var applied struct{ VodSessionKey, UploadUrl string }
 	if err := c.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4", "MediaName": "crash", "SourceContext": source}, &applied); err != nil {
 		return "", refused, err
@@ -217,7 +216,7 @@ func uploadOnce(ctx context.Context, c *tcapi.Client, httpc *http.Client, payloa
 	}
 	var committed struct{ FileId string }
 	if err := c.Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": applied.VodSessionKey}, &committed); err != nil {
-		if _, answered := errors.AsType[*tcapi.ResponseError](err); answered {
+		if _, answered := errors.AsType[*vodevent.APIError](err); answered {
 			return "", refused, err
 		}
 		return "", unknown, err

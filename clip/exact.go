@@ -1,0 +1,162 @@
+package clip
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ExactTimeoutDefault bounds one ffmpeg run.
+const ExactTimeoutDefault = 30 * time.Minute
+
+// ErrNoFFmpeg is returned by Exact when ffmpeg is not installed.
+var ErrNoFFmpeg = errors.New("Exact precision needs ffmpeg, which is not installed (apt-get install ffmpeg)")
+
+// FFmpegAvailable reports whether ffmpeg is on the PATH.
+func FFmpegAvailable() bool {
+	_, err := exec.LookPath("ffmpeg")
+	return err == nil
+}
+
+// ExactParams is a re-encoding cut.
+type ExactParams struct {
+	// SrcPath is the source file.
+	SrcPath string
+	// ScratchDir receives the output; the caller removes it.
+	ScratchDir string
+	// Start and End are the range, in seconds of presentation time.
+	Start, End float64
+	// Timeout bounds the ffmpeg run (ExactTimeoutDefault when zero).
+	Timeout time.Duration
+	// Progress, when set, receives the fraction done (0..1) as ffmpeg reports it.
+	Progress func(float64)
+}
+
+// ExactResult is a checked re-encoded clip.
+type ExactResult struct {
+	Path     string  // the output file, in ScratchDir
+	Duration float64 // its duration, as openvod's parser reads it
+}
+
+// ExactSourceError is an ffmpeg failure caused by the source: ffmpeg ran
+// and could not make the clip.
+type ExactSourceError struct{ Reason string }
+
+func (e *ExactSourceError) Error() string { return "ffmpeg could not clip the source: " + e.Reason }
+
+// Exact re-encodes [Start, End) of the source with ffmpeg (H.264 and AAC,
+// fast start), started with an argument list, never a shell. The output is
+// accepted only when openvod's own parser reads it and finds the duration
+// right to a frame: ffmpeg's exit status alone is not trusted.
+func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
+	bin, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return nil, ErrNoFFmpeg
+	}
+	if p.End <= p.Start {
+		return nil, fmt.Errorf("exact clip: empty range %g..%g", p.Start, p.End)
+	}
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = ExactTimeoutDefault
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out := filepath.Join(p.ScratchDir, "clip.mp4")
+	args := []string{
+		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
+		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End), "-i", p.SrcPath,
+		"-map", "0:v:0?", "-map", "0:a:0?",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k",
+		"-movflags", "+faststart", "-f", "mp4", out,
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedWriter{w: &stderr, n: 8 << 10}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start ffmpeg: %w", err)
+	}
+	readProgress(stdout, p.End-p.Start, p.Progress)
+	err = cmd.Wait()
+	if ctx.Err() == context.DeadlineExceeded {
+		return nil, fmt.Errorf("ffmpeg did not finish within %s", timeout)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &ExactSourceError{Reason: lastLine(stderr.String(), err)}
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return nil, &ExactSourceError{Reason: "ffmpeg wrote no output"}
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	info, err := Verify(f, fi.Size(), p.End-p.Start)
+	if err != nil {
+		return nil, &ExactSourceError{Reason: "the re-encoded output failed openvod's check: " + err.Error()}
+	}
+	if p.Progress != nil {
+		p.Progress(1)
+	}
+	return &ExactResult{Path: out, Duration: info.Duration}, nil
+}
+
+// readProgress reads ffmpeg's -progress lines and reports the fraction done.
+func readProgress(r io.Reader, total float64, report func(float64)) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if !ok || k != "out_time_us" || report == nil || total <= 0 {
+			continue
+		}
+		if us, err := strconv.ParseInt(v, 10, 64); err == nil && us >= 0 {
+			report(min(1, float64(us)/1e6/total))
+		}
+	}
+	io.Copy(io.Discard, r)
+}
+
+func formatSeconds(s float64) string { return strconv.FormatFloat(s, 'f', 6, 64) }
+
+// lastLine returns the last line ffmpeg printed, or the exit error.
+func lastLine(stderr string, err error) string {
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
+		return last
+	}
+	return err.Error()
+}
+
+// limitedWriter keeps the first n bytes written to it.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
