@@ -11,6 +11,16 @@ import (
 	"github.com/openvod/openvod/mp4"
 )
 
+// Limits on the work and memory of a plan. A track with more samples
+// than maxTrackSamples (e.g. PCM stored one sample per audio frame, 172
+// million per hour at 48 kHz) or a clip with more than maxClipSamples is
+// reported as unsupported; 24 hours of 60 fps video has 5.2 million
+// samples, and the plan keeps 32 bytes per sample copied.
+const (
+	maxTrackSamples = 1 << 23
+	maxClipSamples  = 1 << 22
+)
+
 // Plan is a fast-precision cut of one source: which samples of which tracks
 // are copied, and the output's ftyp and moov, ready to be written by
 // [Plan.WriteTo]. Times are in seconds on the source's presentation
@@ -275,6 +285,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 	effEnd = effStart + float64(segTotal)/mts
 
 	kept := cuts[:0]
+	clipSamples := 0
 	for _, c := range cuts {
 		tStart, tEnd := max(effStart, c.start), min(effEnd, c.end)
 		if c != ref {
@@ -313,6 +324,9 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 			continue
 		}
 		c.segTicks = endTicks - c.emptyTicks
+		if clipSamples += c.last - c.first; clipSamples > maxClipSamples {
+			return nil, unsupported(0, "the clip has more than %d samples", maxClipSamples)
+		}
 		if err := c.collect(!hideLeadIn && c == ref); err != nil {
 			return nil, err
 		}
@@ -364,6 +378,9 @@ func analyse(m *mp4.Movie, t *mp4.Track) (*trackCut, error) {
 	}
 	if len(t.SampleEntries) != 1 {
 		return nil, unsupported(t.ID, "%d sample descriptions", len(t.SampleEntries))
+	}
+	if t.SampleCount > maxTrackSamples {
+		return nil, unsupported(t.ID, "%d samples (the fast mode handles up to %d per track)", t.SampleCount, maxTrackSamples)
 	}
 	e := &t.SampleEntries[0]
 	c := &trackCut{t: t, entry: e, video: video, codec: e.Codec(), ts: float64(t.Timescale)}
