@@ -31,3 +31,5 @@
 // [Verify] re-parses an output file and checks it: moov before mdat,
 // consistent sample tables, the duration within one frame.
 package clip
+
+//go:generate sh testdata/gen.sh

@@ -18,6 +18,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if os.Getenv(launchEnv) != "" {
+		os.Exit(benchLaunch())
+	}
 	if os.Getenv(childEnv) != "" {
 		os.Exit(benchChild())
 	}

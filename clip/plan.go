@@ -48,7 +48,9 @@ type Plan struct {
 	LeadIn float64
 	// KeyframeTime is the time of the sync sample at or before the start
 	// that decoding starts at (for the first video track); it equals
-	// EffectiveStart - LeadIn. For an audio-only clip it is EffectiveStart.
+	// EffectiveStart - LeadIn. It is negative when that sync sample is
+	// hidden by the source's own edit list (a source that is itself a
+	// clip). For an audio-only clip it is EffectiveStart.
 	KeyframeTime float64
 	// HideLeadIn is the option given to PlanFast.
 	HideLeadIn bool
@@ -230,7 +232,10 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 	}
 	effEnd := end
 	if end > duration {
-		if end-duration >= frame-1e-6 {
+		// The API turns an omitted End into the duration it probed, the
+		// mvhd one: accept up to a frame past either.
+		limit := max(duration, float64(m.Duration)/float64(m.Timescale))
+		if end-limit >= frame-1e-6 {
 			return nil, &RangeError{Bound: BoundEnd, Value: end, Duration: duration, Reason: fmt.Sprintf("is past the %.3f s duration by a frame or more", duration)}
 		}
 		effEnd = duration
@@ -248,9 +253,9 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 	effStart := start
 	p.KeyframeTime = start
 	if ref != nil {
-		sTick := max(ref.mediaTime+floorTicks(start-ref.delay, ref.ts), ref.visStart)
-		eTick := min(ref.mediaTime+ceilTicks(effEnd-ref.delay, ref.ts), ref.visEnd)
-		if err := ref.selectVideo(sTick, max(eTick, sTick+1)); err != nil {
+		sTick := max(satAdd(ref.mediaTime, floorTicks(start-ref.delay, ref.ts)), ref.visStart)
+		eTick := min(satAdd(ref.mediaTime, ceilTicks(effEnd-ref.delay, ref.ts)), ref.visEnd)
+		if err := ref.selectVideo(sTick, max(eTick, satAdd(sTick, 1))); err != nil {
 			return nil, err
 		}
 		if err := ref.checkRandomAccess(src, ref.key); err != nil {
@@ -293,8 +298,8 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 				p.DroppedTracks = append(p.DroppedTracks, c.t.ID)
 				continue
 			}
-			sTick := min(max(c.mediaTime+roundTicks(tStart-c.delay, c.ts), c.visStart), c.visEnd-1)
-			eTick := max(min(c.mediaTime+ceilTicks(tEnd-c.delay, c.ts), c.visEnd), sTick+1)
+			sTick := min(max(satAdd(c.mediaTime, roundTicks(tStart-c.delay, c.ts)), c.visStart), c.visEnd-1)
+			eTick := max(min(satAdd(c.mediaTime, ceilTicks(tEnd-c.delay, c.ts)), c.visEnd), satAdd(sTick, 1))
 			var err error
 			if c.video {
 				err = c.selectVideo(sTick, eTick)
