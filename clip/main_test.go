@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -177,6 +178,15 @@ type probeStream struct {
 	// Rotation is the display matrix rotation from the side data.
 	Rotation     float64          `json:"-"`
 	SideDataList []map[string]any `json:"side_data_list"`
+	// StartTime is when the stream starts; it is not compared.
+	StartTime string `json:"start_time"`
+}
+
+// signature returns what must be the same in a clip's stream and its
+// source's: everything but the start time.
+func (s probeStream) signature() string {
+	s.StartTime = ""
+	return fmt.Sprintf("%+v", s)
 }
 
 // probeResult is ffprobe's view of a file.

@@ -48,6 +48,10 @@ var oracleCases = []struct {
 	{"opus.mp4", 1.1, 2.6, true},
 	{"ac3.mp4", 1.1, 2.6, true},
 	{"flac.mp4", 1.1, 2.6, true},
+	// Audio that starts 0.5 s late (an empty edit): a cut starting before
+	// it, one after it.
+	{"audio_delay.mp4", 0.2, 2.5, true},
+	{"audio_delay.mp4", 1.2, 2.9, true},
 	// Open GOP sources cut where decoding starts at the first (IDR) frame.
 	{"h264_opengop.mp4", 0.2, 0.9, true},
 	{"hevc_opengop.mp4", 0.2, 0.9, true},
@@ -85,8 +89,15 @@ func TestFastMatchesFFmpeg(t *testing.T) {
 			if math.Abs(p.Duration-(p.EffectiveEnd-p.EffectiveStart)) > 1e-9 {
 				t.Errorf("Duration %.6f is not EffectiveEnd-EffectiveStart %.6f", p.Duration, p.EffectiveEnd-p.EffectiveStart)
 			}
-			if !tc.hide && p.LeadIn != 0 {
-				t.Errorf("LeadIn %.4f with HideLeadIn false", p.LeadIn)
+			if !tc.hide {
+				if p.LeadIn != 0 || p.EffectiveStart != p.KeyframeTime {
+					t.Errorf("HideLeadIn false: LeadIn %.4f, EffectiveStart %.4f, KeyframeTime %.4f", p.LeadIn, p.EffectiveStart, p.KeyframeTime)
+				}
+				for _, tr := range p.Tracks {
+					if tr.Handler == "vide" && tr.Hidden != 0 {
+						t.Errorf("HideLeadIn false: video track %d hides %d samples", tr.ID, tr.Hidden)
+					}
+				}
 			}
 
 			// Streams: codec, configuration (extradata) and rotation as in
@@ -95,8 +106,8 @@ func TestFastMatchesFFmpeg(t *testing.T) {
 				t.Fatalf("%d streams, source has %d", len(got.Streams), len(want.probe.Streams))
 			}
 			for i, s := range got.Streams {
-				if w := want.probe.Streams[i]; fmt.Sprint(s) != fmt.Sprint(w) {
-					t.Errorf("stream %d:\n got %+v\nwant %+v", i, s, w)
+				if w := want.probe.Streams[i]; s.signature() != w.signature() {
+					t.Errorf("stream %d:\n got %s\nwant %s", i, s.signature(), w.signature())
 				}
 			}
 			for i, tr := range m.Tracks {
@@ -138,10 +149,14 @@ func TestFastMatchesFFmpeg(t *testing.T) {
 			// Audio: the clip's samples are the source's from the start, at
 			// lag 0.
 			if want.pcm != nil {
-				rate := audioRate(t, got)
+				// PCM sample 0 is the audio stream's start time, in the
+				// source and in the clip: clip time t is source time
+				// EffectiveStart + t.
+				rate, srcStart := audioStream(t, want.probe)
+				_, clipStart := audioStream(t, got)
 				pcm := decodePCM(t, out)
-				off := int(math.Round(p.EffectiveStart * rate))
-				n := min(int(math.Round(p.Duration*rate)), len(want.pcm)-off)
+				off := int(math.Round((p.EffectiveStart + clipStart - srcStart) * rate))
+				n := min(int(math.Round((p.Duration-clipStart)*rate)), len(want.pcm)-off)
 				if len(pcm) < n-2048 {
 					t.Errorf("clip has %d audio samples, want at least %d", len(pcm), n-2048)
 				}
@@ -174,14 +189,15 @@ func parseF(s string) float64 {
 	return v
 }
 
-// audioRate returns the sample rate of the first audio stream.
-func audioRate(tb testing.TB, r probeResult) float64 {
+// audioStream returns the sample rate and the start time of the first
+// audio stream.
+func audioStream(tb testing.TB, r probeResult) (rate, start float64) {
 	tb.Helper()
 	for _, s := range r.Streams {
 		if s.CodecType == "audio" {
-			return parseF(s.SampleRate)
+			return parseF(s.SampleRate), parseF(s.StartTime)
 		}
 	}
 	tb.Fatal("no audio stream")
-	return 0
+	return 0, 0
 }

@@ -58,7 +58,9 @@ type Plan struct {
 	Size int64
 	// MediaBytes is the size of the media data copied from the source (the
 	// mdat payload), and Runs the number of contiguous byte ranges of the
-	// source it is copied from: each is read with one read or copy.
+	// source it is copied from: samples adjacent in the source, of any
+	// track, are copied together, with one copy_file_range between files
+	// or with 1 MiB reads otherwise.
 	MediaBytes int64
 	Runs       int
 	// Tracks describes the output tracks, in source order.
@@ -161,8 +163,9 @@ type trackCut struct {
 // decoding can start at the chosen sync sample. With hideLeadIn, the
 // frames from that sync sample to start are stored and hidden by the edit
 // list, and the clip starts with the frame shown at start; without, the
-// clip starts at the sync sample and nothing is hidden (but the audio
-// pre-roll of one frame).
+// clip starts at the sync sample and no video is hidden (the audio keeps
+// its pre-roll, one hidden frame for AAC, so that its first frame decodes
+// right).
 //
 // It returns a [*RangeError] (wrapping [ErrRange]) for a range that is
 // empty, inverted or outside the media, an error wrapping [ErrUnsupported]

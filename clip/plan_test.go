@@ -301,6 +301,13 @@ func TestWriteToCopiesRuns(t *testing.T) {
 	if p.Runs != 1 {
 		t.Errorf("Runs = %d, want 1", p.Runs)
 	}
+	st, err := src.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if off, end := p.SourceSpan(); end-off != p.MediaBytes || end != st.Size() {
+		t.Errorf("SourceSpan = %d, %d; want %d bytes ending at %d", off, end, p.MediaBytes, st.Size())
+	}
 	data, err := os.ReadFile(src.Name())
 	if err != nil {
 		t.Fatal(err)

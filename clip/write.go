@@ -45,6 +45,20 @@ func (p *Plan) WriteTo(dst io.Writer, src io.ReaderAt) (int64, error) {
 	return written, nil
 }
 
+// SourceSpan returns the smallest byte range [off, end) of the source
+// that holds everything WriteTo reads from it (the source's moov is not
+// needed). A caller reading the source from object storage can fetch this
+// span with one ranged request; it is 0, 0 for a clip without media data.
+func (p *Plan) SourceSpan() (off, end int64) {
+	for i, r := range p.runs {
+		if i == 0 || r.off < off {
+			off = r.off
+		}
+		end = max(end, r.off+r.n)
+	}
+	return off, end
+}
+
 // copier copies ranges of a source to a writer.
 type copier struct {
 	dst  io.Writer

@@ -71,3 +71,9 @@ $ff $qvga $beep48 -t 2 -map 0:v -map 1:a $x264 -bf 2 -g 30 -keyint_min 30 -b:v 1
 	-c:a aac -b:a 64k -ac 2 $bitexact -movflags frag_keyframe+empty_moov fragmented.mp4
 # MPEG-4 part 2 video (mp4v): a codec the fast mode does not cut.
 $ff $qqvga -t 1 -map 0:v -c:v mpeg4 -g 30 -b:v 60k $bitexact -movflags +faststart mpeg4.mp4
+
+# Audio that starts late: the video of video_only.mp4 and the audio of
+# bf2_gop1s.mp4 delayed by 0.5 s, so that the audio track's edit list starts
+# with an empty edit (478 ms: the AAC priming is shown, not hidden).
+$ff -i video_only.mp4 -itsoffset 0.5 -i bf2_gop1s.mp4 -map 0:v -map 1:a -c copy -t 3 $bitexact \
+	-movflags +faststart audio_delay.mp4
