@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -135,7 +136,9 @@ func readProgress(r io.Reader, total float64, report func(float64)) {
 	io.Copy(io.Discard, r)
 }
 
-func formatSeconds(s float64) string { return strconv.FormatFloat(s, 'f', 6, 64) }
+// formatSeconds writes s to the microsecond, rounded down, so that a start
+// on a frame's time keeps that frame.
+func formatSeconds(s float64) string { return strconv.FormatFloat(math.Floor(s*1e6)/1e6, 'f', 6, 64) }
 
 // lastLine returns the last line ffmpeg printed, or the exit error.
 func lastLine(stderr string, err error) string {

@@ -136,19 +136,19 @@ func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInp
 		return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, not after the start %gs", end, start)
 	}
 	in.Start, in.End = start, end
-	if in.Precision == worker.PrecisionExact {
-		if !clip.FFmpegAvailable() {
-			return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
-		}
-		if end > duration {
-			return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, past the end of the media (%gs)", end, duration)
-		}
-		return nil
+	exact := in.Precision == worker.PrecisionExact
+	if exact && !clip.FFmpegAvailable() {
+		return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
 	}
-	_, err = clip.PlanFast(movie, obj, start, end, in.HideLeadIn)
+	// The Fast plan also snaps the range to frames for Exact, so that both
+	// precisions start on the frame shown at Start.
+	plan, err := clip.PlanFast(movie, obj, start, end, in.HideLeadIn || exact)
 	var re *clip.RangeError
 	switch {
 	case err == nil:
+		if exact {
+			in.Start, in.End = plan.EffectiveStart, plan.EffectiveEnd
+		}
 		return nil
 	case errors.As(err, &re):
 		field := "EndTimeOffset"
@@ -156,8 +156,12 @@ func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInp
 			field = "StartTimeOffset"
 		}
 		return openvod.InvalidValue(field, true, "%s", re.Error())
-	case errors.Is(err, clip.ErrUnsupported) && clip.FFmpegAvailable():
-		in.Precision = worker.PrecisionExact // Fast cannot cut it exactly: re-encode
+	case errors.Is(err, clip.ErrUnsupported) && (exact || clip.FFmpegAvailable()):
+		// Fast cannot cut it exactly: re-encode.
+		if end > duration {
+			return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, past the end of the media (%gs)", end, duration)
+		}
+		in.Precision = worker.PrecisionExact
 		return nil
 	}
 	return unsupported(err.Error())
