@@ -228,3 +228,41 @@ func TestClipSurvivesKill(t *testing.T) {
 	}
 	assertNoTempFiles(t, srv.DataDir)
 }
+
+// TestClipUnsupportedSource: a fragmented MP4 cannot be cut by the Go
+// cutter; it goes to Exact when ffmpeg is installed, else the request is
+// UnsupportedOperation with the reason, and Exact without ffmpeg says
+// ffmpeg is needed.
+func TestClipUnsupportedSource(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	fragmented, err := os.ReadFile("../clip/testdata/fragmented.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	withFFmpeg := openvodtest.Start(t, openvodtest.Options{})
+	fileID, _ := upload(t, withFFmpeg, fragmented)
+	var started struct{ TaskId string }
+	withFFmpeg.Call(ctx, "ClipVideo", map[string]any{"FileId": fileID, "StartTimeOffset": 0.5, "EndTimeOffset": 1.5}, &started)
+	d := waitClip(t, withFFmpeg, started.TaskId)
+	if d.ClipTask.FileInfo.ErrCode != 0 || d.ClipTask.Precision != "Exact" {
+		t.Fatalf("fragmented source with ffmpeg: %+v, precision %s; want an Exact clip", d.ClipTask.FileInfo, d.ClipTask.Precision)
+	}
+
+	noFFmpeg := openvodtest.Start(t, openvodtest.Options{Env: []string{"PATH=" + t.TempDir()}})
+	fileID, _ = upload(t, noFFmpeg, fragmented)
+	for _, tt := range []struct {
+		params map[string]any
+		want   string
+	}{
+		{map[string]any{"FileId": fileID, "EndTimeOffset": 1}, "fragmented"},
+		{map[string]any{"FileId": fileID, "EndTimeOffset": 1, "Precision": "Exact"}, "ffmpeg"},
+	} {
+		err := noFFmpeg.Client().Call(ctx, "ClipVideo", tt.params, nil)
+		var re *vodevent.APIError
+		if !errors.As(err, &re) || re.Code != "UnsupportedOperation" || !strings.Contains(re.Message, tt.want) {
+			t.Errorf("ClipVideo %v without ffmpeg: %v, want UnsupportedOperation about %s", tt.params, err, tt.want)
+		}
+	}
+}

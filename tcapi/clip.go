@@ -100,12 +100,9 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 
 // planClip reads the source's moov, resolves the requested offsets to an
 // absolute range and checks that the clip can be made, choosing Exact when
-// Fast cannot cut the source and ffmpeg is there. A source whose moov
-// cannot be read is left to the task to fail.
+// Fast cannot cut the source and ffmpeg is there. A source whose moov or
+// sample tables cannot be read is left to the task to fail.
 func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInput) error {
-	unsupported := func(why string) error {
-		return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %s", m.FileID, why)
-	}
 	obj, err := a.cfg.Media.Blobs.Open(ctx, m.StorageKey)
 	if err != nil {
 		return fmt.Errorf("open source: %w", err)
@@ -156,7 +153,10 @@ func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInp
 			field = "StartTimeOffset"
 		}
 		return openvod.InvalidValue(field, true, "%s", re.Error())
-	case errors.Is(err, clip.ErrUnsupported) && (exact || clip.FFmpegAvailable()):
+	case errors.Is(err, clip.ErrUnsupported):
+		if !exact && !clip.FFmpegAvailable() {
+			return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, err)
+		}
 		// Fast cannot cut it exactly: re-encode.
 		if end > duration {
 			return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, past the end of the media (%gs)", end, duration)
@@ -164,5 +164,6 @@ func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInp
 		in.Precision = worker.PrecisionExact
 		return nil
 	}
-	return unsupported(err.Error())
+	// Corrupt sample tables: the task fails, and its ClipComplete says why.
+	return nil
 }
