@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -87,9 +88,10 @@ func send(ctx context.Context, client *http.Client, timeout time.Duration, e *op
 }
 
 // NewClient returns the HTTP client pushes use: keep-alive connections, no
-// redirects followed.
-func NewClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+// redirects followed, and connections only to addresses the policy allows
+// (a refused one is a failed attempt whose error says so).
+func NewClient(policy *netguard.Policy) *http.Client {
+	tr := policy.Transport()
 	tr.MaxIdleConnsPerHost = 64
 	return &http.Client{
 		Transport:     tr,

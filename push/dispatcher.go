@@ -34,6 +34,7 @@ type Config struct {
 	Store  store.Store
 	Hub    *eventlog.Hub
 	Owner  string // this server's name in delivery leases
+	// Client posts the callbacks (NewClient(netguard.DefaultPolicy())).
 	Client *http.Client
 	// Timeout is how long a receiver has to answer (TimeoutDefault).
 	Timeout time.Duration
@@ -71,7 +72,7 @@ func New(cfg Config) *Dispatcher {
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, PollIntervalDefault)
 	if cfg.Client == nil {
-		cfg.Client = NewClient()
+		cfg.Client = NewClient(netguard.DefaultPolicy())
 	}
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now

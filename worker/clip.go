@@ -248,7 +248,7 @@ func (c *Clip) cutExact(ctx context.Context, in *ClipInput, src blob.Object, l *
 	if _, err := c.Media.Blobs.Put(ctx, in.StorageKey, f, 0); err != nil {
 		return nil, err
 	}
-	return &ClipOutput{EffectiveStart: in.Start, EffectiveEnd: in.Start + res.Duration, Precision: PrecisionExact}, nil
+	return &ClipOutput{EffectiveStart: in.Start, EffectiveEnd: in.End, Precision: PrecisionExact}, nil
 }
 
 // localPath returns a file path of the object for ffmpeg: its own when it
