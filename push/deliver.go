@@ -3,6 +3,7 @@ package push
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,6 +73,10 @@ func send(ctx context.Context, client *http.Client, timeout time.Duration, e *op
 	a.latency = time.Since(start)
 	if err != nil {
 		a.err = err.Error()
+		var denied *netguard.DeniedError
+		if errors.As(err, &denied) {
+			a.err = "the NotificationUrl is not allowed: " + denied.Error()
+		}
 		if ctx.Err() == context.DeadlineExceeded {
 			a.err = fmt.Sprintf("no answer within %s", timeout)
 		}

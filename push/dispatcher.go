@@ -16,6 +16,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/ttlcache"
 )
@@ -34,7 +35,6 @@ type Config struct {
 	Store  store.Store
 	Hub    *eventlog.Hub
 	Owner  string // this server's name in delivery leases
-	// Client posts the callbacks (NewClient(netguard.DefaultPolicy())).
 	Client *http.Client
 	// Timeout is how long a receiver has to answer (TimeoutDefault).
 	Timeout time.Duration

@@ -19,6 +19,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
@@ -55,6 +56,9 @@ type Config struct {
 	// PostgresURL, when set, is listened on for events other servers commit.
 	PostgresURL string
 	Logger      *slog.Logger
+	// Outbound decides which addresses push callbacks and PullUpload
+	// fetches may reach (netguard.DefaultPolicy when nil).
+	Outbound *netguard.Policy
 }
 
 // Defaults of Config.
@@ -85,19 +89,22 @@ func New(cfg Config) *Server {
 	if cfg.UploadTTL <= 0 {
 		cfg.UploadTTL = UploadTTLDefault
 	}
+	if cfg.Outbound == nil {
+		cfg.Outbound = netguard.DefaultPolicy()
+	}
 	st, logger := cfg.Store, cfg.Logger
 	hub := eventlog.NewHub()
 	events := &eventlog.Log{Store: st, Hub: hub, Owner: cfg.Owner, RetryWindow: cfg.RetryWindow}
 	dispatcher := push.New(push.Config{
 		Store: st, Hub: hub, Owner: cfg.Owner, Timeout: cfg.PushTimeout, PerEndpoint: cfg.PushConcurrency,
-		Backoff: cfg.Backoff, Logger: logger,
+		Backoff: cfg.Backoff, Logger: logger, Client: push.NewClient(cfg.Outbound),
 	})
 	hub.PushFunc = dispatcher.Enqueue
 	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, Events: events, Logger: logger}
 	runner := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{}, MaxSize: cfg.MaxUploadSize},
+			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{Transport: cfg.Outbound.Transport()}, MaxSize: cfg.MaxUploadSize},
 		},
 	})
 	clipper := queue.New(queue.Config{

@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -83,7 +84,9 @@ func PullUploadTask(t *openvod.Task) (*vodevent.PullUploadTask, error) {
 
 // PullUpload fetches a MediaUrl into the media store and makes it media.
 type PullUpload struct {
-	Media  *media.Service
+	Media *media.Service
+	// Client fetches the MediaUrl. Build it on a netguard.Policy's
+	// Transport, so the URL's host and every redirect are checked.
 	Client *http.Client
 	// MaxSize is the largest file fetched, in bytes.
 	MaxSize int64
@@ -195,6 +198,11 @@ func (p *PullUpload) fetch(ctx context.Context, in *PullUploadInput, l *queue.Le
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		var denied *netguard.DeniedError
+		if errors.As(err, &denied) {
+			// The MediaUrl's host or a redirect's.
+			return &fetchError{PullErrSource, "the MediaUrl's address is not allowed: " + denied.Error()}
 		}
 		return &fetchError{PullErrSource, "fetching the MediaUrl failed: " + err.Error()}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/janitor"
+	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/server"
@@ -40,6 +41,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	retryMax := s.Duration("push-retry-max", "OPENVOD_PUSH_RETRY_MAX", push.RetryMaxDefault, "longest delay between push retries")
 	perEndpoint := s.Int64("push-concurrency", "OPENVOD_PUSH_CONCURRENCY", push.PerEndpointDefault, "push deliveries in flight to one app's URL")
 	retention := s.Duration("event-retention", "OPENVOD_EVENT_RETENTION", janitor.EventRetentionDefault, "unconsumed events are purged this long after creation")
+	outboundAllow := s.String("outbound-allow", "OPENVOD_OUTBOUND_ALLOW", "", "comma-separated address ranges (10.0.0.0/8, fd00::/8, or one address) push callbacks and PullUpload may reach although denied; the most specific matching range decides, a tie denies")
+	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
 	if err := s.fs.Parse(args); err != nil {
@@ -49,6 +52,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	outbound := netguard.DefaultPolicy()
+	if outbound.Allow, err = netguard.ParsePrefixes(*outboundAllow); err != nil {
+		return fmt.Errorf("--outbound-allow: %w", err)
+	}
+	extraDeny, err := netguard.ParsePrefixes(*outboundDeny)
+	if err != nil {
+		return fmt.Errorf("--outbound-deny: %w", err)
+	}
+	outbound.Deny = append(outbound.Deny, extraDeny...)
 
 	st, unlock, err := openStore(ctx, data, true)
 	if err != nil {
@@ -103,6 +115,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ScratchDir: scratch, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
+		Outbound: outbound,
 	})
 	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
 
