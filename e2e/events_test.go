@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -185,4 +186,64 @@ func rawCall(t *testing.T, srv *openvodtest.Server, action, body string) string 
 		t.Fatalf("%s: HTTP %d", action, resp.StatusCode)
 	}
 	return string(b)
+}
+
+// TestSlowEndpointIsolated: an app whose receiver hangs holds only its own
+// share of the push workers; another app's events still arrive at once and
+// the API does not slow down.
+func TestSlowEndpointIsolated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(hang)
+	var mu sync.Mutex
+	var arrived time.Time
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		if arrived.IsZero() {
+			arrived = time.Now()
+		}
+		mu.Unlock()
+	}))
+	defer fast.Close()
+	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_PUSH_TIMEOUT=20s", "OPENVOD_PUSH_CONCURRENCY=4"}})
+	out, err := exec.Command(openvodtest.Binary(t), "apps", "create", "--data-dir", srv.DataDir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("apps create: %v\n%s", err, out)
+	}
+	const other = 1500000002
+	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PUSH", "NotificationUrl": slow.URL, "UploadMediaCompleteEventSwitch": "ON"}, nil)
+	srv.Call(ctx, "ModifyEventConfig", map[string]any{"SubAppId": other, "Mode": "PUSH", "NotificationUrl": fast.URL, "UploadMediaCompleteEventSwitch": "ON"}, nil)
+	for range 12 {
+		upload(t, srv, []byte("slow app's file"))
+	}
+	var applied struct{ VodSessionKey, UploadUrl string }
+	start := time.Now()
+	srv.Call(ctx, "ApplyUpload", map[string]any{"SubAppId": other, "MediaType": "mp4"}, &applied)
+	req, _ := http.NewRequest(http.MethodPut, applied.UploadUrl, strings.NewReader("other app's file"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	srv.Call(ctx, "CommitUpload", map[string]any{"SubAppId": other, "VodSessionKey": applied.VodSessionKey}, nil)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the API took %s while an endpoint hangs", d)
+	}
+	waitFor(t, "the other app's event", func() bool { mu.Lock(); defer mu.Unlock(); return !arrived.IsZero() })
+	if d := arrived.Sub(start); d > 2*time.Second {
+		t.Fatalf("the other app's event arrived after %s, held up by the hanging endpoint", d)
+	}
+	var state struct{ CountOfEventsToPull int64 }
+	srv.Call(ctx, "DescribeEventsState", nil, &state)
+	if state.CountOfEventsToPull != 0 {
+		t.Fatalf("the slow app's events became pullable: %d", state.CountOfEventsToPull)
+	}
 }
