@@ -35,4 +35,10 @@ fi
 (cd sdktest/node && npm ci --no-audit --no-fund --loglevel=error)
 
 go vet ./...
-go test -count=1 -timeout 18m ./...
+go test -count=1 -timeout 15m $(go list ./... | grep -v /e2e/fault)
+echo "== fault suite (crash loop, receiver faults, PostgreSQL restart, full volume)"
+log=$(mktemp)
+status=0
+go test -count=1 -timeout 8m -v ./e2e/fault/ >"$log" 2>&1 || status=$?
+if [ "$status" -ne 0 ]; then cat "$log"; exit "$status"; fi
+grep -E 'invariants|^(--- |ok )' "$log"

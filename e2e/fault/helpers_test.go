@@ -1,0 +1,388 @@
+// Package fault runs fault tests with real openvod processes: a crash loop
+// (SIGKILL every 1–3 s while uploads, clips and events flow, on SQLite and
+// PostgreSQL), a push receiver that is down, slow, answers 500 and 429, a
+// private PostgreSQL cluster restarted while serving, and a full media
+// volume. After each, the invariants are checked and printed: every
+// accepted task finished exactly once, every event delivered or still
+// pullable, no orphan or partial file, the server healthy.
+//
+// The tests run as root (tmpfs mount, a PostgreSQL cluster run as the
+// postgres OS user); they never skip: a missing tool fails the test with
+// how to install it.
+package fault
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/openvodtest"
+	"github.com/openvod/openvod/vodevent"
+)
+
+// httpc is the client of PUTs and GETs.
+var httpc = &http.Client{Timeout: 15 * time.Second}
+
+// apiError returns err as an answered API error, or nil.
+func apiError(err error) *vodevent.APIError {
+	if e, ok := errors.AsType[*vodevent.APIError](err); ok {
+		return e
+	}
+	return nil
+}
+
+// waitUntil polls cond every 100 ms until it holds or d passes.
+func waitUntil(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return true
+}
+
+// healthy reports whether /healthz answers 200.
+func healthy(srv *openvodtest.Server) bool {
+	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get(srv.URL + "/healthz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// book keeps what a run produced and what its consumer received.
+type book struct {
+	mu             sync.Mutex
+	accepted       map[string]bool     // FileIds whose CommitUpload answered success
+	known          map[string]bool     // every FileId known to exist (accepted, learned from an answer or an event)
+	uploadEvents   map[string]int      // FileId → NewFileUpload events received
+	clipsAccepted  map[string]bool     // TaskIds ClipVideo answered
+	clipEvents     map[string][]string // TaskId → output FileId of each ClipComplete received
+	clipFailed     map[string]string   // TaskId → message of a failed ClipComplete
+	otherEvents    []string
+	uploadErrors   int // upload steps that failed (and were retried)
+	clipErrors     int // ClipVideo calls that failed (and were retried)
+	pulls          int
+	confirmsFailed int
+}
+
+func newBook() *book {
+	return &book{accepted: map[string]bool{}, known: map[string]bool{}, uploadEvents: map[string]int{},
+		clipsAccepted: map[string]bool{}, clipEvents: map[string][]string{}, clipFailed: map[string]string{}}
+}
+
+// record takes one received event.
+func (b *book) record(e *vodevent.EventContent) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case e.EventType == vodevent.TypeNewFileUpload && e.FileUploadEvent != nil && e.FileUploadEvent.FileId != "":
+		b.uploadEvents[e.FileUploadEvent.FileId]++
+		b.known[e.FileUploadEvent.FileId] = true
+	case e.EventType == vodevent.TypeClipComplete && e.ClipCompleteEvent != nil && e.ClipCompleteEvent.FileInfo != nil:
+		c := e.ClipCompleteEvent
+		b.clipEvents[c.TaskId] = append(b.clipEvents[c.TaskId], c.FileInfo.FileId)
+		if c.FileInfo.ErrCode != 0 {
+			b.clipFailed[c.TaskId] = c.FileInfo.Message
+		}
+		if c.FileInfo.FileId != "" {
+			b.known[c.FileInfo.FileId] = true
+		}
+	default:
+		b.otherEvents = append(b.otherEvents, e.EventType)
+	}
+}
+
+// missingUploads returns the accepted uploads whose event was not received.
+func (b *book) missingUploads() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for id := range b.accepted {
+		if b.uploadEvents[id] == 0 {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// uploadDuplicates returns the NewFileUpload events received more than once.
+func (b *book) uploadDuplicates() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, c := range b.uploadEvents {
+		n += c - 1
+	}
+	return n
+}
+
+// alreadyCommitted finds the FileId in CommitUpload's answer to a repeated
+// commit ("already committed as FileId X").
+var alreadyCommitted = regexp.MustCompile(`already committed as FileId (\w+)`)
+
+// uploadSession runs ApplyUpload, PUT and CommitUpload of payload, each
+// step retried while the server is unreachable, so that a session whose
+// bytes were stored is always committed (nothing is left for the janitor).
+// It gives up when ctx ends. The FileId is returned when CommitUpload
+// answered success.
+func (b *book) uploadSession(ctx context.Context, c *vodevent.Client, payload []byte, source string) (string, bool) {
+	retry := func() bool {
+		b.mu.Lock()
+		b.uploadErrors++
+		b.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(50 * time.Millisecond):
+			return true
+		}
+	}
+	var applied struct{ VodSessionKey, UploadUrl string }
+	for {
+		err := c.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4", "MediaName": "fault", "SourceContext": source}, &applied)
+		if err == nil {
+			break
+		}
+		if !retry() {
+			return "", false
+		}
+	}
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, applied.UploadUrl, bytes.NewReader(payload))
+		if err != nil {
+			return "", false
+		}
+		resp, err := httpc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			// 403 "already used": an earlier PUT stored the bytes, its answer was lost.
+			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusForbidden {
+				break
+			}
+		}
+		if !retry() {
+			return "", false
+		}
+	}
+	for {
+		var committed struct{ FileId string }
+		err := c.Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": applied.VodSessionKey}, &committed)
+		if err == nil && committed.FileId != "" {
+			b.mu.Lock()
+			b.accepted[committed.FileId] = true
+			b.known[committed.FileId] = true
+			b.mu.Unlock()
+			return committed.FileId, true
+		}
+		if e := apiError(err); e != nil && strings.Contains(e.Message, "already committed") {
+			// An earlier commit's answer was lost: the file exists (not counted as accepted).
+			if m := alreadyCommitted.FindStringSubmatch(e.Message); m != nil {
+				b.mu.Lock()
+				b.known[m[1]] = true
+				b.mu.Unlock()
+			}
+			return "", false
+		}
+		if !retry() {
+			return "", false
+		}
+	}
+}
+
+// consume pulls and confirms events until ctx ends. A confirm that fails
+// is retried for 20 s (the lease lasts 30 s), then given up: the events
+// come back after their lease.
+func (b *book) consume(ctx context.Context, p *vodevent.Puller) {
+	for ctx.Err() == nil {
+		events, err := p.PullOnce(ctx)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		var handles []string
+		for _, e := range events {
+			b.record(e)
+			handles = append(handles, e.EventHandle)
+		}
+		b.mu.Lock()
+		b.pulls++
+		b.mu.Unlock()
+		if len(handles) == 0 {
+			continue
+		}
+		start := time.Now()
+		for time.Since(start) < 20*time.Second {
+			cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			err := p.Confirm(cctx, handles)
+			cancel()
+			if err == nil {
+				break
+			}
+			b.mu.Lock()
+			b.confirmsFailed++
+			b.mu.Unlock()
+			if apiError(err) != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// puller returns a vodevent.Puller on srv.
+func puller(srv *openvodtest.Server) *vodevent.Puller {
+	return &vodevent.Puller{Endpoint: srv.URL, SecretId: openvodtest.SecretID, SecretKey: openvodtest.SecretKey,
+		HTTPClient: &http.Client{Timeout: 20 * time.Second}}
+}
+
+// countToPull returns DescribeEventsState's CountOfEventsToPull.
+func countToPull(c *vodevent.Client) (int64, error) {
+	var state struct{ CountOfEventsToPull int64 }
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := c.Call(ctx, "DescribeEventsState", nil, &state)
+	return state.CountOfEventsToPull, err
+}
+
+// storeCheck is what the media store holds against the media records.
+type storeCheck struct {
+	files, orphans, partial, scratch int
+	missing                          []string // media records (FileIds) without their file, or not listed
+	orphanNames                      []string
+}
+
+// checkStore lists the FileIds (DescribeMediaInfos, 20 at a time), maps
+// their MediaUrls to files under <dataDir>/media and walks the store:
+// every file must belong to a listed media record, every record must have
+// its file, .tmp and scratch must be empty.
+func checkStore(t *testing.T, srv *openvodtest.Server, fileIDs []string) storeCheck {
+	t.Helper()
+	var sc storeCheck
+	keys := map[string]bool{}
+	prefix := srv.URL + "/vod/"
+	for chunk := range slices.Chunk(fileIDs, 20) {
+		var infos struct {
+			MediaInfoSet []struct {
+				FileId    string
+				BasicInfo struct{ MediaUrl string }
+			}
+			NotExistFileIdSet []string
+		}
+		srv.Call(context.Background(), "DescribeMediaInfos", map[string]any{"FileIds": chunk}, &infos)
+		sc.missing = append(sc.missing, infos.NotExistFileIdSet...)
+		for _, m := range infos.MediaInfoSet {
+			key, ok := strings.CutPrefix(m.BasicInfo.MediaUrl, prefix)
+			if !ok {
+				t.Errorf("MediaUrl %q of %s not under %s", m.BasicInfo.MediaUrl, m.FileId, prefix)
+				continue
+			}
+			keys[filepath.FromSlash(key)] = true
+		}
+	}
+	mediaDir := filepath.Join(srv.DataDir, "media")
+	found := map[string]bool{}
+	filepath.WalkDir(mediaDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(mediaDir, path)
+		if d.IsDir() {
+			if rel == ".tmp" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if rel == "lost+found" {
+			return nil
+		}
+		sc.files++
+		found[rel] = true
+		if !keys[rel] {
+			sc.orphans++
+			sc.orphanNames = append(sc.orphanNames, rel)
+		}
+		return nil
+	})
+	for k := range keys {
+		if !found[k] {
+			sc.missing = append(sc.missing, "file "+k)
+		}
+	}
+	tmp, err := os.ReadDir(filepath.Join(mediaDir, ".tmp"))
+	if err != nil {
+		t.Errorf("read %s/.tmp: %v", mediaDir, err)
+	}
+	sc.partial = len(tmp)
+	scratch, _ := os.ReadDir(filepath.Join(srv.DataDir, "scratch"))
+	sc.scratch = len(scratch)
+	return sc
+}
+
+// assertStore fails t on orphan, partial or missing files.
+func (sc storeCheck) assert(t *testing.T) {
+	t.Helper()
+	if sc.orphans > 0 {
+		t.Errorf("%d orphan files in the media store (no media record lists them), e.g. %v", sc.orphans, sc.orphanNames[:min(5, len(sc.orphanNames))])
+	}
+	if sc.partial > 0 {
+		t.Errorf("%d partial files left in media/.tmp", sc.partial)
+	}
+	if sc.scratch > 0 {
+		t.Errorf("%d entries left in scratch", sc.scratch)
+	}
+	if len(sc.missing) > 0 {
+		t.Errorf("%d media records or files missing, e.g. %v", len(sc.missing), sc.missing[:min(5, len(sc.missing))])
+	}
+}
+
+// get returns the bytes at url.
+func get(url string) ([]byte, error) {
+	resp, err := httpc.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: HTTP %d", url, resp.StatusCode)
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// dumpErrors logs the server's warnings and errors when t failed.
+func dumpErrors(t *testing.T, logs ...string) {
+	if !t.Failed() {
+		return
+	}
+	var lines []string
+	for gen, l := range logs {
+		for line := range strings.Lines(l) {
+			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "level=WARN") {
+				lines = append(lines, fmt.Sprintf("[process %d] %s", gen, strings.TrimSpace(line)))
+			}
+		}
+	}
+	if len(lines) > 60 {
+		lines = append(lines[:30], append([]string{"..."}, lines[len(lines)-30:]...)...)
+	}
+	t.Logf("warnings and errors of the server processes:\n%s", strings.Join(lines, "\n"))
+}
