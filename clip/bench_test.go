@@ -1,38 +1,23 @@
 package clip
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/openvod/openvod/benchmark"
 	"github.com/openvod/openvod/mp4"
 )
 
-// The benchmark source: 60 minutes of 1280x720 30 fps H.264 (2 B-frames,
-// 2 s closed GOP, 3 Mb/s) and 48 kHz AAC, made once with ffmpeg's lavfi
-// sources and kept in os.TempDir() (about 1.4 GB; generating it takes 3 to
-// 5 minutes on 2 cores, so run the benchmark with -timeout 30m the first
-// time). The command is the one of the clipping notes (§2, src720_60m).
-var benchSourceArgs = []string{
-	"-hide_banner", "-nostdin", "-y", "-v", "error",
-	"-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
-	"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-	"-t", "3600", "-map", "0:v", "-map", "1:a",
-	"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-	"-g", "60", "-keyint_min", "60", "-sc_threshold", "0", "-bf", "2",
-	"-b:v", "3M", "-maxrate", "3M", "-bufsize", "6M",
-	"-c:a", "aac", "-b:a", "128k", "-ac", "2", "-movflags", "+faststart", "-f", "mp4",
-}
+// The benchmark source is benchmark.SourceArgs' 60 minutes of 720p, made
+// once with ffmpeg and kept in os.TempDir() (about 1.4 GB; generating it
+// takes 3 to 5 minutes on 2 cores, so run the benchmark with -timeout 30m
+// the first time).
 
 // benchCuts are the clips measured: 30 s and 5 min from the middle of the
 // source, starting 1.3 s after a keyframe (as in the clipping notes).
@@ -76,122 +61,28 @@ func benchChild() int {
 // it is missing.
 func benchSource(b *testing.B) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), "openvod-bench")
-	path := filepath.Join(dir, "src60m720p.mp4")
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("generating %s (a few minutes)", path)
-	tmp := path + ".tmp"
-	run(b, "ffmpeg", append(slices.Clone(benchSourceArgs), tmp)...)
-	if err := os.Rename(tmp, path); err != nil {
+	path, err := benchmark.EnsureSource(benchmark.DefaultWorkDir(), b.Logf)
+	if err != nil {
 		b.Fatal(err)
 	}
 	return path
 }
 
-// measurement is one run of a command.
-type measurement struct {
-	wall   time.Duration
-	maxRSS int64 // bytes; 0 when measured in process
-}
-
-// launchEnv names the environment variable that makes the test binary a
-// launcher: it runs os.Args[1:] and prints the child's wall time (ns) and
-// peak RSS (bytes) on stdout.
-//
-// The launcher is there because Go starts children with
-// CLONE_VFORK|CLONE_VM, and on exec the kernel records the RSS high-water
-// mark of the memory the child shared until then, the parent's, in the
-// child's ru_maxrss: a child of the benchmark process would report at
-// least the benchmark's own peak. A child of the small launcher reports
-// at least the launcher's (a few MB), which is below what is measured.
-const launchEnv = "OPENVOD_CLIP_BENCH_LAUNCH"
+// launchEnv makes the test binary a launcher (see benchmark.LaunchEnv).
+const launchEnv = benchmark.LaunchEnv
 
 // benchLaunch is the launcher's main.
-func benchLaunch() int {
-	if len(os.Args) < 2 {
-		return 2
-	}
-	cmd := exec.Command(os.Args[1], os.Args[2:]...)
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, launchEnv+"=") })
-	cmd.Stderr = os.Stderr
-	t0 := time.Now()
-	err := cmd.Run()
-	wall := time.Since(t0)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	if !ok {
-		return 1
-	}
-	fmt.Printf("%d %d\n", wall.Nanoseconds(), ru.Maxrss*1024)
-	return 0
-}
+func benchLaunch() int { return benchmark.Launch(os.Args[1:]) }
 
-// runMeasured runs a command through the launcher and returns its wall
-// time and peak RSS.
-func runMeasured(b *testing.B, self string, env []string, name string, args ...string) measurement {
+// runMeasured runs a command through the launcher, this test binary, and
+// returns its wall time and peak RSS.
+func runMeasured(b *testing.B, self string, env []string, name string, args ...string) benchmark.Measurement {
 	b.Helper()
-	cmd := exec.Command(self, append([]string{name}, args...)...)
-	cmd.Env = append(os.Environ(), append(env, launchEnv+"=1")...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		b.Fatalf("%s: %v\n%s", name, err, stderr.String())
-	}
-	var wall, rss int64
-	if _, err := fmt.Sscan(string(out), &wall, &rss); err != nil {
-		b.Fatalf("launcher output %q: %v", out, err)
-	}
-	return measurement{wall: time.Duration(wall), maxRSS: rss}
-}
-
-// median returns the median wall time and the largest peak RSS.
-func median(ms []measurement) measurement {
-	walls := make([]time.Duration, len(ms))
-	var rss int64
-	for i, m := range ms {
-		walls[i] = m.wall
-		rss = max(rss, m.maxRSS)
-	}
-	slices.Sort(walls)
-	return measurement{wall: walls[len(walls)/2], maxRSS: rss}
-}
-
-// warm reads the whole file so that it is in the page cache.
-func warm(b *testing.B, path string) {
-	b.Helper()
-	f, err := os.Open(path)
+	m, err := benchmark.RunMeasured([]string{self}, env, name, args...)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer f.Close()
-	if _, err := io.Copy(io.Discard, f); err != nil {
-		b.Fatal(err)
-	}
-}
-
-// cpuModel returns the CPU model name from /proc/cpuinfo.
-func cpuModel() string {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
+	return m
 }
 
 // BenchmarkCut compares the fast cutter with ffmpeg's stream copy
@@ -215,10 +106,12 @@ func BenchmarkCut(b *testing.B) {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
-	warm(b, src)
+	if err := benchmark.Warm(src); err != nil {
+		b.Fatal(err)
+	}
 	type row struct {
 		name                            string
-		cutFile, writeTo, child, ffmpeg measurement
+		cutFile, writeTo, child, ffmpeg benchmark.Measurement
 		size, ffSize                    int64
 		duration, ffDuration, leadIn    float64
 		runs                            int
@@ -226,7 +119,7 @@ func BenchmarkCut(b *testing.B) {
 	var rows []row
 	for _, c := range benchCuts {
 		r := row{name: c.name}
-		var cutFile, writeTo, child, ff []measurement
+		var cutFile, writeTo, child, ff []benchmark.Measurement
 		for i := range benchRuns {
 			dst := filepath.Join(dir, fmt.Sprintf("%s-%d", c.name, i))
 			s, e := strconv.FormatFloat(c.start, 'f', -1, 64), strconv.FormatFloat(c.end, 'f', -1, 64)
@@ -237,13 +130,13 @@ func BenchmarkCut(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cutFile = append(cutFile, measurement{wall: time.Since(t0)})
+			cutFile = append(cutFile, benchmark.Measurement{Wall: time.Since(t0)})
 			r.size, r.duration, r.leadIn, r.runs = p.Size, p.Duration, p.LeadIn, p.Runs
 
 			syscall.Sync()
 			t0 = time.Now()
 			writeNoSync(b, dst+"-nosync.mp4", src, c.start, c.end)
-			writeTo = append(writeTo, measurement{wall: time.Since(t0)})
+			writeTo = append(writeTo, benchmark.Measurement{Wall: time.Since(t0)})
 
 			syscall.Sync()
 			child = append(child, runMeasured(b, self, []string{childEnv + "=" + src + "|" + dst + "-child.mp4|" + s + "|" + e},
@@ -260,7 +153,7 @@ func BenchmarkCut(b *testing.B) {
 				os.Remove(dst + suffix)
 			}
 		}
-		r.cutFile, r.writeTo, r.child, r.ffmpeg = median(cutFile), median(writeTo), median(child), median(ff)
+		r.cutFile, r.writeTo, r.child, r.ffmpeg = benchmark.Median(cutFile), benchmark.Median(writeTo), benchmark.Median(child), benchmark.Median(ff)
 		last := filepath.Join(dir, fmt.Sprintf("%s-%d", c.name, benchRuns-1))
 		r.ffSize, r.ffDuration = verifyBench(b, last+"-ffmpeg.mp4", 0)
 		verifyBench(b, last+"-cut.mp4", c.end-c.start)
@@ -268,21 +161,21 @@ func BenchmarkCut(b *testing.B) {
 	}
 
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\nClip benchmark: %s, %d cores, %s/%s, %s; source %s (60 min 720p30 H.264 3 Mb/s 2 B-frames + AAC 128k), warm page cache, median of %d runs\n",
-		cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), src, benchRuns)
+	fmt.Fprintf(&sb, "\nClip benchmark: %s; source %s (60 min 720p30 H.264 3 Mb/s 2 B-frames + AAC 128k), warm page cache, median of %d runs\n",
+		benchmark.Machine(), src, benchRuns)
 	fmt.Fprintf(&sb, "%-5s | %-26s | %-16s | %-22s | %-22s | %-9s | %-9s | %s\n",
 		"clip", "cutter CutFile (fsync)", "cutter no fsync", "cutter child proc", "ffmpeg -c copy", "ratio", "ratio", "output (cutter / ffmpeg)")
 	fmt.Fprintf(&sb, "%-5s | %-26s | %-16s | %-22s | %-22s | %-9s | %-9s | %s\n",
 		"", "in process", "in process", "wall, peak RSS", "wall, peak RSS", "CutFile", "child", "")
 	for _, r := range rows {
 		fmt.Fprintf(&sb, "%-5s | %-26s | %-16s | %-22s | %-22s | %-9s | %-9s | %.1f MB %.3f s (lead-in %.1f s, %d runs) / %.1f MB %.3f s\n",
-			r.name, ms(r.cutFile.wall), ms(r.writeTo.wall),
-			ms(r.child.wall)+", "+mb(r.child.maxRSS), ms(r.ffmpeg.wall)+", "+mb(r.ffmpeg.maxRSS),
-			fmt.Sprintf("%.2fx", r.cutFile.wall.Seconds()/r.ffmpeg.wall.Seconds()),
-			fmt.Sprintf("%.2fx", r.child.wall.Seconds()/r.ffmpeg.wall.Seconds()),
+			r.name, ms(r.cutFile.Wall), ms(r.writeTo.Wall),
+			ms(r.child.Wall)+", "+mb(r.child.MaxRSS), ms(r.ffmpeg.Wall)+", "+mb(r.ffmpeg.MaxRSS),
+			fmt.Sprintf("%.2fx", r.cutFile.Wall.Seconds()/r.ffmpeg.Wall.Seconds()),
+			fmt.Sprintf("%.2fx", r.child.Wall.Seconds()/r.ffmpeg.Wall.Seconds()),
 			float64(r.size)/1e6, r.duration, r.leadIn, r.runs, float64(r.ffSize)/1e6, r.ffDuration)
-		b.ReportMetric(r.cutFile.wall.Seconds()/r.ffmpeg.wall.Seconds(), r.name+"-ratio")
-		b.ReportMetric(float64(r.child.maxRSS)/1e6, r.name+"-cutter-MB")
+		b.ReportMetric(r.cutFile.Wall.Seconds()/r.ffmpeg.Wall.Seconds(), r.name+"-ratio")
+		b.ReportMetric(float64(r.child.MaxRSS)/1e6, r.name+"-cutter-MB")
 	}
 	fmt.Fprintln(os.Stdout, sb.String())
 }

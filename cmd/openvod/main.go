@@ -21,6 +21,7 @@ Server:
   serve                 start the server (SQLite and ./data by default)
   apps list|create      list or create apps (SubAppIds), on the database directly
   keys list|create      list or create API key pairs, on the database directly
+  bench [--quick]       benchmark real servers (SQLite, PostgreSQL) against ffmpeg and targets; writes docs/benchmarks.md
 
 Client (talks to a running server):
   upload FILE           ApplyUpload, PUT the bytes, CommitUpload; prints FileId and MediaUrl
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runTasks(ctx, rest, getenv, stdout, stderr)
 	case "events":
 		return runEvents(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	}
 	return fmt.Errorf("unknown command %q; run openvod --help", cmd)
 }

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/openvod/openvod/benchmark"
+	"github.com/openvod/openvod/clip"
+)
+
+// runBench runs the benchmarks (package benchmark) and prints one table.
+// Two hidden forms serve the benchmark's child processes: `bench launch
+// CMD ARGS...` runs a command and prints its wall time and peak RSS, and
+// `bench cut SRC DST START END` runs the fast cutter alone.
+func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "launch" {
+		os.Exit(benchmark.Launch(args[1:]))
+	}
+	if len(args) == 5 && args[0] == "cut" {
+		start, err1 := strconv.ParseFloat(args[3], 64)
+		end, err2 := strconv.ParseFloat(args[4], 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("bench cut: bad range %q %q", args[3], args[4])
+		}
+		_, err := clip.CutFile(args[2], args[1], start, end, true)
+		return err
+	}
+	s := newSettings("bench", "bench [flags]", getenv, stderr)
+	quick := s.fs.Bool("quick", false, "tiny inputs and short runs (a smoke run of about a minute); does not write --out unless it is given")
+	pg := s.String("postgres", "OPENVOD_BENCH_POSTGRES", benchmark.DefaultPostgresURL, "PostgreSQL where a fresh schema is created for the run and dropped after")
+	out := s.String("out", "OPENVOD_BENCH_OUT", "docs/benchmarks.md", "Markdown file whose part between <!-- bench:begin --> and <!-- bench:end --> is replaced with the table (\"-\": none)")
+	work := s.String("work", "OPENVOD_BENCH_WORK", benchmark.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
+	if err := s.fs.Parse(args); err != nil {
+		return err
+	}
+	outSet := getenv("OPENVOD_BENCH_OUT") != ""
+	s.fs.Visit(func(f *flag.Flag) { outSet = outSet || f.Name == "out" })
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: *quick, PostgresURL: *pg, WorkDir: *work, Log: stderr})
+	if err != nil {
+		return err
+	}
+	if err := r.WriteTable(stdout); err != nil {
+		return err
+	}
+	if *out != "-" && (!*quick || outSet) {
+		if err := r.WriteMarkdown(*out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nwritten to %s\n", *out)
+	}
+	return nil
+}
