@@ -59,9 +59,13 @@ type Dispatcher struct {
 	total    int // in flight
 	queued   int // pending
 	configs  *ttlcache.Cache[int64, *openvod.EventConfig]
-	kick     chan struct{}
-	results  chan *attempt
-	wg       sync.WaitGroup
+	kick     chan struct{} // claim due deliveries from the store, then start
+	ready    chan struct{} // start pending deliveries
+	// claimedFull is set when the last claim filled its limit: more
+	// deliveries may be due in the store.
+	claimedFull bool
+	results     chan *attempt
+	wg          sync.WaitGroup
 }
 
 // New returns a dispatcher for cfg.
@@ -79,7 +83,7 @@ func New(cfg Config) *Dispatcher {
 	}
 	return &Dispatcher{
 		cfg: cfg, pending: map[int64][]*openvod.Event{}, inflight: map[int64]int{},
-		configs: ttlcache.New[int64, *openvod.EventConfig](configTTL), kick: make(chan struct{}, 1), results: make(chan *attempt, 1024),
+		configs: ttlcache.New[int64, *openvod.EventConfig](configTTL), kick: make(chan struct{}, 1), ready: make(chan struct{}, 1), results: make(chan *attempt, 1024),
 	}
 }
 
@@ -91,13 +95,16 @@ func (d *Dispatcher) Enqueue(events []*openvod.Event) {
 	}
 	d.queued += len(events)
 	d.mu.Unlock()
-	d.Wake()
+	signal(d.ready)
 }
 
-// Wake makes the dispatcher look for due deliveries now.
-func (d *Dispatcher) Wake() {
+// Wake makes the dispatcher look for due deliveries in the store now.
+func (d *Dispatcher) Wake() { signal(d.kick) }
+
+// signal sends on a one-slot channel without blocking.
+func signal(ch chan struct{}) {
 	select {
-	case d.kick <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -115,8 +122,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	go func() { d.writeResults(); close(written) }()
 	ticker := time.NewTicker(d.cfg.PollInterval)
 	defer ticker.Stop()
+	claim := true
 	for {
-		d.claim(ctx)
+		if claim {
+			d.claim(ctx)
+		}
 		d.start(ctx)
 		select {
 		case <-ctx.Done():
@@ -125,7 +135,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			<-written
 			return
 		case <-d.kick:
+			claim = true
 		case <-ticker.C:
+			claim = true
+		case <-d.ready:
+			// Claim again only when the last claim left more due in the
+			// store and nothing is pending here: a write per delivery or
+			// per local event would halve what the store can do.
+			d.mu.Lock()
+			claim = d.claimedFull && d.queued == 0
+			d.mu.Unlock()
 		}
 	}
 }
@@ -160,6 +179,9 @@ func (d *Dispatcher) claim(ctx context.Context) {
 		}
 		return
 	}
+	d.mu.Lock()
+	d.claimedFull = len(events) == room
+	d.mu.Unlock()
 	if len(events) > 0 {
 		d.Enqueue(events)
 	}
@@ -198,7 +220,7 @@ func (d *Dispatcher) deliver(ctx context.Context, e *openvod.Event) {
 		d.total--
 		d.mu.Unlock()
 		d.wg.Done()
-		d.Wake()
+		signal(d.ready)
 	}()
 	now := d.cfg.NowFunc()
 	if now.Add(d.cfg.Timeout).After(e.AvailableAt) {
