@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,7 +19,9 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/server"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/sqlite"
@@ -311,4 +315,51 @@ func benchPush(ctx context.Context, c *vodevent.Client, log *eventlog.Log, rc *r
 	}
 	span := time.Duration(rc.last.Load() - rc.first.Load())
 	return pushResult{rate: float64(n-1) / span.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}, nil
+}
+
+// benchPushInProcess measures the usual push path: events committed by the
+// server itself are handed to its dispatcher from memory after the commit,
+// with no claim from the store. The server (package server, on SQLite with
+// synchronous=FULL) runs in this process; the receiver is the same as for
+// the other rows.
+func benchPushInProcess(ctx context.Context, dir string, rc *receiver, n int) (float64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	st, err := openStore(ctx, dir, "")
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	now := time.Now()
+	if _, err := st.AppCreate(ctx, "bench", now); err != nil {
+		return 0, err
+	}
+	if err := st.EventConfigPut(ctx, &openvod.EventConfig{SubAppID: openvod.DefaultSubAppID, Mode: openvod.EventModePush,
+		NotificationURL: rc.URL, UpdateTime: now}); err != nil {
+		return 0, err
+	}
+	blobs, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		return 0, err
+	}
+	srv := server.New(server.Config{Store: st, Blobs: blobs, Owner: "bench-in-process", Logger: slog.New(slog.DiscardHandler)})
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	rc.count.Store(0)
+	rc.first.Store(0)
+	if err := emitBacklog(ctx, srv.Events, "tp-in-process-", n); err != nil {
+		return 0, err
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for rc.count.Load() < int64(n) {
+		if time.Now().After(deadline) {
+			return 0, fmt.Errorf("in-process push: %d of %d events received", rc.count.Load(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return float64(n-1) / time.Duration(rc.last.Load()-rc.first.Load()).Seconds(), nil
 }
