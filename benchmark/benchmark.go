@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/openvod/openvod/benchmark/measure"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=
 // Options configure a run.
 type Options struct {
 	// Self is the openvod binary: it is started as `serve`, and as
-	// `bench launch CMD...` (Launch) and `bench cut SRC DST START END`
+	// `bench launch CMD...` (measure.Launch) and `bench cut SRC DST START END`
 	// (the fast cutter in a child process).
 	Self string
 	// Quick uses tiny inputs and short runs: a smoke run of a minute.
@@ -36,7 +37,7 @@ type Options struct {
 	// PostgresURL is the database where a fresh schema is created and
 	// dropped (DefaultPostgresURL when empty).
 	PostgresURL string
-	// WorkDir keeps generated inputs between runs (DefaultWorkDir when empty).
+	// WorkDir keeps generated inputs between runs (measure.DefaultWorkDir when empty).
 	WorkDir string
 	// Log receives progress lines (none when nil).
 	Log io.Writer
@@ -85,22 +86,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Quick {
 		sz, srcDesc = quick, "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
 	}
-	work := cmp.Or(o.WorkDir, DefaultWorkDir())
+	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
 	var src string
 	var err error
 	if o.Quick {
-		src, err = EnsureFile(work, "src60s240p.mp4", sourceArgs("320x240", 60, "300k"), logf)
+		src, err = measure.EnsureFile(work, "src60s240p.mp4", measure.SourceFor("320x240", 60, "300k"), logf)
 	} else {
-		src, err = EnsureSource(work, logf)
+		src, err = measure.EnsureSource(work, logf)
 	}
 	if err != nil {
 		return nil, err
 	}
-	tiny, err := EnsureFile(work, "tiny1s.mp4", sourceArgs("160x120", 1, "100k"), logf)
+	tiny, err := measure.EnsureFile(work, "tiny1s.mp4", measure.SourceFor("160x120", 1, "100k"), logf)
 	if err != nil {
 		return nil, err
 	}
-	if err := Warm(src); err != nil {
+	if err := measure.Warm(src); err != nil {
 		return nil, err
 	}
 	pg, err := newSchema(ctx, cmp.Or(o.PostgresURL, DefaultPostgresURL))
@@ -120,7 +121,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer rc.close()
 
 	r := &Report{Quick: o.Quick}
-	loadAtStart := loadAvg()
+	loadAtStart := measure.LoadAvg()
 	type perStore struct {
 		label, db string
 		clips     bool
@@ -177,13 +178,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Machine = []string{
 		"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		"CPU: " + CPUModel(),
+		"CPU: " + measure.CPUModel(),
 		fmt.Sprintf("Cores: %d", runtime.NumCPU()),
-		"Load average (1, 5, 15 min) at start: " + loadAtStart + ", at end: " + loadAvg() + " (other work on the machine makes the figures vary)",
-		"Memory: " + memTotal(),
-		"Kernel: " + kernel(),
+		"Load average (1, 5, 15 min) at start: " + loadAtStart + ", at end: " + measure.LoadAvg() + " (other work on the machine makes the figures vary)",
+		"Memory: " + measure.MemTotal(),
+		"Kernel: " + measure.Kernel(),
 		"Go: " + runtime.Version(),
-		"ffmpeg: " + ffmpegVersion(),
+		"ffmpeg: " + measure.FFmpegVersion(),
 		"PostgreSQL: " + pg.Server + " on loopback, defaults",
 		"SQLite: synchronous=FULL (the server's default), WAL",
 	}

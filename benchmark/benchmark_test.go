@@ -30,6 +30,7 @@ func TestQuick(t *testing.T) {
 		"Fast clip 5 s, API request → callback", "Fast clip 5 s, cutter process",
 		"Fast clip 20 s, API request → callback", "Fast clip 20 s, cutter process",
 		"Exact clip 5 s, API request → callback",
+		"Push events/s, SQLite, committed by the server (in-process)",
 	}
 	for _, s := range []string{"SQLite", "PostgreSQL"} {
 		for _, name := range []string{"Signed API requests/s", "Push events/s", "Push latency p50 / p99", "Pull and confirm events/s", "Server peak memory"} {

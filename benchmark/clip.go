@@ -3,6 +3,7 @@ package benchmark
 import (
 	"context"
 	"fmt"
+	"github.com/openvod/openvod/benchmark/measure"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,7 +20,7 @@ type cut struct {
 
 // clipResult is one clip row's medians.
 type clipResult struct {
-	api, child, ffmpeg Measurement
+	api, child, ffmpeg measure.Measurement
 }
 
 func secs(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -66,17 +67,17 @@ func clipVideo(ctx context.Context, c *vodevent.Client, rc *receiver, fileID str
 // launcher, for their peak RSS.
 func benchClip(ctx context.Context, self string, c *vodevent.Client, rc *receiver, fileID, src, tmp string, ct cut, exact bool, runs int) (clipResult, error) {
 	launcher := []string{self, "bench", "launch"}
-	var api, child, ff []Measurement
+	var api, child, ff []measure.Measurement
 	for i := range runs {
 		d, err := clipVideo(ctx, c, rc, fileID, ct, exact)
 		if err != nil {
 			return clipResult{}, fmt.Errorf("ClipVideo %s: %w", ct.name, err)
 		}
-		api = append(api, Measurement{Wall: d})
+		api = append(api, measure.Measurement{Wall: d})
 
 		dst := filepath.Join(tmp, fmt.Sprintf("%s-%d", ct.name, i))
 		if !exact {
-			m, err := RunMeasured(launcher, nil, self, "bench", "cut", src, dst+"-cut.mp4", secs(ct.start), secs(ct.end))
+			m, err := measure.RunMeasured(launcher, nil, self, "bench", "cut", src, dst+"-cut.mp4", secs(ct.start), secs(ct.end))
 			if err != nil {
 				return clipResult{}, err
 			}
@@ -87,12 +88,12 @@ func benchClip(ctx context.Context, self string, c *vodevent.Client, rc *receive
 		if exact {
 			args = ffmpegExactArgs(src, dst+"-ffmpeg.mp4", ct)
 		}
-		m, err := RunMeasured(launcher, nil, "ffmpeg", args...)
+		m, err := measure.RunMeasured(launcher, nil, "ffmpeg", args...)
 		if err != nil {
 			return clipResult{}, err
 		}
 		ff = append(ff, m)
 		os.Remove(dst + "-ffmpeg.mp4")
 	}
-	return clipResult{api: Median(api), child: Median(child), ffmpeg: Median(ff)}, nil
+	return clipResult{api: measure.Median(api), child: measure.Median(child), ffmpeg: measure.Median(ff)}, nil
 }

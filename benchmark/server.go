@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"github.com/openvod/openvod/benchmark/measure"
 	"net"
 	"net/http"
 	"net/url"
@@ -96,7 +97,7 @@ func (s *serverProc) log() string {
 }
 
 // peakRSS returns the server's VmHWM.
-func (s *serverProc) peakRSS() (int64, error) { return vmHWM(s.cmd.Process.Pid) }
+func (s *serverProc) peakRSS() (int64, error) { return measure.VMHWM(s.cmd.Process.Pid) }
 
 // stop ends the server with SIGTERM (SIGKILL after 10 s).
 func (s *serverProc) stop() {

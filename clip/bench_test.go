@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/openvod/openvod/benchmark"
+	"github.com/openvod/openvod/benchmark/measure"
 	"github.com/openvod/openvod/mp4"
 )
 
-// The benchmark source is benchmark.SourceArgs' 60 minutes of 720p, made
+// The benchmark source is measure.SourceArgs' 60 minutes of 720p, made
 // once with ffmpeg and kept in os.TempDir() (about 1.4 GB; generating it
 // takes 3 to 5 minutes on 2 cores, so run the benchmark with -timeout 30m
 // the first time).
@@ -61,24 +61,24 @@ func benchChild() int {
 // it is missing.
 func benchSource(b *testing.B) string {
 	b.Helper()
-	path, err := benchmark.EnsureSource(benchmark.DefaultWorkDir(), b.Logf)
+	path, err := measure.EnsureSource(measure.DefaultWorkDir(), b.Logf)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return path
 }
 
-// launchEnv makes the test binary a launcher (see benchmark.LaunchEnv).
-const launchEnv = benchmark.LaunchEnv
+// launchEnv makes the test binary a launcher (see measure.LaunchEnv).
+const launchEnv = measure.LaunchEnv
 
 // benchLaunch is the launcher's main.
-func benchLaunch() int { return benchmark.Launch(os.Args[1:]) }
+func benchLaunch() int { return measure.Launch(os.Args[1:]) }
 
 // runMeasured runs a command through the launcher, this test binary, and
 // returns its wall time and peak RSS.
-func runMeasured(b *testing.B, self string, env []string, name string, args ...string) benchmark.Measurement {
+func runMeasured(b *testing.B, self string, env []string, name string, args ...string) measure.Measurement {
 	b.Helper()
-	m, err := benchmark.RunMeasured([]string{self}, env, name, args...)
+	m, err := measure.RunMeasured([]string{self}, env, name, args...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -106,12 +106,12 @@ func BenchmarkCut(b *testing.B) {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
-	if err := benchmark.Warm(src); err != nil {
+	if err := measure.Warm(src); err != nil {
 		b.Fatal(err)
 	}
 	type row struct {
 		name                            string
-		cutFile, writeTo, child, ffmpeg benchmark.Measurement
+		cutFile, writeTo, child, ffmpeg measure.Measurement
 		size, ffSize                    int64
 		duration, ffDuration, leadIn    float64
 		runs                            int
@@ -119,7 +119,7 @@ func BenchmarkCut(b *testing.B) {
 	var rows []row
 	for _, c := range benchCuts {
 		r := row{name: c.name}
-		var cutFile, writeTo, child, ff []benchmark.Measurement
+		var cutFile, writeTo, child, ff []measure.Measurement
 		for i := range benchRuns {
 			dst := filepath.Join(dir, fmt.Sprintf("%s-%d", c.name, i))
 			s, e := strconv.FormatFloat(c.start, 'f', -1, 64), strconv.FormatFloat(c.end, 'f', -1, 64)
@@ -130,13 +130,13 @@ func BenchmarkCut(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			cutFile = append(cutFile, benchmark.Measurement{Wall: time.Since(t0)})
+			cutFile = append(cutFile, measure.Measurement{Wall: time.Since(t0)})
 			r.size, r.duration, r.leadIn, r.runs = p.Size, p.Duration, p.LeadIn, p.Runs
 
 			syscall.Sync()
 			t0 = time.Now()
 			writeNoSync(b, dst+"-nosync.mp4", src, c.start, c.end)
-			writeTo = append(writeTo, benchmark.Measurement{Wall: time.Since(t0)})
+			writeTo = append(writeTo, measure.Measurement{Wall: time.Since(t0)})
 
 			syscall.Sync()
 			child = append(child, runMeasured(b, self, []string{childEnv + "=" + src + "|" + dst + "-child.mp4|" + s + "|" + e},
@@ -153,7 +153,7 @@ func BenchmarkCut(b *testing.B) {
 				os.Remove(dst + suffix)
 			}
 		}
-		r.cutFile, r.writeTo, r.child, r.ffmpeg = benchmark.Median(cutFile), benchmark.Median(writeTo), benchmark.Median(child), benchmark.Median(ff)
+		r.cutFile, r.writeTo, r.child, r.ffmpeg = measure.Median(cutFile), measure.Median(writeTo), measure.Median(child), measure.Median(ff)
 		last := filepath.Join(dir, fmt.Sprintf("%s-%d", c.name, benchRuns-1))
 		r.ffSize, r.ffDuration = verifyBench(b, last+"-ffmpeg.mp4", 0)
 		verifyBench(b, last+"-cut.mp4", c.end-c.start)
@@ -162,7 +162,7 @@ func BenchmarkCut(b *testing.B) {
 
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "\nClip benchmark: %s; source %s (60 min 720p30 H.264 3 Mb/s 2 B-frames + AAC 128k), warm page cache, median of %d runs\n",
-		benchmark.Machine(), src, benchRuns)
+		measure.Machine(), src, benchRuns)
 	fmt.Fprintf(&sb, "%-5s | %-26s | %-16s | %-22s | %-22s | %-9s | %-9s | %s\n",
 		"clip", "cutter CutFile (fsync)", "cutter no fsync", "cutter child proc", "ffmpeg -c copy", "ratio", "ratio", "output (cutter / ffmpeg)")
 	fmt.Fprintf(&sb, "%-5s | %-26s | %-16s | %-22s | %-22s | %-9s | %-9s | %s\n",

@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/openvod/openvod/benchmark"
+	"github.com/openvod/openvod/benchmark/measure"
 	"github.com/openvod/openvod/clip"
 )
 
@@ -18,7 +19,7 @@ import (
 // `bench cut SRC DST START END` runs the fast cutter alone.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "launch" {
-		os.Exit(benchmark.Launch(args[1:]))
+		os.Exit(measure.Launch(args[1:]))
 	}
 	if len(args) == 5 && args[0] == "cut" {
 		start, err1 := strconv.ParseFloat(args[3], 64)
@@ -33,7 +34,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	quick := s.fs.Bool("quick", false, "tiny inputs and short runs (a smoke run of about a minute); does not write --out unless it is given")
 	pg := s.String("postgres", "OPENVOD_BENCH_POSTGRES", benchmark.DefaultPostgresURL, "PostgreSQL where a fresh schema is created for the run and dropped after")
 	out := s.String("out", "OPENVOD_BENCH_OUT", "docs/benchmarks.md", "Markdown file whose part between <!-- bench:begin --> and <!-- bench:end --> is replaced with the table (\"-\": none)")
-	work := s.String("work", "OPENVOD_BENCH_WORK", benchmark.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
+	work := s.String("work", "OPENVOD_BENCH_WORK", measure.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
 	if err := s.fs.Parse(args); err != nil {
 		return err
 	}

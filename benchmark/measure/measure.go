@@ -1,4 +1,7 @@
-package benchmark
+// Package measure holds the measuring tools of the benchmarks: generated
+// inputs, child processes timed with their peak memory, medians, and a
+// description of the machine.
+package measure
 
 import (
 	"bufio"
@@ -19,11 +22,11 @@ import (
 // closed GOP, 3 Mb/s) and 48 kHz AAC from ffmpeg's lavfi sources, about
 // 1.4 GB; generating it takes 3 to 5 minutes on 2 cores. The command is the
 // one of the clipping notes (§2, src720_60m).
-var SourceArgs = sourceArgs("1280x720", 3600, "3M")
+var SourceArgs = SourceFor("1280x720", 3600, "3M")
 
-// sourceArgs returns the source command for a size, a duration in seconds
+// SourceFor returns the source command for a size, a duration in seconds
 // and a video bit rate.
-func sourceArgs(size string, seconds int, rate string) []string {
+func SourceFor(size string, seconds int, rate string) []string {
 	return []string{
 		"-hide_banner", "-nostdin", "-y", "-v", "error",
 		"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=30",
@@ -174,8 +177,8 @@ func Machine() string {
 	return fmt.Sprintf("%s, %d cores, %s/%s, %s", CPUModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version())
 }
 
-// memTotal returns MemTotal from /proc/meminfo, e.g. "23.4 GiB".
-func memTotal() string {
+// MemTotal returns MemTotal from /proc/meminfo, e.g. "23.4 GiB".
+func MemTotal() string {
 	b, err := os.ReadFile("/proc/meminfo")
 	if err != nil {
 		return "unknown"
@@ -190,8 +193,8 @@ func memTotal() string {
 	return "unknown"
 }
 
-// kernel returns the kernel release.
-func kernel() string {
+// Kernel returns the kernel release.
+func Kernel() string {
 	b, err := os.ReadFile("/proc/sys/kernel/osrelease")
 	if err != nil {
 		return runtime.GOOS
@@ -199,8 +202,8 @@ func kernel() string {
 	return "Linux " + strings.TrimSpace(string(b))
 }
 
-// ffmpegVersion returns ffmpeg's version number.
-func ffmpegVersion() string {
+// FFmpegVersion returns ffmpeg's version number.
+func FFmpegVersion() string {
 	out, err := exec.Command("ffmpeg", "-version").Output()
 	if err != nil {
 		return "not installed"
@@ -212,8 +215,8 @@ func ffmpegVersion() string {
 	return line
 }
 
-// vmHWM returns the peak resident set size of a process, in bytes.
-func vmHWM(pid int) (int64, error) {
+// VMHWM returns the peak resident set size of a process, in bytes.
+func VMHWM(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -230,8 +233,8 @@ func vmHWM(pid int) (int64, error) {
 	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
 }
 
-// loadAvg returns the 1, 5 and 15-minute load averages.
-func loadAvg() string {
+// LoadAvg returns the 1, 5 and 15-minute load averages.
+func LoadAvg() string {
 	b, err := os.ReadFile("/proc/loadavg")
 	if err != nil {
 		return "unknown"
