@@ -1,7 +1,6 @@
 package openvod
 
 import (
-	"errors"
 	"fmt"
 )
 
@@ -20,23 +19,12 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of the *Error in err's chain, or
-// CodeInternalError when there is none.
-func ErrorCode(err error) string {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Code
-	}
-	return CodeInternalError
-}
-
 // Tencent Cloud API 3.0 error codes used by openvod.
 const (
 	CodeAuthInvalidAuthorization = "AuthFailure.InvalidAuthorization"
 	CodeAuthSecretIDNotFound     = "AuthFailure.SecretIdNotFound"
 	CodeAuthSignatureExpire      = "AuthFailure.SignatureExpire"
 	CodeAuthSignatureFailure     = "AuthFailure.SignatureFailure"
-	CodeFailedOperation          = "FailedOperation"
 	CodeInternalError            = "InternalError"
 	CodeInvalidAction            = "InvalidAction"
 	CodeInvalidParameter         = "InvalidParameter"
@@ -44,7 +32,6 @@ const (
 	CodeMissingParameter         = "MissingParameter"
 	CodeNoSuchVersion            = "NoSuchVersion"
 	CodeRequestSizeLimitExceeded = "RequestSizeLimitExceeded"
-	CodeResourceNotFound         = "ResourceNotFound"
 	CodeUnknownParameter         = "UnknownParameter"
 	CodeUnsupportedOperation     = "UnsupportedOperation"
 	CodeUnsupportedProtocol      = "UnsupportedProtocol"
