@@ -2,10 +2,7 @@ package crash
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -21,27 +18,22 @@ const pushSignKey = "crash0123456789"
 // answers 503 while unavailable, and can close its listener and listen
 // again on the same port.
 type receiver struct {
-	t           *testing.T
-	addr        string
+	ln          *openvodtest.Listener
 	handler     *vodevent.Handler
 	unavailable atomic.Bool
 	rejected    atomic.Int64 // pushes answered 503
-
-	mu  sync.Mutex
-	srv *http.Server
 }
 
 func newReceiver(t *testing.T, r *run, secret string) *receiver {
-	rc := &receiver{t: t, addr: openvodtest.FreeAddr(t), handler: &vodevent.Handler{
+	rc := &receiver{handler: &vodevent.Handler{
 		SignKey: pushSignKey, WebhookSecret: secret,
 		Func: func(ctx context.Context, e *vodevent.EventContent) error { r.record(e); return nil },
 	}}
-	rc.listen()
-	t.Cleanup(rc.close)
+	rc.ln = openvodtest.Listen(t, rc)
 	return rc
 }
 
-func (rc *receiver) URL() string { return "http://" + rc.addr + "/events" }
+func (rc *receiver) URL() string { return "http://" + rc.ln.Addr + "/events" }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if rc.unavailable.Load() {
@@ -50,42 +42,6 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	rc.handler.ServeHTTP(w, req)
-}
-
-// listen (re)opens the listener on the receiver's address.
-func (rc *receiver) listen() {
-	var ln net.Listener
-	var err error
-	for range 100 { // the port may take a moment to be free again
-		if ln, err = net.Listen("tcp", rc.addr); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		rc.t.Errorf("receiver: listen again on %s: %v", rc.addr, err)
-		return
-	}
-	srv := &http.Server{Handler: rc}
-	rc.mu.Lock()
-	rc.srv = srv
-	rc.mu.Unlock()
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			rc.t.Errorf("receiver: %v", err)
-		}
-	}()
-}
-
-// close closes the listener and every connection at once.
-func (rc *receiver) close() {
-	rc.mu.Lock()
-	srv := rc.srv
-	rc.srv = nil
-	rc.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
 }
 
 // outages makes the receiver unavailable twice during production: first
@@ -114,11 +70,11 @@ func (rc *receiver) outages(ctx context.Context) <-chan struct{} {
 		if !sleep(time.Second) {
 			return
 		}
-		rc.close()
+		rc.ln.Down()
 		if !sleep(2 * time.Second) {
 			return
 		}
-		rc.listen()
+		rc.ln.Up()
 	}()
 	return done
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -42,11 +40,10 @@ const (
 // faultyReceiver is a push receiver whose behaviour depends on the phase.
 type faultyReceiver struct {
 	t     *testing.T
-	addr  string
+	ln    *openvodtest.Listener
 	phase atomic.Int32
 
 	mu        sync.Mutex
-	srv       *http.Server
 	delivered map[string]int    // webhook-id → 2xx answers in time
 	fileOf    map[string]string // webhook-id → FileId of its NewFileUpload
 	answered  map[int]int       // phase → requests answered in it
@@ -87,41 +84,6 @@ func (rc *faultyReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// listen (re)opens the listener on the receiver's address.
-func (rc *faultyReceiver) listen() {
-	var ln net.Listener
-	var err error
-	for range 100 {
-		if ln, err = net.Listen("tcp", rc.addr); err == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
-		rc.t.Fatalf("receiver: listen again on %s: %v", rc.addr, err)
-	}
-	srv := &http.Server{Handler: rc}
-	rc.mu.Lock()
-	rc.srv = srv
-	rc.mu.Unlock()
-	go func() {
-		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			rc.t.Errorf("receiver: %v", err)
-		}
-	}()
-}
-
-// close closes the listener and every connection.
-func (rc *faultyReceiver) close() {
-	rc.mu.Lock()
-	srv := rc.srv
-	rc.srv = nil
-	rc.mu.Unlock()
-	if srv != nil {
-		srv.Close()
-	}
-}
-
 type attempt struct {
 	EventId, EventType, Time, Url, Error string
 	StatusCode                           int
@@ -136,10 +98,9 @@ type attempt struct {
 func TestReceiverFaults(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	rc := &faultyReceiver{t: t, addr: openvodtest.FreeAddr(t), delivered: map[string]int{}, fileOf: map[string]string{}, answered: map[int]int{}}
-	rc.listen()
-	t.Cleanup(rc.close)
-	rc.close() // down: the port is known, nothing listens
+	rc := &faultyReceiver{t: t, delivered: map[string]int{}, fileOf: map[string]string{}, answered: map[int]int{}}
+	rc.ln = openvodtest.Listen(t, rc)
+	rc.ln.Down() // down: the port is known, nothing listens
 	rc.phase.Store(phaseDown)
 
 	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{
@@ -147,7 +108,7 @@ func TestReceiverFaults(t *testing.T) {
 		"OPENVOD_PUSH_RETRY_MAX=500ms", "OPENVOD_PUSH_RETRY_WINDOW=30s"}})
 	t.Cleanup(func() { dumpErrors(t, srv.Stderr.String()) })
 	c := srv.Client()
-	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PUSH", "NotificationUrl": "http://" + rc.addr + "/events",
+	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PUSH", "NotificationUrl": "http://" + rc.ln.Addr + "/events",
 		"WebhookSecret": vodevent.NewWebhookSecret(), "UploadMediaCompleteEventSwitch": "ON"}, nil)
 
 	// Produce over the four faulty phases.
@@ -172,7 +133,7 @@ func TestReceiverFaults(t *testing.T) {
 	for p := phaseSlow; p <= phaseOK; p++ {
 		time.Sleep(time.Until(begin.Add(time.Duration(p) * phaseLength)))
 		if p == phaseSlow {
-			rc.listen() // on the same port
+			rc.ln.Up() // on the same port
 		}
 		rc.phase.Store(int32(p))
 	}
