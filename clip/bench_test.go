@@ -20,7 +20,7 @@ import (
 // the first time).
 
 // benchCuts are the clips measured: 30 s and 5 min from the middle of the
-// source, starting 1.3 s after a keyframe (as in the clipping notes).
+// source, starting 1.3 s after a keyframe.
 var benchCuts = []struct {
 	name       string
 	start, end float64

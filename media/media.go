@@ -18,7 +18,7 @@ import (
 	"github.com/openvod/openvod/vodevent"
 )
 
-// Storage names reported for local storage (wire contract §3).
+// Storage names reported for local storage (docs/wire.md §3).
 const (
 	StorageRegion = "local"
 	StorageBucket = "openvod"

@@ -17,7 +17,7 @@ apt_install() {
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "installing ffmpeg"; apt_install ffmpeg; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
 
-# PostgreSQL on loopback (wire contract §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.
+# PostgreSQL on loopback (docs/wire.md §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.
 if [ -z "${OPENVOD_TEST_POSTGRES_URL:-}" ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then echo "installing PostgreSQL"; apt_install postgresql; fi

@@ -1047,7 +1047,7 @@ func TestAppIsolation(t *testing.T) {
 // Key order
 
 // SDK model member orders (vod_models.d.ts of tencentcloud-sdk-nodejs-vod
-// 4.1.287; wire contract §1).
+// 4.1.287; docs/wire.md §1).
 var (
 	keysMediaInfo = []string{"BasicInfo", "MetaData", "TranscodeInfo", "AnimatedGraphicsInfo", "SampleSnapshotInfo",
 		"ImageSpriteInfo", "SnapshotByTimeOffsetInfo", "KeyFrameDescInfo", "AdaptiveDynamicStreamingInfo",
@@ -1141,7 +1141,7 @@ func TestResponseKeyOrder(t *testing.T) {
 	}
 	srv := openvodtest.Start(t, openvodtest.Options{})
 
-	// The name checks that JSON is written without HTML escaping (wire contract §1).
+	// The name checks that JSON is written without HTML escaping (docs/wire.md §1).
 	applyRaw := rawCall(t, srv, "ApplyUpload", `{"MediaType":"mp4","MediaName":"a&b <order>"}`)
 	keys, apply := objectKeys(t, "ApplyUpload", applyRaw)
 	checkKeyOrder(t, "ApplyUploadResponse", keys, keysApplyUpload)
@@ -1174,7 +1174,7 @@ func TestResponseKeyOrder(t *testing.T) {
 		checkKeyOrder(t, "MediaInfo", keys, keysMediaInfo)
 		keys, basic := objectKeys(t, "BasicInfo", info["BasicInfo"])
 		if !equal(keys, keysMediaBasicInfo) {
-			t.Errorf("BasicInfo keys\n  got  %v\n  want %v (wire contract §1)", keys, keysMediaBasicInfo)
+			t.Errorf("BasicInfo keys\n  got  %v\n  want %v (docs/wire.md §1)", keys, keysMediaBasicInfo)
 		}
 		keys, _ = objectKeys(t, "SourceInfo", basic["SourceInfo"])
 		checkKeyOrder(t, "SourceInfo", keys, keysMediaSourceData)

@@ -76,7 +76,7 @@ func keys(t testing.TB, b []byte) []string {
 	return out
 }
 
-// seedKeys are the push body's keys of wire-contract.md §2, in order.
+// seedKeys are the push body's keys of docs/wire.md §2, in order.
 var seedKeys = []string{
 	"EventType", "FileUploadEvent", "ProcedureStateChangeEvent", "FileDeleteEvent", "PullCompleteEvent",
 	"EditMediaComplete", "WechatPublishComplete", "TranscodeCompleteEvent", "ConcatCompleteEvent",

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// TestCallbackSignVector checks the vector of tencent-vod-reference.md §3.3.
+// TestCallbackSignVector checks the vector of docs/wire.md §2.
 func TestCallbackSignVector(t *testing.T) {
 	t.Parallel()
 	if got, want := CallbackSign("abc123XYZ", 1700000600), "eaeff3756f6d588bd61ec1772ef91015"; got != want {

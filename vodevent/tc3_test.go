@@ -2,7 +2,7 @@ package vodevent
 
 import "testing"
 
-// TestTC3SignVector checks the vector of tencent-vod-reference.md §5.3.
+// TestTC3SignVector checks the vector of docs/wire.md §8.
 func TestTC3SignVector(t *testing.T) {
 	t.Parallel()
 	body := `{"Url":"http://127.0.0.1:8080/vod/abc/index.m3u8","StartTimeOffset":2,"EndTimeOffset":10,"IsPersistence":1}`

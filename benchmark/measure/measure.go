@@ -21,7 +21,7 @@ import (
 // 60-minute benchmark source: 1280x720 30 fps H.264 (2 B-frames, 2 s
 // closed GOP, 3 Mb/s) and 48 kHz AAC from ffmpeg's lavfi sources, about
 // 1.4 GB; generating it takes 3 to 5 minutes on 2 cores. The command is the
-// one of the clipping notes (§2, src720_60m).
+// 60-minute source docs/benchmarks.md describes.
 var SourceArgs = SourceFor("1280x720", 3600, "3M")
 
 // SourceFor returns the source command for a size, a duration in seconds

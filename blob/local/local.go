@@ -4,7 +4,7 @@
 // content into a uniquely named file in dir/.tmp/ (the same file system, so
 // the final rename is atomic), fsyncs it, creates and fsyncs any missing
 // parent directories, renames the file into place and then fsyncs the parent
-// directory (wire-contract.md §6). A crash therefore never leaves a partial
+// directory (docs/wire.md §6). A crash therefore never leaves a partial
 // object, only stray files in dir/.tmp/, which [Bucket.CleanTemp] removes;
 // the server calls it at start.
 //
