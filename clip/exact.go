@@ -151,7 +151,8 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 }
 
 // sourceDemuxer is the ffmpeg demuxer of the files mp4.Parse reads: MP4,
-// MOV and their relatives (m4a, 3gp, ...).
+// MOV and their relatives (m4a, 3gp, ...), which ffprobe names
+// [mp4.FormatName].
 const sourceDemuxer = "mov"
 
 // checkSource parses the file at path with openvod's MP4 parser and
