@@ -8,7 +8,7 @@ import (
 )
 
 // childAttr is nil outside Linux: there is no parent-death signal, so an
-// ffmpeg child can outlive a server killed by SIGKILL (until its timeout);
+// ffmpeg child can outlive a server killed by SIGKILL (until it finishes);
 // the server empties scratch at start either way.
 func childAttr() *syscall.SysProcAttr { return nil }
 
