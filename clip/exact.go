@@ -14,7 +14,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/openvod/openvod/mp4"
@@ -54,9 +53,10 @@ type ExactResult struct {
 
 // ExactSourceError is a failure caused by the source, final for the clip:
 // openvod's own parser cannot read it (ffmpeg is then not run), or ffmpeg
-// ran and could not make the clip.
+// ran and could not make the clip. Reason is the whole message.
 type ExactSourceError struct{ Reason string }
 
+// Error returns the reason.
 func (e *ExactSourceError) Error() string { return e.Reason }
 
 // ffmpegFailed returns the ExactSourceError of a failed ffmpeg run.
@@ -201,7 +201,7 @@ func startChild(cmd *exec.Cmd) (exited func(), err error) {
 	if err := <-started; err != nil {
 		return nil, err
 	}
-	return sync.OnceFunc(func() { close(done) }), nil
+	return func() { close(done) }, nil
 }
 
 // readProgress reads ffmpeg's -progress lines and reports the fraction done.
