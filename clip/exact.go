@@ -11,9 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openvod/openvod/mp4"
 )
 
 // ExactTimeoutDefault bounds one ffmpeg run.
@@ -48,16 +51,32 @@ type ExactResult struct {
 	Duration float64 // its duration, as openvod's parser reads it
 }
 
-// ExactSourceError is an ffmpeg failure caused by the source: ffmpeg ran
-// and could not make the clip.
+// ExactSourceError is a failure caused by the source, final for the clip:
+// openvod's own parser cannot read it (ffmpeg is then not run), or ffmpeg
+// ran and could not make the clip. Reason is the whole message.
 type ExactSourceError struct{ Reason string }
 
-func (e *ExactSourceError) Error() string { return "ffmpeg could not clip the source: " + e.Reason }
+// Error returns the reason.
+func (e *ExactSourceError) Error() string { return e.Reason }
+
+// ffmpegFailed returns the ExactSourceError of a failed ffmpeg run.
+func ffmpegFailed(reason string) error {
+	return &ExactSourceError{Reason: "ffmpeg could not clip the source: " + reason}
+}
 
 // Exact re-encodes [Start, End) of the source with ffmpeg (H.264 and AAC,
-// fast start), started with an argument list, never a shell. The output is
-// accepted only when openvod's own parser reads it and finds the duration
-// right to a frame: ffmpeg's exit status alone is not trusted.
+// fast start), started with an argument list, never a shell.
+//
+// ffmpeg reads only the source file: Exact first parses it with openvod's
+// own MP4 parser and refuses, without running ffmpeg, a file that parser
+// cannot read (an HLS playlist, say, whatever its name or media type);
+// ffmpeg is then told the demuxer that parser reads (mov, which is MP4 and
+// MOV), may open files only (-protocol_whitelist file), and does not follow
+// the file's external data references. The ffmpeg process is killed with
+// its process group when ctx ends, and on Linux when the server dies.
+//
+// The output is accepted only when openvod's own parser reads it and finds
+// the duration right to a frame: ffmpeg's exit status alone is not trusted.
 func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	bin, err := exec.LookPath("ffmpeg")
 	if err != nil {
@@ -65,6 +84,13 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	}
 	if p.End <= p.Start {
 		return nil, fmt.Errorf("exact clip: empty range %g..%g", p.Start, p.End)
+	}
+	src, err := filepath.Abs(p.SrcPath)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSource(src); err != nil {
+		return nil, err
 	}
 	timeout := p.Timeout
 	if timeout <= 0 {
@@ -75,7 +101,8 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	out := filepath.Join(p.ScratchDir, "clip.mp4")
 	args := []string{
 		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
-		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End), "-i", p.SrcPath,
+		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End),
+		"-f", sourceDemuxer, "-protocol_whitelist", "file", "-enable_drefs", "0", "-i", "file:" + src,
 		"-map", "0:v:0?", "-map", "0:a:0?",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
 		"-c:a", "aac", "-b:a", "128k",
@@ -88,11 +115,13 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	exited, err := startChild(cmd)
+	if err != nil {
 		return nil, fmt.Errorf("start ffmpeg: %w", err)
 	}
 	readProgress(stdout, p.End-p.Start, p.Progress)
 	err = cmd.Wait()
+	exited()
 	if ctx.Err() == context.DeadlineExceeded {
 		return nil, fmt.Errorf("ffmpeg did not finish within %s", timeout)
 	}
@@ -100,11 +129,11 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &ExactSourceError{Reason: lastLine(stderr.String(), err)}
+		return nil, ffmpegFailed(lastLine(stderr.String(), err))
 	}
 	f, err := os.Open(out)
 	if err != nil {
-		return nil, &ExactSourceError{Reason: "ffmpeg wrote no output"}
+		return nil, ffmpegFailed("ffmpeg wrote no output")
 	}
 	defer f.Close()
 	fi, err := f.Stat()
@@ -113,12 +142,66 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	}
 	info, err := Verify(f, fi.Size(), p.End-p.Start)
 	if err != nil {
-		return nil, &ExactSourceError{Reason: "the re-encoded output failed openvod's check: " + err.Error()}
+		return nil, ffmpegFailed("the re-encoded output failed openvod's check: " + err.Error())
 	}
 	if p.Progress != nil {
 		p.Progress(1)
 	}
 	return &ExactResult{Path: out, Duration: info.Duration}, nil
+}
+
+// sourceDemuxer is the ffmpeg demuxer of the files mp4.Parse reads: MP4,
+// MOV and their relatives (m4a, 3gp, ...), which ffprobe names
+// [mp4.FormatName].
+const sourceDemuxer = "mov"
+
+// checkSource parses the file at path with openvod's MP4 parser and
+// returns an *ExactSourceError when it cannot be read as MP4 or MOV.
+func checkSource(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, err := mp4.Parse(f, fi.Size()); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return err // a read error, not the source's fault
+		}
+		return &ExactSourceError{Reason: "the source is not an MP4 or MOV file that openvod can read, so ffmpeg was not run: " + err.Error()}
+	}
+	return nil
+}
+
+// startChild starts cmd with the attributes of [childAttr], so that the
+// child dies with the server, and makes ctx's cancellation kill its
+// process group. On Linux the parent-death signal is sent when the OS
+// thread that started the child ends, and Go ends a thread when a
+// goroutine locked to it exits; so the child is started from a goroutine
+// locked to its thread, which stays locked (and alive) until the caller
+// calls exited, after Wait.
+func startChild(cmd *exec.Cmd) (exited func(), err error) {
+	cmd.SysProcAttr = childAttr()
+	cmd.Cancel = func() error { return killGroup(cmd.Process) }
+	started := make(chan error, 1)
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := cmd.Start()
+		started <- err
+		if err == nil {
+			<-done
+		}
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return func() { close(done) }, nil
 }
 
 // readProgress reads ffmpeg's -progress lines and reports the fraction done.

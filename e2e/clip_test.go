@@ -184,8 +184,9 @@ func ffprobeDuration(t *testing.T, path string) float64 {
 	return d
 }
 
-// TestClipSurvivesKill kills the server during an Exact clip: after the
-// restart the task completes, with one output file and no scratch left.
+// TestClipSurvivesKill kills the server during an Exact clip: its ffmpeg
+// child dies within 2 s, and after the restart the task completes, with
+// one output file and no scratch left.
 func TestClipSurvivesKill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -207,7 +208,14 @@ func TestClipSurvivesKill(t *testing.T) {
 		return d.Status == "PROCESSING"
 	})
 	time.Sleep(300 * time.Millisecond)
+	scratch := filepath.Join(srv.DataDir, "scratch")
+	children := ffmpegUnder(t, scratch)
+	if len(children) != 1 {
+		t.Fatalf("%d ffmpeg processes write under %s, want 1", len(children), scratch)
+	}
 	srv.Kill()
+	// The child dies with the server, so the redone task never runs beside it.
+	assertDiesWithin(t, children, 2*time.Second)
 	srv.Restart()
 	d := waitClip(t, srv, started.TaskId)
 	if d.ClipTask.FileInfo.ErrCode != 0 {

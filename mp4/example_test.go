@@ -30,7 +30,7 @@ func ExampleProbe() {
 		fmt.Printf("audio %s %d Hz, %d bit/s\n", a.Codec, a.SamplingRate, a.Bitrate)
 	}
 	// Output:
-	// mp4 3.000s 320x240 244008 bit/s
+	// mov,mp4,m4a,3gp,3g2,mj2 3.000s 320x240 244008 bit/s
 	// video h264 (avc1) 30 fps, 90 frames, 183960 bit/s
 	// audio aac 48000 Hz, 47791 bit/s
 }

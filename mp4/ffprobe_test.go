@@ -12,8 +12,9 @@ import (
 // ffprobeOutput is the part of ffprobe's JSON output the tests compare.
 type ffprobeOutput struct {
 	Format struct {
-		Duration string `json:"duration"`
-		BitRate  string `json:"bit_rate"`
+		FormatName string `json:"format_name"`
+		Duration   string `json:"duration"`
+		BitRate    string `json:"bit_rate"`
 	} `json:"format"`
 	Streams []struct {
 		Index         int    `json:"index"`

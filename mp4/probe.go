@@ -10,8 +10,7 @@ import (
 type Info struct {
 	// Size is the file size in bytes.
 	Size int64
-	// Container is "mov" when the ftyp major brand is "qt  " or there is no
-	// ftyp (old QuickTime files), and "mp4" otherwise (m4a, m4v, 3gp, ...).
+	// Container is [FormatName], for MP4 and MOV files alike.
 	Container string
 	// Duration is in seconds: the mvhd duration, or in a fragmented file
 	// (whose mvhd duration is usually 0) or one without an mvhd duration,
@@ -31,6 +30,12 @@ type Info struct {
 	// Fragmented reports a fragmented MP4 (see Movie.Fragmented).
 	Fragmented bool
 }
+
+// FormatName is the container name of every file Parse reads: the name
+// ffprobe prints for its mov demuxer, which reads MP4, MOV and their kin
+// (m4a, 3gp, ...). Tencent VOD reports it as MetaData.Container for MP4
+// and MOV sources.
+const FormatName = "mov,mp4,m4a,3gp,3g2,mj2"
 
 // VideoStream describes a video track.
 type VideoStream struct {
@@ -91,10 +96,7 @@ func Probe(r io.ReaderAt, size int64) (*Info, error) {
 // Info summarises the movie for the media metadata; see [Info] for the
 // rules. It reads only the parsed structure.
 func (m *Movie) Info() *Info {
-	info := &Info{Size: m.Size, Container: "mp4", Fragmented: m.Fragmented}
-	if m.MajorBrand == "" || m.MajorBrand == "qt  " {
-		info.Container = "mov"
-	}
+	info := &Info{Size: m.Size, Container: FormatName, Fragmented: m.Fragmented}
 	var longest float64
 	for _, t := range m.Tracks {
 		d := t.PresentationDuration()

@@ -555,7 +555,7 @@ func TestGoSDK(t *testing.T) {
 			t.Errorf("BasicInfo: %+v", b)
 		}
 		m := info.MetaData
-		if m.Size != int64(len(data)) || m.Duration <= 0 || m.Width != 320 || m.Height != 240 ||
+		if m.Size != int64(len(data)) || m.Container != "mov,mp4,m4a,3gp,3g2,mj2" || m.Duration <= 0 || m.Width != 320 || m.Height != 240 ||
 			len(m.VideoStreamSet) != 1 || m.VideoStreamSet[0].Codec != "h264" ||
 			len(m.AudioStreamSet) != 1 || m.AudioStreamSet[0].Codec != "aac" {
 			t.Errorf("MetaData: %+v", m)
