@@ -46,6 +46,9 @@ type ExactParams struct {
 type ExactResult struct {
 	Path     string  // the output file, in ScratchDir
 	Duration float64 // its duration, as openvod's parser reads it
+	// VideoEncoder is the ffmpeg video encoder used: EncoderHEVC for an
+	// HEVC source, else EncoderH264.
+	VideoEncoder string
 }
 
 // ExactSourceError is an ffmpeg failure caused by the source: ffmpeg ran
@@ -54,8 +57,9 @@ type ExactSourceError struct{ Reason string }
 
 func (e *ExactSourceError) Error() string { return "ffmpeg could not clip the source: " + e.Reason }
 
-// Exact re-encodes [Start, End) of the source with ffmpeg (H.264 and AAC,
-// fast start), started with an argument list, never a shell. The output is
+// Exact re-encodes [Start, End) of the source with ffmpeg (the video in
+// its own codec where it is HEVC, else H.264, see videoEncoder; AAC; fast
+// start), started with an argument list, never a shell. The output is
 // accepted only when openvod's own parser reads it and finds the duration
 // right to a frame: ffmpeg's exit status alone is not trusted.
 func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
@@ -73,14 +77,14 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out := filepath.Join(p.ScratchDir, "clip.mp4")
+	encoder, videoArgs := videoEncoder(sourceVideoCodec(p.SrcPath))
 	args := []string{
 		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
 		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End), "-i", p.SrcPath,
 		"-map", "0:v:0?", "-map", "0:a:0?",
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k",
-		"-movflags", "+faststart", "-f", "mp4", out,
 	}
+	args = append(args, videoArgs...)
+	args = append(args, "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", out)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 8 << 10}
@@ -118,7 +122,7 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if p.Progress != nil {
 		p.Progress(1)
 	}
-	return &ExactResult{Path: out, Duration: info.Duration}, nil
+	return &ExactResult{Path: out, Duration: info.Duration, VideoEncoder: encoder}, nil
 }
 
 // readProgress reads ffmpeg's -progress lines and reports the fraction done.
