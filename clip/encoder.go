@@ -15,7 +15,8 @@ const (
 // videoEncoder returns the ffmpeg encoder Exact uses for a source whose
 // video codec is codec (an ffprobe name, "" when unknown), and its
 // options: HEVC stays HEVC (libx265, tagged hvc1, in the source's pixel
-// format), anything else becomes 8-bit 4:2:0 H.264 (libx264). x265 logs
+// format where libx265 has it, so 10-bit stays 10-bit), anything else
+// becomes 8-bit 4:2:0 H.264 (libx264). x265 logs
 // only errors, so that ffmpeg's last line of standard error stays the
 // reason of a failure.
 func videoEncoder(codec string) (string, []string) {

@@ -196,7 +196,7 @@ func TestPlanFastDropsOtherTracks(t *testing.T) {
 // errors, never panics.
 func TestPlanFastCorruptSource(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"bf2_gop1s.mp4", "moov_end_gop8s.mp4", "clip_editlist.mp4"} {
+	for _, name := range []string{"bf2_gop1s.mp4", "moov_end_gop8s.mp4", "clip_editlist.mp4", "hevc_opengop.mp4"} {
 		data, err := os.ReadFile(fixture(name))
 		if err != nil {
 			t.Fatal(err)
