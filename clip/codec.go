@@ -11,8 +11,8 @@ import (
 )
 
 // Video codecs the fast mode cuts: those whose sync samples it can check
-// for a clean random access point (an IDR picture, or an IRAP picture with
-// no leading pictures that reference the previous GOP).
+// for a clean random access point (an H.264 IDR picture; an HEVC IRAP
+// picture, whose RASL pictures are left out).
 var videoCodecs = map[string]bool{"h264": true, "hevc": true}
 
 // audioPreRoll says how many frames before the start an audio codec needs
@@ -156,6 +156,9 @@ func readAt(src io.ReaderAt, b []byte, off int64) error {
 // H.264 and HEVC NAL unit types (ITU-T H.264 table 7-1, H.265 table 7-1).
 const (
 	avcIDR      = 5
+	hevcSTSAR   = 5 // the last trailing picture type (TRAIL, TSA, STSA)
+	hevcRADLN   = 6
+	hevcRADLR   = 7
 	hevcRASLN   = 8
 	hevcRASLR   = 9
 	hevcBLAWLP  = 16
@@ -164,59 +167,46 @@ const (
 	hevcIDRWRAD = 19
 	hevcIDRNLP  = 20
 	hevcCRA     = 21
+	hevcIRAPMax = 23 // the last IRAP type (22 and 23 are reserved)
 )
 
 // maxLeadingScan bounds the samples after a CRA or BLA picture searched for
-// RASL pictures.
+// its leading pictures.
 const maxLeadingScan = 256
 
 // checkRandomAccess checks that decoding can start at sample k of a video
-// track without references to earlier samples: an IDR picture for H.264;
-// for HEVC an IDR, or a CRA or BLA picture without RASL pictures (which
-// reference the previous GOP) among the samples up to the next sync sample.
-func (c *trackCut) checkRandomAccess(src io.ReaderAt, k int) error {
+// track without references to earlier samples, and returns the samples
+// after k that must then be left out: for H.264 k must be an IDR picture
+// (nothing is left out); for HEVC an IDR or BLA picture without RASL
+// pictures, or a CRA or BLA_W_LP picture, whose RASL pictures are left out
+// (see startDecoding).
+func (c *trackCut) checkRandomAccess(src io.ReaderAt, k int) ([]int, error) {
 	hevc := c.codec == "hevc"
 	n, err := nalLengthSize(c.entry)
 	if err != nil {
-		return unsupported(c.t.ID, "%v", err)
+		return nil, unsupported(c.t.ID, "%v", err)
 	}
 	smp := c.s.At(k)
 	typ, err := firstSliceType(src, smp.Offset, smp.Size, n, hevc)
 	if errors.Is(err, errNoSlice) {
-		return fmt.Errorf("%w: track %d sample %d: sync sample has no slice", mp4.ErrInvalid, c.t.ID, k+1)
+		return nil, fmt.Errorf("%w: track %d sample %d: sync sample has no slice", mp4.ErrInvalid, c.t.ID, k+1)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !hevc {
 		if typ != avcIDR {
-			return unsupported(c.t.ID, "open GOP: sync sample %d, where decoding would start, is not an IDR picture (NAL type %d)", k+1, typ)
+			return nil, unsupported(c.t.ID, "open GOP: sync sample %d, where decoding would start, is not an IDR picture (NAL type %d)", k+1, typ)
 		}
-		return nil
+		return nil, nil
 	}
 	switch typ {
 	case hevcIDRWRAD, hevcIDRNLP, hevcBLAWRAD, hevcBLANLP:
-		return nil
+		return nil, nil
 	case hevcCRA, hevcBLAWLP:
-	default:
-		return unsupported(c.t.ID, "sync sample %d, where decoding would start, is not an IRAP picture (NAL type %d)", k+1, typ)
+		return c.raslAfter(src, k, n)
 	}
-	for i, s := range c.s.Range(k+1, min(k+1+maxLeadingScan, c.s.Len())) {
-		if s.Sync {
-			break
-		}
-		t, err := firstSliceType(src, s.Offset, s.Size, n, true)
-		if errors.Is(err, errNoSlice) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if t == hevcRASLN || t == hevcRASLR {
-			return unsupported(c.t.ID, "open GOP: sample %d is a RASL picture referring to the GOP before sync sample %d, where decoding would start", i+1, k+1)
-		}
-	}
-	return nil
+	return nil, unsupported(c.t.ID, "sync sample %d, where decoding would start, is not an IRAP picture (NAL type %d)", k+1, typ)
 }
 
 // checkDataRef checks that the sample entry's data reference is the file

@@ -20,9 +20,13 @@
 //   - an end past the source duration by less than one frame is clamped to
 //     the duration; a range outside the media is a [*RangeError].
 //
+// HEVC open GOPs are cut: decoding may start at a CRA picture, whose RASL
+// pictures (shown before it, referring to the GOP before it) are left out
+// (Plan.Tracks[].Dropped).
+//
 // A source the fast mode cannot cut exactly (fragmented MP4, several sample
-// descriptions, an open GOP or a non-IDR sync sample where decoding would
-// start, an unknown codec, an edit list with several non-empty entries,
+// descriptions, an H.264 open GOP or a non-IDR sync sample where decoding
+// would start, an unknown codec, an edit list with several non-empty entries,
 // external data references) is reported with an error wrapping
 // [ErrUnsupported] whose [*UnsupportedError] says why; the caller can then
 // use the exact mode (ffmpeg re-encode). A corrupt or truncated source gives

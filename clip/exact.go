@@ -49,6 +49,9 @@ type ExactParams struct {
 type ExactResult struct {
 	Path     string  // the output file, in ScratchDir
 	Duration float64 // its duration, as openvod's parser reads it
+	// VideoEncoder is the ffmpeg video encoder used: EncoderHEVC for an
+	// HEVC source, else EncoderH264.
+	VideoEncoder string
 }
 
 // ExactSourceError is a failure caused by the source, final for the clip:
@@ -64,8 +67,9 @@ func ffmpegFailed(reason string) error {
 	return &ExactSourceError{Reason: "ffmpeg could not clip the source: " + reason}
 }
 
-// Exact re-encodes [Start, End) of the source with ffmpeg (H.264 and AAC,
-// fast start), started with an argument list, never a shell.
+// Exact re-encodes [Start, End) of the source with ffmpeg (the video in
+// its own codec where it is HEVC, else H.264, see videoEncoder; AAC; fast
+// start), started with an argument list, never a shell.
 //
 // ffmpeg reads only the source file: Exact first parses it with openvod's
 // own MP4 parser and refuses, without running ffmpeg, a file that parser
@@ -89,7 +93,8 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSource(src); err != nil {
+	codec, err := readSource(src)
+	if err != nil {
 		return nil, err
 	}
 	timeout := p.Timeout
@@ -99,15 +104,15 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out := filepath.Join(p.ScratchDir, "clip.mp4")
+	encoder, videoArgs := videoEncoder(codec)
 	args := []string{
 		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
 		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End),
 		"-f", sourceDemuxer, "-protocol_whitelist", "file", "-enable_drefs", "0", "-i", "file:" + src,
 		"-map", "0:v:0?", "-map", "0:a:0?",
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k",
-		"-movflags", "+faststart", "-f", "mp4", out,
 	}
+	args = append(args, videoArgs...)
+	args = append(args, "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", out)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 8 << 10}
@@ -147,7 +152,7 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if p.Progress != nil {
 		p.Progress(1)
 	}
-	return &ExactResult{Path: out, Duration: info.Duration}, nil
+	return &ExactResult{Path: out, Duration: info.Duration, VideoEncoder: encoder}, nil
 }
 
 // sourceDemuxer is the ffmpeg demuxer of the files mp4.Parse reads: MP4,
@@ -155,26 +160,33 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 // [mp4.FormatName].
 const sourceDemuxer = "mov"
 
-// checkSource parses the file at path with openvod's MP4 parser and
-// returns an *ExactSourceError when it cannot be read as MP4 or MOV.
-func checkSource(path string) error {
+// readSource parses the file at path with openvod's MP4 parser and returns
+// the codec (ffprobe name) of its first video track, "" when it has none.
+// It returns an *ExactSourceError when the file cannot be read as MP4 or MOV.
+func readSource(path string) (videoCodec string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := mp4.Parse(f, fi.Size()); err != nil {
+	m, err := mp4.Parse(f, fi.Size())
+	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
-			return err // a read error, not the source's fault
+			return "", err // a read error, not the source's fault
 		}
-		return &ExactSourceError{Reason: "the source is not an MP4 or MOV file that openvod can read, so ffmpeg was not run: " + err.Error()}
+		return "", &ExactSourceError{Reason: "the source is not an MP4 or MOV file that openvod can read, so ffmpeg was not run: " + err.Error()}
 	}
-	return nil
+	for _, t := range m.Tracks {
+		if t.Handler == "vide" && len(t.SampleEntries) > 0 {
+			return t.SampleEntries[0].Codec(), nil
+		}
+	}
+	return "", nil
 }
 
 // startChild starts cmd with the attributes of [childAttr], so that the

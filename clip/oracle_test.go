@@ -52,9 +52,27 @@ var oracleCases = []struct {
 	// it, one after it.
 	{"audio_delay.mp4", 0.2, 2.5, true},
 	{"audio_delay.mp4", 1.2, 2.9, true},
-	// Open GOP sources cut where decoding starts at the first (IDR) frame.
+	// Open GOP H.264 cut where decoding starts at the first (IDR) frame.
 	{"h264_opengop.mp4", 0.2, 0.9, true},
+	// HEVC open GOP (CRA pictures with RASL pictures; see
+	// docs/architecture.md): decoding starts at the first IDR frame, at a
+	// CRA whose RASL pictures are left out, or, when the frame at the
+	// start is a RASL picture, at the sync sample before its CRA.
 	{"hevc_opengop.mp4", 0.2, 0.9, true},
+	{"hevc_opengop.mp4", 1.5, 2.5, true},   // from the CRA at 1 s, across the next one
+	{"hevc_opengop.mp4", 1.0, 1.5, false},  // at the CRA, nothing hidden
+	{"hevc_opengop.mp4", 0.97, 1.5, true},  // the RASL frame at 0.967 s: from the IDR
+	{"hevc_opengop.mp4", 1.97, 3.0, false}, // the RASL frame at 1.967 s: from the CRA at 1 s
+	// x265's defaults (preset medium, open GOP) with keyint 50 at 25 fps:
+	// CRA at 2 s and 4 s, each with 3 RASL pictures (1.88 to 1.96 s and
+	// 3.88 to 3.96 s), one of them RASL_R; AAC.
+	{"hevc_x265_default.mp4", 2.0, 3.0, true},
+	{"hevc_x265_default.mp4", 2.5, 4.5, true},
+	{"hevc_x265_default.mp4", 2.5, 4.5, false},
+	{"hevc_x265_default.mp4", 1.9, 2.6, true},
+	{"hevc_x265_default.mp4", 3.95, 5.5, true},
+	{"hevc_x265_default.mp4", 4.0, 6.0, false},
+	{"hevc_x265_default.mp4", 0, 6.0, true},
 }
 
 // TestFastMatchesFFmpeg cuts the fixtures and compares each clip with

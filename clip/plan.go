@@ -87,6 +87,12 @@ type TrackPlan struct {
 	// Hidden is the number of samples copied before the first one shown:
 	// the video lead-in from the keyframe, or the audio pre-roll.
 	Hidden int
+	// Dropped is the number of samples in the selection that are not
+	// copied: the RASL pictures of the HEVC CRA picture decoding starts
+	// at, which show frames before it and refer to the GOP before it (see
+	// docs/architecture.md). Their durations are added to the sample
+	// before them, so the other samples keep their times.
+	Dropped int
 	// MediaTime is the output edit list's media time, in Timescale units:
 	// the decode-time offset of the first instant shown.
 	MediaTime int64
@@ -140,10 +146,12 @@ type trackCut struct {
 	start     float64 // presentation time of visStart
 	end       float64 // presentation time of visEnd
 
-	// Selection: samples [first, last) in decode order; decoding starts
-	// at sample key (video) and media time startTick is shown first.
+	// Selection: samples [first, last) in decode order, less those in
+	// drop (ascending); decoding starts at sample key (video) and media
+	// time startTick is shown first.
 	first, last int
 	key         int
+	drop        []int
 	startTick   int64
 	endTick     int64
 
@@ -261,7 +269,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		if err := ref.selectVideo(sTick, max(eTick, satAdd(sTick, 1))); err != nil {
 			return nil, err
 		}
-		if err := ref.checkRandomAccess(src, ref.key); err != nil {
+		if err := ref.startDecoding(src); err != nil {
 			return nil, err
 		}
 		keyCTS := ref.s.At(ref.key).PTS()
@@ -307,7 +315,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 			if c.video {
 				err = c.selectVideo(sTick, eTick)
 				if err == nil {
-					err = c.checkRandomAccess(src, c.key)
+					err = c.startDecoding(src)
 				}
 				if i := c.shownLateBeforeKey(); err == nil && i > 0 {
 					err = unsupported(c.t.ID, "sample %d, decoded before sync sample %d, is shown after the start", i, c.key+1)
@@ -362,6 +370,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 			FirstSample: c.first,
 			Samples:     len(c.samples),
 			Hidden:      c.hidden,
+			Dropped:     len(c.drop),
 			MediaTime:   c.mediaTimeOut,
 			Timescale:   c.t.Timescale,
 			Bytes:       c.bytes,
@@ -632,17 +641,26 @@ func (c *trackCut) lastShownBefore(eTick int64) (int64, bool) {
 }
 
 // collect copies the selected samples' records and sets the output edit's
-// media time. With strict, no selected sample may be shown before the
-// start: nothing is hidden.
+// media time. A sample left out (in drop, never the first) gives its
+// duration to the sample copied before it. With strict, no selected sample
+// may be shown before the start: nothing is hidden.
 func (c *trackCut) collect(strict bool) error {
-	c.samples = make([]outSample, 0, c.last-c.first)
+	c.samples = make([]outSample, 0, c.last-c.first-len(c.drop))
 	var base int64
 	for i, s := range c.s.Range(c.first, c.last) {
 		if i == c.first {
 			base = s.DTS
 		}
-		c.samples = append(c.samples, outSample{off: s.Offset, size: s.Size, dur: s.Duration, cto: s.CompositionOffset, sync: s.Sync})
 		c.mediaDur = addSat(c.mediaDur, uint64(s.Duration))
+		if c.dropped(i) {
+			prev := &c.samples[len(c.samples)-1]
+			if prev.dur > math.MaxUint32-s.Duration {
+				return unsupported(c.t.ID, "sample %d: durations too long to leave out the RASL picture after it", i)
+			}
+			prev.dur += s.Duration
+			continue
+		}
+		c.samples = append(c.samples, outSample{off: s.Offset, size: s.Size, dur: s.Duration, cto: s.CompositionOffset, sync: s.Sync})
 		c.bytes += int64(s.Size)
 		cts := s.PTS()
 		if (c.video && cts < c.startTick) || (!c.video && cts+int64(s.Duration) <= c.startTick) {

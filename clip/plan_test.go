@@ -132,7 +132,6 @@ func TestPlanFastUnsupported(t *testing.T) {
 		{name: "Fragmented", fixture: "fragmented.mp4", start: 0.5, end: 1.5, hide: true, wantReason: "fragmented"},
 		{name: "UnknownCodec", fixture: "mpeg4.mp4", start: 0.1, end: 0.5, hide: true, wantReason: "unknown codec mpeg4"},
 		{name: "OpenGOPH264", fixture: "h264_opengop.mp4", start: 1.5, end: 2.5, hide: true, wantReason: "open GOP"},
-		{name: "OpenGOPHEVC", fixture: "hevc_opengop.mp4", start: 1.5, end: 2.5, hide: true, wantReason: "open GOP"},
 		{name: "KeyframeHiddenBySource", fixture: "clip_editlist.mp4", start: 0.5, end: 2, hide: false, wantReason: "hidden by the source's edit list"},
 		{name: "SeveralSampleDescriptions", fixture: "bf2_gop1s.mp4", start: 1, end: 2, hide: true,
 			mutate: func(m *mp4.Movie) {
@@ -197,7 +196,7 @@ func TestPlanFastDropsOtherTracks(t *testing.T) {
 // errors, never panics.
 func TestPlanFastCorruptSource(t *testing.T) {
 	t.Parallel()
-	for _, name := range []string{"bf2_gop1s.mp4", "moov_end_gop8s.mp4", "clip_editlist.mp4"} {
+	for _, name := range []string{"bf2_gop1s.mp4", "moov_end_gop8s.mp4", "clip_editlist.mp4", "hevc_opengop.mp4"} {
 		data, err := os.ReadFile(fixture(name))
 		if err != nil {
 			t.Fatal(err)

@@ -52,6 +52,18 @@ $ff $qvga -f lavfi -i sine=frequency=440:beep_factor=4:sample_rate=44100 -t 3 -m
 	-c:v libx265 -preset ultrafast -x265-params log-level=error:keyint=30:min-keyint=30:open-gop=0:pools=1:frame-threads=1 \
 	-tag:v hvc1 -pix_fmt yuv420p -b:v 150k -c:a libmp3lame -b:a 64k -ac 1 $bitexact -movflags +faststart hevc_mp3.mp4
 
+# HEVC as x265 makes it by default (preset medium, open GOP) with a 2 s GOP at
+# 25 fps: CRA pictures followed by RASL pictures; AAC mono.
+$ff -f lavfi -i testsrc2=size=320x240:rate=25 $beep48 -t 6 -map 0:v -map 1:a \
+	-c:v libx265 -x265-params log-level=error:keyint=50:open-gop=1:pools=1:frame-threads=1 \
+	-tag:v hvc1 -pix_fmt yuv420p -c:a aac -b:a 64k -ac 1 $bitexact -movflags +faststart hevc_x265_default.mp4
+
+# HEVC open GOP with x265 ultrafast: CRA pictures each followed by one RASL
+# picture.
+$ff $qvga -t 3 -map 0:v -c:v libx265 -preset ultrafast \
+	-x265-params log-level=error:keyint=30:min-keyint=30:open-gop=1:bframes=3:pools=1:frame-threads=1 \
+	-tag:v hvc1 -pix_fmt yuv420p -b:v 150k $bitexact -movflags +faststart hevc_opengop.mp4
+
 # Other audio codecs, 3 s each: Opus, AC-3, FLAC (flac in MP4 needs -strict -2
 # in ffmpeg 5.1).
 $ff $beep48 -t 3 -c:a libopus -b:a 48k -ac 2 $bitexact -movflags +faststart opus.mp4
@@ -62,10 +74,6 @@ $ff $beep48 -t 3 -c:a flac -ac 1 -strict -2 $bitexact -movflags +faststart flac.
 # Open GOP, H.264: non-IDR I-frames with recovery points marked as sync samples.
 $ff $qvga -t 3 -map 0:v $x264 -bf 2 -g 30 -keyint_min 30 -b:v 150k -x264-params open-gop=1 \
 	$bitexact -movflags +faststart h264_opengop.mp4
-# Open GOP, HEVC: CRA pictures with RASL leading pictures.
-$ff $qvga -t 3 -map 0:v -c:v libx265 -preset ultrafast \
-	-x265-params log-level=error:keyint=30:min-keyint=30:open-gop=1:bframes=3:pools=1:frame-threads=1 \
-	-tag:v hvc1 -pix_fmt yuv420p -b:v 150k $bitexact -movflags +faststart hevc_opengop.mp4
 # Fragmented MP4.
 $ff $qvga $beep48 -t 2 -map 0:v -map 1:a $x264 -bf 2 -g 30 -keyint_min 30 -b:v 150k \
 	-c:a aac -b:a 64k -ac 2 $bitexact -movflags frag_keyframe+empty_moov fragmented.mp4
