@@ -14,9 +14,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
-	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 )
 
 // TestSweepOrphans stores real files under every kind of reference and
@@ -24,28 +22,10 @@ import (
 // unreferenced old objects are removed, on both databases.
 func TestSweepOrphans(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(t *testing.T, dir string) store.Store{
-		"sqlite": func(t *testing.T, dir string) store.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(dir, "db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"postgres": func(t *testing.T, _ string) store.Store {
-			st, err := postgres.Open(context.Background(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-	} {
+	for name, open := range storetest.Backends() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			dir := t.TempDir()
-			st := open(t, dir)
-			defer st.Close()
-			testSweepOrphans(t, st, dir)
+			testSweepOrphans(t, open(t), t.TempDir())
 		})
 	}
 }

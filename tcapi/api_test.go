@@ -37,16 +37,16 @@ func setup(t *testing.T) *testBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
 	return setupStore(t, st)
 }
 
-// setupStore starts the gateway in process on st, a fresh store it closes
-// at the end, and a fresh data directory.
+// setupStore starts the gateway in process on st, a fresh store, and a
+// fresh data directory.
 func setupStore(t *testing.T, st store.Store) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	t.Cleanup(func() { st.Close() })
 	now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)

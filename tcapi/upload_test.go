@@ -3,14 +3,10 @@ package tcapi
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"sync"
 	"testing"
 
-	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
-	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 )
 
 // TestSessionIdConcurrent sends 20 identical PullUpload requests with one
@@ -18,22 +14,7 @@ import (
 // task is stored.
 func TestSessionIdConcurrent(t *testing.T) {
 	t.Parallel()
-	for name, open := range map[string]func(t *testing.T) store.Store{
-		"sqlite": func(t *testing.T) store.Store {
-			st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-		"postgres": func(t *testing.T) store.Store {
-			st, err := postgres.Open(context.Background(), pgtest.URL(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return st
-		},
-	} {
+	for name, open := range storetest.Backends() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			st := open(t)
