@@ -3,8 +3,11 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -280,4 +283,45 @@ func testTaskClaimConcurrent(t *testing.T, s store.Store) {
 	}
 	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
 		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 0, openvod.TaskProcessing: tasks, openvod.TaskFinish: 0})
+}
+
+// UpgradeSessionTasks checks migration 003 on tasks stored before it: exec
+// runs a statement on a database migrated to version 2, then open opens the
+// store on it, applying 003. Each SessionId is held by its newest task.
+func UpgradeSessionTasks(t *testing.T, exec func(query string) error, open func() store.Store) {
+	t.Helper()
+	err := exec(`INSERT INTO app (id, name, create_time) VALUES (1, 'app', 0)`)
+	if err == nil {
+		err = exec(`INSERT INTO task (id, sub_app_id, type, status, err_code, message, progress, attempts, session_id, create_time)
+VALUES ('t1', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 10), ('t2', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 20),
+('t3', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 20), ('t4', 1, 'PullUpload', 'WAITING', 0, '', 0, 0, 's', 5),
+('t5', 1, 'Clip', 'WAITING', 0, '', 0, 0, '', 30)`)
+	}
+	noErr(t, "tasks before the upgrade", err)
+	s := open()
+	ctx := t.Context()
+	since := time.UnixMicro(0)
+	equal(t, "clip session", must(s.TaskFindBySession(ctx, 1, openvod.TaskClip, "s", since))(t).ID, "t3")
+	equal(t, "pull session", must(s.TaskFindBySession(ctx, 1, openvod.TaskPullUpload, "s", since))(t).ID, "t4")
+	retry := &openvod.Task{ID: "retry", SubAppID: 1, Type: openvod.TaskClip, SessionID: "s", CreateTime: time.UnixMicro(40)}
+	equal(t, "retry", must(s.TaskInsertOnce(ctx, retry, since))(t).ID, "t3")
+}
+
+// MigrationsUpTo returns the migrations NNN_name.sql of dir numbered up to
+// version, to build a database as an older binary left it.
+func MigrationsUpTo(t *testing.T, dir string, version int) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for v := 1; v <= version; v++ {
+		names, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("%03d_*.sql", v)))
+		if len(names) != 1 {
+			t.Fatalf("migration %d: %v", v, names)
+		}
+		body, err := os.ReadFile(names[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[filepath.Base(names[0])] = &fstest.MapFile{Data: body}
+	}
+	return fsys
 }
