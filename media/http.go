@@ -65,6 +65,9 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 // without renewal.
 const ClaimTTLDefault = time.Minute
 
+// releaseTimeout bounds the release of a claim after a failed PUT.
+const releaseTimeout = 5 * time.Second
+
 // Uploads accepts the bytes of ApplyUpload sessions at their presigned URL.
 type Uploads struct {
 	Service *Service
@@ -135,10 +138,13 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	uploaded := false
 	defer func() {
-		if !uploaded {
-			if err := s.Store.UploadSessionRelease(context.WithoutCancel(r.Context()), key, token); err != nil {
-				s.Logger.Warn("upload claim not released; it ends by itself", "session", store.KeyRef(key), "err", err)
-			}
+		if uploaded {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), releaseTimeout)
+		defer cancel()
+		if err := s.Store.UploadSessionRelease(ctx, key, token); err != nil {
+			s.Logger.Warn("upload claim not released; it ends by itself", "session", store.KeyRef(key), "err", err)
 		}
 	}()
 	ctx, cancel := context.WithCancel(r.Context())
@@ -161,11 +167,20 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upload failed; nothing was stored", http.StatusInternalServerError)
 		return
 	}
-	if err := s.Store.UploadSessionSetUploaded(r.Context(), key, token, n); err != nil {
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "forbidden: this upload URL was already used", http.StatusForbidden)
-			return
+	err = s.Store.UploadSessionSetUploaded(r.Context(), key, token, n)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		// The session was removed while the body streamed (it expired):
+		// nothing refers to the bytes.
+		if err := s.Blobs.Delete(r.Context(), sess.StorageKey); err != nil {
+			s.Logger.Warn("bytes of a removed upload session not deleted; the janitor will remove them", "err", err)
 		}
+		http.Error(w, "forbidden: the upload URL expired while the upload ran; nothing was stored", http.StatusForbidden)
+		return
+	case errors.Is(err, store.ErrConflict):
+		http.Error(w, "forbidden: this upload URL was already used", http.StatusForbidden)
+		return
+	case err != nil:
 		s.Logger.Error("upload not recorded", "session", store.KeyRef(key), "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -185,7 +200,7 @@ func (u *Uploads) keepClaim(ctx context.Context, cancel func(), key, token strin
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ticker := time.NewTicker(ttl / 3)
+		ticker := time.NewTicker(max(ttl/3, time.Millisecond))
 		defer ticker.Stop()
 		for {
 			select {

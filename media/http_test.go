@@ -209,7 +209,7 @@ func (b *testBundle) startPut(t *testing.T, key string, size int) (*io.PipeWrite
 // TestUploadClaim checks the claim a PUT holds on its session: a second PUT
 // is refused while the first streams (the claim renewed past its TTL), an
 // aborted PUT frees it at once, a claim left by a crash ends by itself, and
-// a PUT that loses its claim stores nothing.
+// a PUT that loses its claim or its session stores nothing.
 func TestUploadClaim(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -297,5 +297,22 @@ func TestUploadClaim(t *testing.T) {
 			t.Fatalf("PUT after an aborted one = %d, want 200", code)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Expired: the session is removed (by the janitor, once stale) while the
+	// body streams and before any renewal; the PUT's bytes are removed too.
+	s5 := b.session(t, time.Hour)
+	pw, status = b.startPut(t, s5.SessionKey, len(body))
+	pw.Write(body[:1000])
+	if err := b.svc.Store.UploadSessionDelete(ctx, s5.SessionKey); err != nil {
+		t.Fatal(err)
+	}
+	pw.Write(body[1000:])
+	pw.Close()
+	if code := <-status; code != http.StatusForbidden {
+		t.Fatalf("PUT whose session was removed = %d, want 403", code)
+	}
+	if _, err := b.svc.Blobs.Stat(ctx, s5.StorageKey); err == nil {
+		t.Fatal("a PUT whose session was removed left its bytes")
 	}
 }
