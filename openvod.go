@@ -108,6 +108,7 @@ type Task struct {
 	CreateTime       time.Time
 	BeginProcessTime time.Time
 	FinishTime       time.Time
+	OutputKey        string // the blob key the task writes, fixed when it is accepted
 }
 
 // EventMode is how an app receives events.

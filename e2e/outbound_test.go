@@ -3,10 +3,12 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -15,6 +17,8 @@ import (
 
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/vodevent"
+
+	_ "modernc.org/sqlite" // registers driver "sqlite", to break a server's database
 )
 
 type pullTask struct {
@@ -87,9 +91,10 @@ func TestOutboundDenied(t *testing.T) {
 
 // TestSecretsNotLogged runs what handles secrets (event config with a
 // SignKey and a WebhookSecret, an upload session, a signed push, a request
-// with a wrong signature) with debug logging and looks for them in the
-// server's output. It also pulls from a source that redirects to the cloud
-// metadata address, which the default policy refuses.
+// with a wrong signature, store calls with a session key that fail) with
+// debug logging and looks for them in the server's output. It also pulls
+// from a source that redirects to the cloud metadata address, which the
+// default policy refuses.
 func TestSecretsNotLogged(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -164,7 +169,36 @@ func TestSecretsNotLogged(t *testing.T) {
 		t.Fatalf("PullUpload redirected to the metadata address finished with %d %q", d.PullUploadTask.ErrCode, d.PullUploadTask.Message)
 	}
 
+	// Store calls that fail while they carry a session key: the table is
+	// renamed away under the server, so the PUT's session lookup and
+	// CommitUpload fail and are logged.
+	var broken struct{ VodSessionKey, UploadUrl string }
+	srv.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4"}, &broken)
+	db, err := sql.Open("sqlite", filepath.Join(srv.DataDir, "openvod.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ALTER TABLE upload_session RENAME TO upload_session_away`); err != nil {
+		t.Fatal(err)
+	}
+	req, _ = http.NewRequest(http.MethodPut, broken.UploadUrl, bytes.NewReader([]byte("bytes")))
+	if resp, err = http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("PUT while the store fails: %v %v, want 500", resp, err)
+	}
+	resp.Body.Close()
+	if err := srv.Client().Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": broken.VodSessionKey}, nil); err == nil {
+		t.Fatal("CommitUpload succeeded while the store fails")
+	}
+	if _, err := db.Exec(`ALTER TABLE upload_session_away RENAME TO upload_session`); err != nil {
+		t.Fatal(err)
+	}
+
 	u, err := url.Parse(applied.UploadUrl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bu, err := url.Parse(broken.UploadUrl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,11 +211,18 @@ func TestSecretsNotLogged(t *testing.T) {
 		"good request's Signature":  signatures[0],
 		"wrong request's Signature": signatures[1],
 	}
+	secrets["VodSessionKey of the failing store calls"] = broken.VodSessionKey
+	secrets["UploadUrl of the failing store calls"] = bu.Path
 	// The secret part of a WebhookSecret, without its "whsec_" prefix.
 	secrets["WebhookSecret key"] = strings.TrimPrefix(webhookSecret, "whsec_")
 	logs := srv.Stderr.String() + srv.Stdout.String()
 	if !strings.Contains(logs, "DescribeEventsState") {
 		t.Fatalf("the log has no request lines; is it at debug level?\n%s", logs)
+	}
+	for _, line := range []string{"upload session lookup failed", "no such table: upload_session"} {
+		if !strings.Contains(logs, line) {
+			t.Fatalf("the log does not show the failing store calls (%q)\n%s", line, logs)
+		}
 	}
 	for what, secret := range secrets {
 		if secret == "" {

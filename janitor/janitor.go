@@ -1,5 +1,6 @@
 // Package janitor removes what has outlived its time: upload sessions never
-// committed (and their bytes) and media past their ExpireTime.
+// committed (and their bytes), media past their ExpireTime, events past
+// their retention, and stored objects nothing refers to.
 package janitor
 
 import (
@@ -7,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/openvod/openvod/media"
@@ -19,7 +21,11 @@ const IntervalDefault = time.Minute
 // EventRetentionDefault is how long events are kept.
 const EventRetentionDefault = 4 * 24 * time.Hour
 
-// batch is how many rows one sweep step handles.
+// OrphanIntervalDefault is how often stored objects are checked for ones
+// nothing refers to.
+const OrphanIntervalDefault = time.Hour
+
+// batch is how many rows (or objects) one sweep step handles.
 const batch = 100
 
 // Janitor sweeps periodically until its context ends.
@@ -29,7 +35,12 @@ type Janitor struct {
 	Interval time.Duration // IntervalDefault when zero
 	// EventRetention is how long events are kept (EventRetentionDefault).
 	EventRetention time.Duration
+	// OrphanInterval is how often a sweep also looks for orphan objects
+	// (OrphanIntervalDefault when zero).
+	OrphanInterval time.Duration
 	NowFunc        func() time.Time // time.Now when nil
+
+	lastOrphanSweep time.Time
 }
 
 // Run sweeps at once and then every Interval until ctx ends.
@@ -52,7 +63,10 @@ func (j *Janitor) Run(ctx context.Context) {
 	}
 }
 
-// Sweep removes stale upload sessions, expired media and old events once.
+// Sweep removes old events, stale upload sessions and expired media once,
+// and orphan objects when OrphanInterval has passed since it last did (never
+// when the media service has no UploadTTL). It must not run concurrently
+// with itself.
 func (j *Janitor) Sweep(ctx context.Context) error {
 	now := time.Now()
 	if j.NowFunc != nil {
@@ -97,7 +111,74 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 			j.Logger.Info("expired media deleted", "file_id", m.FileID, "sub_app_id", m.SubAppID)
 		}
 		if len(expired) < batch {
-			return nil
+			break
 		}
 	}
+	if j.Media.UploadTTL <= 0 || now.Sub(j.lastOrphanSweep) < cmp.Or(j.OrphanInterval, OrphanIntervalDefault) {
+		return nil
+	}
+	if err := j.sweepOrphans(ctx, now); err != nil {
+		return err
+	}
+	j.lastOrphanSweep = now
+	return nil
+}
+
+// sweepOrphans removes the stored objects, under the apps' storage
+// prefixes, that are older than the upload TTL and that no media record, no
+// upload session and no task not finished refers to: bytes of a PUT that
+// finished after its session was committed, deleted or expired, of a crash
+// between storing and committing, of a failed task, or of a deletion whose
+// second step failed.
+//
+// Checking references and then deleting does not race with new references:
+// every reference to a key is stored before any object under it exists
+// (ApplyUpload stores the session with a fresh key, a task is stored with
+// its fresh OutputKey), it passes to a media record in the transaction that
+// ends it (CommitUpload, a task's finish), and a key once unreferenced is
+// never referenced again (keys are never reused). So an object found
+// unreferenced stays unreferenced, and deleting it can only remove bytes
+// nothing will serve. The age rule spares the objects of writers still at
+// work all the same.
+func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
+	st, blobs := j.Media.Store, j.Media.Blobs
+	apps, err := st.AppList(ctx)
+	if err != nil {
+		return err
+	}
+	removed := 0
+	for _, app := range apps {
+		for _, prefix := range media.StoragePrefixes(app.ID) {
+			infos, err := blobs.List(ctx, prefix)
+			if err != nil {
+				return err
+			}
+			var old []string
+			for _, info := range infos {
+				if now.Sub(info.ModTime) > j.Media.UploadTTL {
+					old = append(old, info.Key)
+				}
+			}
+			for chunk := range slices.Chunk(old, batch) {
+				refs, err := st.StorageKeysReferenced(ctx, chunk)
+				if err != nil {
+					return err
+				}
+				for _, key := range chunk {
+					if refs[key] {
+						continue
+					}
+					if err := blobs.Delete(ctx, key); err != nil {
+						return err
+					}
+					j.Logger.Info("orphan object removed", "key", key)
+					removed++
+				}
+			}
+		}
+	}
+	if removed > 0 {
+		j.Logger.Info("orphan objects removed", "count", removed)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 
 type testBundle struct {
 	svc     *Service
+	uploads *Uploads
 	srv     *httptest.Server
 	now     time.Time
 	dataDir string
@@ -47,7 +49,8 @@ func setup(t *testing.T, maxSize int64) *testBundle {
 	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, Events: events, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.HandleFunc(MediaPathPrefix, b.svc.ServeMedia)
-	mux.Handle(UploadPathPrefix, &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }})
+	b.uploads = &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }}
+	mux.Handle(UploadPathPrefix, b.uploads)
 	b.srv = httptest.NewServer(mux)
 	t.Cleanup(b.srv.Close)
 	b.svc.PublicURL = b.srv.URL
@@ -175,4 +178,141 @@ func get(t *testing.T, url, rng string) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// startPut begins a PUT of size bytes to key whose body the test writes to
+// the returned pipe. The client sends the body only once the handler reads
+// it (Expect: 100-continue), so the first write returns after the handler
+// claimed the session. The status arrives on the channel, 0 when the
+// request failed.
+func (b *testBundle) startPut(t *testing.T, key string, size int) (*io.PipeWriter, <-chan int) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPut, b.srv.URL+UploadPathPrefix+key, pr)
+	req.ContentLength = int64(size)
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	status := make(chan int, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			pr.CloseWithError(err)
+			status <- 0
+			return
+		}
+		resp.Body.Close()
+		status <- resp.StatusCode
+	}()
+	return pw, status
+}
+
+// TestUploadClaim checks the claim a PUT holds on its session: a second PUT
+// is refused while the first streams (the claim renewed past its TTL), an
+// aborted PUT frees it at once, a claim left by a crash ends by itself, and
+// a PUT that loses its claim or its session stores nothing.
+func TestUploadClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t, 1<<20)
+	b.uploads.NowFunc = nil
+	b.uploads.ClaimTTL = 300 * time.Millisecond
+	body := bytes.Repeat([]byte("s"), 2000)
+
+	// Renewed: a competing PUT after three TTLs is still refused.
+	s1 := b.session(t, time.Hour)
+	pw, status := b.startPut(t, s1.SessionKey, len(body))
+	pw.Write(body[:1000])
+	time.Sleep(3 * b.uploads.ClaimTTL)
+	if code := b.put(t, s1.SessionKey, []byte("other")); code != http.StatusConflict {
+		t.Fatalf("PUT while another streams = %d, want 409", code)
+	}
+	pw.Write(body[1000:])
+	pw.Close()
+	if code := <-status; code != http.StatusOK {
+		t.Fatalf("slow PUT = %d, want 200", code)
+	}
+	if got, _ := b.svc.Store.UploadSessionGet(ctx, s1.SessionKey); got.UploadedSize != int64(len(body)) {
+		t.Fatalf("UploadedSize = %d, want %d", got.UploadedSize, len(body))
+	}
+	obj, err := b.svc.Blobs.Open(ctx, s1.StorageKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(obj)
+	obj.Close()
+	if !bytes.Equal(stored, body) {
+		t.Fatalf("stored %q, want the slow PUT's bytes", stored)
+	}
+
+	// Lost: the session is removed while the PUT streams; the next renewal
+	// fails, the PUT stops and nothing is stored.
+	s2 := b.session(t, time.Hour)
+	pw, status = b.startPut(t, s2.SessionKey, len(body))
+	pw.Write(body[:1000])
+	if err := b.svc.Store.UploadSessionDelete(ctx, s2.SessionKey); err != nil {
+		t.Fatal(err)
+	}
+	go func(pw *io.PipeWriter) {
+		for {
+			if _, err := pw.Write(body[:10]); err != nil {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}(pw)
+	if code := <-status; code != http.StatusConflict {
+		t.Fatalf("PUT that lost its claim = %d, want 409", code)
+	}
+	if _, err := b.svc.Blobs.Stat(ctx, s2.StorageKey); err == nil {
+		t.Fatal("a PUT that lost its claim stored its bytes")
+	}
+
+	// Left by a crash: refused until the claim ends.
+	s3 := b.session(t, time.Hour)
+	now := time.Now()
+	if err := b.svc.Store.UploadSessionClaim(ctx, s3.SessionKey, "crashed", now, now.Add(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if code := b.put(t, s3.SessionKey, body); code != http.StatusConflict {
+		t.Fatalf("PUT while a crashed claim lasts = %d, want 409", code)
+	}
+	if _, err := b.svc.Blobs.Stat(ctx, s3.StorageKey); err == nil {
+		t.Fatal("a refused PUT stored its bytes")
+	}
+	time.Sleep(time.Until(now.Add(600 * time.Millisecond)))
+	if code := b.put(t, s3.SessionKey, body); code != http.StatusOK {
+		t.Fatalf("PUT after a crashed claim ended = %d, want 200", code)
+	}
+
+	// Aborted: the claim is released at once (the TTL is long here).
+	b.uploads.ClaimTTL = time.Hour
+	s4 := b.session(t, time.Hour)
+	pw, status = b.startPut(t, s4.SessionKey, len(body))
+	pw.Write(body[:1000])
+	pw.CloseWithError(errors.New("client gone"))
+	<-status
+	deadline := time.Now().Add(10 * time.Second)
+	for code := b.put(t, s4.SessionKey, body); code != http.StatusOK; code = b.put(t, s4.SessionKey, body) {
+		if code != http.StatusConflict || time.Now().After(deadline) {
+			t.Fatalf("PUT after an aborted one = %d, want 200", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	// Expired: the session is removed (by the janitor, once stale) while the
+	// body streams and before any renewal; the PUT's bytes are removed too.
+	s5 := b.session(t, time.Hour)
+	pw, status = b.startPut(t, s5.SessionKey, len(body))
+	pw.Write(body[:1000])
+	if err := b.svc.Store.UploadSessionDelete(ctx, s5.SessionKey); err != nil {
+		t.Fatal(err)
+	}
+	pw.Write(body[1000:])
+	pw.Close()
+	if code := <-status; code != http.StatusForbidden {
+		t.Fatalf("PUT whose session was removed = %d, want 403", code)
+	}
+	if _, err := b.svc.Blobs.Stat(ctx, s5.StorageKey); err == nil {
+		t.Fatal("a PUT whose session was removed left its bytes")
+	}
 }

@@ -82,6 +82,16 @@ func NewStorageKey(subAppID int64, ext string) string {
 	return fmt.Sprintf("%d/%s/f0.%s", subAppID, openvod.RandomHex(16), ext)
 }
 
+// StoragePrefixes returns blob key prefixes that together cover every key
+// NewStorageKey makes for the app, each holding about a sixteenth of them.
+func StoragePrefixes(subAppID int64) []string {
+	prefixes := make([]string, 0, 16)
+	for _, c := range "0123456789abcdef" {
+		prefixes = append(prefixes, fmt.Sprintf("%d/%c", subAppID, c))
+	}
+	return prefixes
+}
+
 // URL returns the public URL of a blob key.
 func (s *Service) URL(key string) string { return s.PublicURL + "/vod/" + key }
 

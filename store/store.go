@@ -6,6 +6,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -18,6 +20,14 @@ var ErrNotFound = errors.New("store: not found")
 // ErrConflict is returned when a write loses a compare-and-set or hits a
 // unique constraint: a lease lost, a session already committed, a duplicate key.
 var ErrConflict = errors.New("store: conflict")
+
+// KeyRef names a secret key (an upload session key: its upload URL is a
+// bearer secret) in errors and logs without revealing it: "sha256:" and the
+// first 12 hex digits of the key's SHA-256.
+func KeyRef(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "sha256:" + hex.EncodeToString(sum[:6])
+}
 
 // Store is an open metadata store. It is safe for concurrent use.
 type Store interface {
@@ -61,8 +71,18 @@ type Querier interface {
 	UploadSessionInsert(ctx context.Context, s *openvod.UploadSession) error
 	// UploadSessionGet returns the session or ErrNotFound.
 	UploadSessionGet(ctx context.Context, key string) (*openvod.UploadSession, error)
-	// UploadSessionSetUploaded records the uploaded size; ErrConflict when committed.
-	UploadSessionSetUploaded(ctx context.Context, key string, size int64) error
+	// UploadSessionClaim gives the session's one upload to the attempt
+	// named token until until. It succeeds when nothing was uploaded or
+	// committed and no other attempt holds a claim ending after now; the
+	// holder renews its claim the same way. ErrConflict otherwise.
+	UploadSessionClaim(ctx context.Context, key, token string, now, until time.Time) error
+	// UploadSessionRelease ends token's claim, if it holds one, so that
+	// another attempt may claim at once.
+	UploadSessionRelease(ctx context.Context, key, token string) error
+	// UploadSessionSetUploaded records the uploaded size for the attempt
+	// holding the claim token; ErrConflict when token does not hold it or a
+	// size is recorded already.
+	UploadSessionSetUploaded(ctx context.Context, key, token string, size int64) error
 	// UploadSessionSetCommitted sets FileID once; ErrConflict when already committed.
 	UploadSessionSetCommitted(ctx context.Context, key, fileID string) error
 	// UploadSessionListStale returns up to limit sessions, committed or not,
@@ -83,13 +103,24 @@ type Querier interface {
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
 	// MediaStorageKeyExists reports whether any media references the blob key.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
+	// StorageKeysReferenced returns those of keys that a media record, an
+	// upload session or a task not finished (by its OutputKey) refers to.
+	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
 
-	// TaskInsert stores a new task in WAITING; ErrConflict when the ID exists.
+	// TaskInsert stores a new task in WAITING; ErrConflict when the ID
+	// exists. It does not take t.SessionID (see TaskInsertOnce).
 	TaskInsert(ctx context.Context, t *openvod.Task) error
+	// TaskInsertOnce stores t as TaskInsert does unless t.SessionID is not
+	// "" and the app already has a task of t's type with that SessionID
+	// created at or after since: then it stores nothing and returns that
+	// task. It returns the task stored or found, deciding in one
+	// transaction, so that concurrent calls with one SessionID store one task.
+	TaskInsertOnce(ctx context.Context, t *openvod.Task, since time.Time) (*openvod.Task, error)
 	// TaskGet returns the app's task or ErrNotFound.
 	TaskGet(ctx context.Context, subAppID int64, id string) (*openvod.Task, error)
-	// TaskFindBySession returns the app's newest task of type typ with the
-	// given non-empty SessionID created at or after since, or ErrNotFound.
+	// TaskFindBySession returns the app's task of type typ that holds the
+	// non-empty SessionID (the newest one TaskInsertOnce stored) if it was
+	// created at or after since, or ErrNotFound.
 	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
 	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
 	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest

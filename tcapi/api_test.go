@@ -18,6 +18,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
+	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -32,13 +33,20 @@ type testBundle struct {
 // setup starts the gateway in process on a fresh SQLite store and data directory.
 func setup(t *testing.T) *testBundle {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return setupStore(t, st)
+}
+
+// setupStore starts the gateway in process on st, a fresh store, and a
+// fresh data directory.
+func setupStore(t *testing.T, st store.Store) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
 	now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)

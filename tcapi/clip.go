@@ -91,7 +91,7 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.cfg.Store.TaskInsert(ctx, t); err != nil {
+	if t, err = a.cfg.Store.TaskInsertOnce(ctx, t, c.Now.Add(-SessionWindow)); err != nil {
 		return nil, err
 	}
 	a.cfg.WakeTasks()

@@ -175,7 +175,9 @@ type pullUploadResponse struct {
 	TaskId string `json:"TaskId"`
 }
 
-// SessionWindow is how long a SessionId deduplicates requests.
+// SessionWindow is how long a SessionId deduplicates requests: a request
+// repeating a SessionId of its app and action within it gets the first
+// request's task (store.Querier.TaskInsertOnce decides, in one transaction).
 const SessionWindow = 3 * 24 * time.Hour
 
 func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
@@ -210,15 +212,6 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 		checkContexts(req.SourceContext, req.SessionContext, req.SessionId)); err != nil {
 		return nil, err
 	}
-	if req.SessionId != "" {
-		t, err := a.cfg.Store.TaskFindBySession(ctx, c.App.ID, openvod.TaskPullUpload, req.SessionId, c.Now.Add(-SessionWindow))
-		if err == nil {
-			return &pullUploadResponse{TaskId: t.ID}, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return nil, err
-		}
-	}
 	in := worker.PullUploadInput{
 		MediaUrl:       req.MediaUrl,
 		MediaType:      mediaType,
@@ -234,9 +227,12 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := a.cfg.Store.TaskInsert(ctx, t); err != nil {
+	stored, err := a.cfg.Store.TaskInsertOnce(ctx, t, c.Now.Add(-SessionWindow))
+	if err != nil {
 		return nil, err
 	}
-	a.cfg.WakeTasks()
-	return &pullUploadResponse{TaskId: t.ID}, nil
+	if stored.ID == t.ID {
+		a.cfg.WakeTasks()
+	}
+	return &pullUploadResponse{TaskId: stored.ID}, nil
 }

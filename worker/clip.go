@@ -74,7 +74,8 @@ func NewClipTask(subAppID int64, in *ClipInput, now time.Time) (*openvod.Task, e
 	}
 	return &openvod.Task{
 		ID: "clipVideo-" + openvod.RandomHex(10)[:19], SubAppID: subAppID, Type: openvod.TaskClip,
-		Status: openvod.TaskWaiting, Input: input, SessionID: in.SessionId, CreateTime: now.UTC().Truncate(time.Second),
+		Status: openvod.TaskWaiting, Input: input, SessionID: in.SessionId, OutputKey: in.StorageKey,
+		CreateTime: now.UTC().Truncate(time.Second),
 	}, nil
 }
 

@@ -56,6 +56,7 @@ func NewPullUploadTask(subAppID int64, in *PullUploadInput, now time.Time) (*ope
 		Status:     openvod.TaskWaiting,
 		Input:      input,
 		SessionID:  in.SessionId,
+		OutputKey:  in.StorageKey,
 		CreateTime: now.UTC().Truncate(time.Second),
 	}, nil
 }

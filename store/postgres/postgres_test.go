@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/postgres/pgtest"
+	"github.com/openvod/openvod/store/sqldb"
 	"github.com/openvod/openvod/store/storetest"
 )
 
@@ -68,4 +70,21 @@ func TestOpenConcurrent(t *testing.T) {
 	if err != nil || len(apps) != n {
 		t.Errorf("apps %d, err %v; want %d", len(apps), err, n)
 	}
+}
+
+// TestUpgradeSessionTasks migrates a version 2 schema with tasks to the
+// current one.
+func TestUpgradeSessionTasks(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := sqldb.Migrate(t.Context(), raw, sqldb.Dialect{NumberedParams: true}, storetest.MigrationsUpTo(t, "migration", 2)); err != nil {
+		t.Fatal(err)
+	}
+	storetest.UpgradeSessionTasks(t, func(q string) error { _, err := raw.Exec(q); return err },
+		func() store.Store { return open(t, url) })
 }

@@ -96,3 +96,38 @@ func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, 
 	}
 	return n > 0, nil
 }
+
+// StorageKeysReferenced implements store.Querier. Upload sessions refer to
+// their key whether committed or not; the janitor removes stale ones with
+// their bytes.
+func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error) {
+	refs := map[string]bool{}
+	if len(keys) == 0 {
+		return refs, nil
+	}
+	in := placeholders(len(keys))
+	args := make([]any, 0, 3*len(keys))
+	for range 3 {
+		for _, k := range keys {
+			args = append(args, k)
+		}
+	}
+	rows, err := q.read.QueryContext(ctx, q.d.rebind(`SELECT storage_key FROM media WHERE storage_key IN (`+in+`)
+UNION SELECT storage_key FROM upload_session WHERE storage_key IN (`+in+`)
+UNION SELECT output_key FROM task WHERE status <> 'FINISH' AND output_key IN (`+in+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("storage keys referenced: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("storage keys referenced: %w", err)
+		}
+		refs[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("storage keys referenced: %w", err)
+	}
+	return refs, nil
+}

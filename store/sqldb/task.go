@@ -13,13 +13,13 @@ import (
 )
 
 const taskColumns = `id, sub_app_id, type, status, input, output, err_code, message, progress, attempts,
-session_id, create_time, begin_process_time, finish_time`
+session_id, create_time, begin_process_time, finish_time, output_key`
 
 func scanTask(s scanner) (*openvod.Task, error) {
 	var t openvod.Task
 	err := s.Scan(&t.ID, &t.SubAppID, &t.Type, &t.Status, &t.Input, &t.Output, &t.ErrCode, &t.Message,
 		&t.Progress, &t.Attempts, &t.SessionID,
-		timeDest{&t.CreateTime}, timeDest{&t.BeginProcessTime}, timeDest{&t.FinishTime})
+		timeDest{&t.CreateTime}, timeDest{&t.BeginProcessTime}, timeDest{&t.FinishTime}, &t.OutputKey)
 	if err != nil {
 		return nil, err
 	}
@@ -30,11 +30,11 @@ func scanTask(s scanner) (*openvod.Task, error) {
 // holds, and every other field as given.
 func (q *querier) TaskInsert(ctx context.Context, t *openvod.Task) error {
 	err := changedOne(q.exec(ctx, `INSERT INTO task (`+taskColumns+`)
-VALUES (?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`,
 		t.ID, t.SubAppID, string(t.Type), bytesArg(t.Input), bytesArg(t.Output), t.ErrCode, t.Message,
 		t.Progress, t.Attempts, t.SessionID,
-		timeArg(t.CreateTime), timeArg(t.BeginProcessTime), timeArg(t.FinishTime)))
+		timeArg(t.CreateTime), timeArg(t.BeginProcessTime), timeArg(t.FinishTime), t.OutputKey))
 	if err != nil {
 		return fmt.Errorf("task insert %s: %w", t.ID, err)
 	}
@@ -51,14 +51,64 @@ WHERE sub_app_id = ? AND id = ?`, subAppID, id))
 	return t, nil
 }
 
+// TaskInsertOnce implements store.Querier inside a transaction; [DB]
+// runs it in one of its own.
+//
+// The task_session row of (app, type, SessionID) names the task holding the
+// SessionID. The upsert takes it, or replaces it when its task is older
+// than since, and changes no row when a task within the window holds it.
+// The primary key makes concurrent upserts of one SessionID wait for each
+// other (PostgreSQL) or run one at a time (SQLite's single writer), so
+// exactly one of them stores a task.
+func (q *querier) TaskInsertOnce(ctx context.Context, t *openvod.Task, since time.Time) (*openvod.Task, error) {
+	if t.SessionID != "" {
+		n, err := q.exec(ctx, `INSERT INTO task_session (sub_app_id, type, session_id, task_id, create_time)
+VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (sub_app_id, type, session_id) DO UPDATE
+SET task_id = excluded.task_id, create_time = excluded.create_time
+WHERE task_session.create_time < ?`,
+			t.SubAppID, string(t.Type), t.SessionID, t.ID, timeArg(t.CreateTime), timeArg(since))
+		if err != nil {
+			return nil, fmt.Errorf("task insert once %s: %w", t.ID, err)
+		}
+		if n == 0 {
+			held, err := scanTask(q.queryRow(ctx, q.write, `SELECT `+taskColumns+` FROM task
+WHERE id = (SELECT task_id FROM task_session WHERE sub_app_id = ? AND type = ? AND session_id = ?)`,
+				t.SubAppID, string(t.Type), t.SessionID))
+			if err != nil {
+				return nil, fmt.Errorf("task insert once %s: the session's task: %w", t.ID, err)
+			}
+			return held, nil
+		}
+	}
+	if err := q.TaskInsert(ctx, t); err != nil {
+		return nil, err
+	}
+	stored := *t
+	stored.Status = openvod.TaskWaiting
+	return &stored, nil
+}
+
+// TaskInsertOnce implements store.Querier in one transaction.
+func (db *DB) TaskInsertOnce(ctx context.Context, t *openvod.Task, since time.Time) (*openvod.Task, error) {
+	var stored *openvod.Task
+	err := db.InTx(ctx, func(q store.Querier) error {
+		var err error
+		stored, err = q.TaskInsertOnce(ctx, t, since)
+		return err
+	})
+	return stored, err
+}
+
 // TaskFindBySession implements store.Querier.
 func (q *querier) TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error) {
 	if sessionID == "" {
 		return nil, fmt.Errorf("task find by session: empty session ID: %w", store.ErrNotFound)
 	}
 	t, err := scanTask(q.queryRow(ctx, q.read, `SELECT `+taskColumns+` FROM task
-WHERE sub_app_id = ? AND type = ? AND session_id = ? AND create_time >= ?
-ORDER BY create_time DESC, id DESC LIMIT 1`, subAppID, string(typ), sessionID, timeArg(since)))
+WHERE id = (SELECT task_id FROM task_session
+WHERE sub_app_id = ? AND type = ? AND session_id = ? AND create_time >= ?)`,
+		subAppID, string(typ), sessionID, timeArg(since)))
 	if err != nil {
 		return nil, fmt.Errorf("task find by session %d/%s: %w", subAppID, sessionID, notFound(err))
 	}

@@ -32,7 +32,7 @@ ON CONFLICT DO NOTHING`,
 		s.SessionKey, s.SubAppID, s.MediaType, s.MediaName, s.ClassID, s.SourceContext,
 		s.SessionContext, s.StorageKey, timeArg(s.ExpireTime), timeArg(s.CreateTime), timeArg(s.Deadline)))
 	if err != nil {
-		return fmt.Errorf("upload session insert %s: %w", s.SessionKey, err)
+		return fmt.Errorf("upload session insert %s: %w", store.KeyRef(s.SessionKey), err)
 	}
 	return nil
 }
@@ -41,17 +41,42 @@ ON CONFLICT DO NOTHING`,
 func (q *querier) UploadSessionGet(ctx context.Context, key string) (*openvod.UploadSession, error) {
 	s, err := scanUpload(q.queryRow(ctx, q.read, `SELECT `+uploadColumns+` FROM upload_session WHERE session_key = ?`, key))
 	if err != nil {
-		return nil, fmt.Errorf("upload session get %s: %w", key, notFound(err))
+		return nil, fmt.Errorf("upload session get %s: %w", store.KeyRef(key), notFound(err))
 	}
 	return s, nil
 }
 
+// UploadSessionClaim implements store.Querier. It returns ErrNotFound when
+// the session does not exist.
+func (q *querier) UploadSessionClaim(ctx context.Context, key, token string, now, until time.Time) error {
+	if token == "" {
+		return fmt.Errorf("upload session claim %s: empty token", store.KeyRef(key))
+	}
+	n, err := q.exec(ctx, `UPDATE upload_session SET claim_token = ?, claim_until = ?
+WHERE session_key = ? AND file_id = '' AND uploaded_size < 0
+AND (claim_token = '' OR claim_token = ? OR claim_until < ?)`, token, timeArg(until), key, token, timeArg(now))
+	if err := q.uploadSessionChanged(ctx, key, n, err); err != nil {
+		return fmt.Errorf("upload session claim %s: %w", store.KeyRef(key), err)
+	}
+	return nil
+}
+
+// UploadSessionRelease implements store.Querier.
+func (q *querier) UploadSessionRelease(ctx context.Context, key, token string) error {
+	if _, err := q.exec(ctx, `UPDATE upload_session SET claim_token = '', claim_until = NULL
+WHERE session_key = ? AND claim_token = ? AND uploaded_size < 0`, key, token); err != nil {
+		return fmt.Errorf("upload session release %s: %w", store.KeyRef(key), err)
+	}
+	return nil
+}
+
 // UploadSessionSetUploaded implements store.Querier. It returns ErrNotFound
 // when the session does not exist.
-func (q *querier) UploadSessionSetUploaded(ctx context.Context, key string, size int64) error {
-	n, err := q.exec(ctx, `UPDATE upload_session SET uploaded_size = ? WHERE session_key = ? AND file_id = ''`, size, key)
+func (q *querier) UploadSessionSetUploaded(ctx context.Context, key, token string, size int64) error {
+	n, err := q.exec(ctx, `UPDATE upload_session SET uploaded_size = ?
+WHERE session_key = ? AND claim_token = ? AND claim_token <> '' AND file_id = '' AND uploaded_size < 0`, size, key, token)
 	if err := q.uploadSessionChanged(ctx, key, n, err); err != nil {
-		return fmt.Errorf("upload session set uploaded %s: %w", key, err)
+		return fmt.Errorf("upload session set uploaded %s: %w", store.KeyRef(key), err)
 	}
 	return nil
 }
@@ -61,12 +86,12 @@ func (q *querier) UploadSessionSetUploaded(ctx context.Context, key string, size
 func (q *querier) UploadSessionSetCommitted(ctx context.Context, key, fileID string) error {
 	n, err := q.exec(ctx, `UPDATE upload_session SET file_id = ? WHERE session_key = ? AND file_id = ''`, fileID, key)
 	if err := q.uploadSessionChanged(ctx, key, n, err); err != nil {
-		return fmt.Errorf("upload session set committed %s: %w", key, err)
+		return fmt.Errorf("upload session set committed %s: %w", store.KeyRef(key), err)
 	}
 	return nil
 }
 
-// uploadSessionChanged explains an update of an uncommitted session that
+// uploadSessionChanged explains a conditional update of a session that
 // changed n rows: nil, ErrNotFound or ErrConflict.
 func (q *querier) uploadSessionChanged(ctx context.Context, key string, n int64, err error) error {
 	if err != nil || n == 1 {
@@ -92,7 +117,7 @@ WHERE deadline < ? ORDER BY deadline, session_key LIMIT ?`, timeArg(t), limit)
 // UploadSessionDelete implements store.Querier.
 func (q *querier) UploadSessionDelete(ctx context.Context, key string) error {
 	if _, err := q.exec(ctx, `DELETE FROM upload_session WHERE session_key = ?`, key); err != nil {
-		return fmt.Errorf("upload session delete %s: %w", key, err)
+		return fmt.Errorf("upload session delete %s: %w", store.KeyRef(key), err)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/sqldb"
 	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/store/storetest"
 )
@@ -77,4 +78,21 @@ func TestOpenReopen(t *testing.T) {
 	if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode %q, err %v; want wal", mode, err)
 	}
+}
+
+// TestUpgradeSessionTasks migrates a version 2 database with tasks to the
+// current schema.
+func TestUpgradeSessionTasks(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "openvod.db")
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if err := sqldb.Migrate(t.Context(), raw, sqldb.Dialect{}, storetest.MigrationsUpTo(t, "migration", 2)); err != nil {
+		t.Fatal(err)
+	}
+	storetest.UpgradeSessionTasks(t, func(q string) error { _, err := raw.Exec(q); return err },
+		func() store.Store { return open(t, path, sqlite.Options{}) })
 }

@@ -99,3 +99,29 @@ func testMediaGetMany(t *testing.T, s store.Store) {
 	equal(t, "another app's IDs", len(must(s.MediaGetMany(ctx, app.ID, []string{"f03", "f07"}))(t)), 0)
 	equal(t, "no IDs", len(must(s.MediaGetMany(ctx, app.ID, nil))(t)), 0)
 }
+
+// testStorageKeysReferenced checks what keeps a blob key from the janitor:
+// media, upload sessions (committed or not) and tasks not finished.
+func testStorageKeysReferenced(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app := newApp(t, s, "app")
+	noErr(t, "insert media", s.MediaInsert(ctx, newMedia(app, "f1", 100)))
+	noErr(t, "insert session", s.UploadSessionInsert(ctx, newUploadSession(app, "s1", 1, 100)))
+	committed := newUploadSession(app, "s2", 1, 100)
+	noErr(t, "insert committed session", s.UploadSessionInsert(ctx, committed))
+	noErr(t, "commit", s.UploadSessionSetCommitted(ctx, committed.SessionKey, "f2"))
+	for i, id := range []string{"finished", "processing", "waiting"} {
+		task := newTask(app, id, openvod.TaskClip, i)
+		task.OutputKey = "out/" + id
+		noErr(t, "insert task "+id, s.TaskInsert(ctx, task))
+	}
+	claimed := must(s.TaskClaim(ctx, &store.TaskClaimParams{Types: []openvod.TaskType{openvod.TaskClip},
+		Owner: "w", Now: at(10), LeaseUntil: at(40), Limit: 2}))(t)
+	equal(t, "claimed", len(claimed), 2)
+	noErr(t, "finish", s.TaskFinish(ctx, &store.TaskFinishParams{ID: "finished", Owner: "w", ErrCode: 60000, FinishTime: at(11)}))
+
+	keys := []string{"media/f1", "upload/s1", "upload/s2", "out/waiting", "out/processing", "out/finished", "media/gone"}
+	equal(t, "referenced", must(s.StorageKeysReferenced(ctx, keys))(t),
+		map[string]bool{"media/f1": true, "upload/s1": true, "upload/s2": true, "out/processing": true, "out/waiting": true})
+	equal(t, "none asked", must(s.StorageKeysReferenced(ctx, nil))(t), map[string]bool{})
+}

@@ -41,8 +41,11 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Task", testTask},
 		{"TaskClaim", testTaskClaim},
 		{"TaskClaimConcurrent", testTaskClaimConcurrent},
-		{"TaskFindBySession", testTaskFindBySession},
+		{"TaskInsertOnce", testTaskInsertOnce},
+		{"TaskInsertOnceConcurrent", testTaskInsertOnceConcurrent},
+		{"StorageKeysReferenced", testStorageKeysReferenced},
 		{"UploadSession", testUploadSession},
+		{"UploadSessionClaim", testUploadSessionClaim},
 		{"UploadSessionListStale", testUploadSessionListStale},
 	}
 	for _, tt := range tests {

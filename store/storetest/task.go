@@ -1,9 +1,13 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -48,6 +52,7 @@ func testTask(t *testing.T, s store.Store) {
 		Progress:         42,
 		Attempts:         3,
 		SessionID:        "session",
+		OutputKey:        "media/out.mp4",
 		CreateTime:       at(1),
 		BeginProcessTime: at(2),
 		FinishTime:       at(3),
@@ -71,39 +76,98 @@ func testTask(t *testing.T, s store.Store) {
 		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 2, openvod.TaskProcessing: 0, openvod.TaskFinish: 0})
 }
 
-func testTaskFindBySession(t *testing.T, s store.Store) {
+// testTaskInsertOnce checks that a SessionID holds one task of a type in
+// an app within the window, and TaskFindBySession finds it.
+func testTaskInsertOnce(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	app, other := newApp(t, s, "app"), newApp(t, s, "other")
-	older := newTask(app, "older", openvod.TaskClip, 1)
-	newer := newTask(app, "newer", openvod.TaskClip, 2)
-	pull := newTask(app, "pull", openvod.TaskPullUpload, 3)
-	foreign := newTask(other, "foreign", openvod.TaskClip, 4)
-	for _, task := range []*openvod.Task{older, newer, pull, foreign} {
-		task.SessionID = "session"
-	}
-	noSession := newTask(app, "no-session", openvod.TaskClip, 5)
-	for _, task := range []*openvod.Task{older, newer, pull, foreign, noSession} {
-		noErr(t, "insert "+task.ID, s.TaskInsert(ctx, task))
+	withSession := func(task *openvod.Task) *openvod.Task { task.SessionID = "session"; return task }
+	older := withSession(newTask(app, "older", openvod.TaskClip, 1))
+	retry := withSession(newTask(app, "retry", openvod.TaskClip, 2))
+	newer := withSession(newTask(app, "newer", openvod.TaskClip, 5))
+	pull := withSession(newTask(app, "pull", openvod.TaskPullUpload, 3))
+	foreign := withSession(newTask(other, "foreign", openvod.TaskClip, 4))
+	insert := func(task *openvod.Task, since int) *openvod.Task {
+		t.Helper()
+		return must(s.TaskInsertOnce(ctx, task, at(since)))(t)
 	}
 
-	equal(t, "newest", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(0)))(t), newer)
-	equal(t, "since its creation", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(2)))(t), newer)
-	equal(t, "other type", must(s.TaskFindBySession(ctx, app.ID, openvod.TaskPullUpload, "session", at(0)))(t), pull)
-	equal(t, "other app", must(s.TaskFindBySession(ctx, other.ID, openvod.TaskClip, "session", at(0)))(t), foreign)
-	for name, find := range map[string]func() (*openvod.Task, error){
-		"after the newest": func() (*openvod.Task, error) {
-			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "session", at(2).Add(time.Microsecond))
-		},
-		"unknown session": func() (*openvod.Task, error) {
-			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "unknown", at(0))
-		},
-		"empty session": func() (*openvod.Task, error) {
-			return s.TaskFindBySession(ctx, app.ID, openvod.TaskClip, "", at(0))
-		},
-	} {
-		_, err := find()
-		isErr(t, name, err, store.ErrNotFound)
+	equal(t, "first", insert(older, 0), older)
+	equal(t, "retry within the window", insert(retry, 1), older)
+	_, err := s.TaskGet(ctx, app.ID, retry.ID)
+	isErr(t, "get the retry", err, store.ErrNotFound)
+	equal(t, "other type", insert(pull, 0), pull)
+	equal(t, "other app", insert(foreign, 0), foreign)
+	equal(t, "after the window", insert(newer, 2), newer)
+	equal(t, "older kept", must(s.TaskGet(ctx, app.ID, older.ID))(t), older)
+	equal(t, "retry of the newer", insert(withSession(newTask(app, "retry2", openvod.TaskClip, 6)), 2), newer)
+	noSession := newTask(app, "no-session", openvod.TaskClip, 7)
+	equal(t, "without a session", insert(noSession, 0), noSession)
+	noSession2 := newTask(app, "no-session-2", openvod.TaskClip, 8)
+	equal(t, "another without a session", insert(noSession2, 0), noSession2)
+	_, err = s.TaskInsertOnce(ctx, newTask(app, noSession.ID, openvod.TaskClip, 9), at(0))
+	isErr(t, "duplicate ID", err, store.ErrConflict)
+
+	// A rolled-back insert does not take the SessionID.
+	rolledBack := newTask(app, "rolled-back", openvod.TaskClip, 10)
+	rolledBack.SessionID = "later"
+	errRollback := errors.New("roll back")
+	isErr(t, "rolled back", s.InTx(ctx, func(q store.Querier) error {
+		equal(t, "in the transaction", must(q.TaskInsertOnce(ctx, rolledBack, at(0)))(t), rolledBack)
+		return errRollback
+	}), errRollback)
+	committed := newTask(app, "committed", openvod.TaskClip, 11)
+	committed.SessionID = "later"
+	equal(t, "after a rollback", insert(committed, 0), committed)
+
+	find := func(app *openvod.App, typ openvod.TaskType, session string, since time.Time) (*openvod.Task, error) {
+		return s.TaskFindBySession(ctx, app.ID, typ, session, since)
 	}
+	equal(t, "find", must(find(app, openvod.TaskClip, "session", at(0)))(t), newer)
+	equal(t, "find since its creation", must(find(app, openvod.TaskClip, "session", at(5)))(t), newer)
+	equal(t, "find other type", must(find(app, openvod.TaskPullUpload, "session", at(0)))(t), pull)
+	equal(t, "find other app", must(find(other, openvod.TaskClip, "session", at(0)))(t), foreign)
+	for name, since := range map[string]time.Time{"after the newest": at(5).Add(time.Microsecond)} {
+		_, err := find(app, openvod.TaskClip, "session", since)
+		isErr(t, "find "+name, err, store.ErrNotFound)
+	}
+	for _, session := range []string{"unknown", ""} {
+		_, err := find(app, openvod.TaskClip, session, at(0))
+		isErr(t, "find session "+session, err, store.ErrNotFound)
+	}
+}
+
+// testTaskInsertOnceConcurrent sends 20 retries of one request at once:
+// one task is stored and every call returns it.
+func testTaskInsertOnceConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const retries = 20
+	app := newApp(t, s, "app")
+	ids := make([]string, retries)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range retries {
+		wg.Go(func() {
+			task := newTask(app, fmt.Sprintf("retry%02d", i), openvod.TaskPullUpload, 1)
+			task.SessionID = "once"
+			<-start
+			got, err := s.TaskInsertOnce(ctx, task, at(0))
+			if err != nil {
+				t.Errorf("retry %d: %v", i, err)
+				return
+			}
+			ids[i] = got.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, id := range ids {
+		if id != ids[0] {
+			t.Errorf("retry %d got task %q, retry 0 got %q", i, id, ids[0])
+		}
+	}
+	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
+		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 1, openvod.TaskProcessing: 0, openvod.TaskFinish: 0})
 }
 
 func testTaskClaim(t *testing.T, s store.Store) {
@@ -219,4 +283,45 @@ func testTaskClaimConcurrent(t *testing.T, s store.Store) {
 	}
 	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
 		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 0, openvod.TaskProcessing: tasks, openvod.TaskFinish: 0})
+}
+
+// UpgradeSessionTasks checks migration 003 on tasks stored before it: exec
+// runs a statement on a database migrated to version 2, then open opens the
+// store on it, applying 003. Each SessionId is held by its newest task.
+func UpgradeSessionTasks(t *testing.T, exec func(query string) error, open func() store.Store) {
+	t.Helper()
+	err := exec(`INSERT INTO app (id, name, create_time) VALUES (1, 'app', 0)`)
+	if err == nil {
+		err = exec(`INSERT INTO task (id, sub_app_id, type, status, err_code, message, progress, attempts, session_id, create_time)
+VALUES ('t1', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 10), ('t2', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 20),
+('t3', 1, 'Clip', 'WAITING', 0, '', 0, 0, 's', 20), ('t4', 1, 'PullUpload', 'WAITING', 0, '', 0, 0, 's', 5),
+('t5', 1, 'Clip', 'WAITING', 0, '', 0, 0, '', 30)`)
+	}
+	noErr(t, "tasks before the upgrade", err)
+	s := open()
+	ctx := t.Context()
+	since := time.UnixMicro(0)
+	equal(t, "clip session", must(s.TaskFindBySession(ctx, 1, openvod.TaskClip, "s", since))(t).ID, "t3")
+	equal(t, "pull session", must(s.TaskFindBySession(ctx, 1, openvod.TaskPullUpload, "s", since))(t).ID, "t4")
+	retry := &openvod.Task{ID: "retry", SubAppID: 1, Type: openvod.TaskClip, SessionID: "s", CreateTime: time.UnixMicro(40)}
+	equal(t, "retry", must(s.TaskInsertOnce(ctx, retry, since))(t).ID, "t3")
+}
+
+// MigrationsUpTo returns the migrations NNN_name.sql of dir numbered up to
+// version, to build a database as an older binary left it.
+func MigrationsUpTo(t *testing.T, dir string, version int) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for v := 1; v <= version; v++ {
+		names, _ := filepath.Glob(filepath.Join(dir, fmt.Sprintf("%03d_*.sql", v)))
+		if len(names) != 1 {
+			t.Fatalf("migration %d: %v", v, names)
+		}
+		body, err := os.ReadFile(names[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[filepath.Base(names[0])] = &fstest.MapFile{Data: body}
+	}
+	return fsys
 }

@@ -1,0 +1,149 @@
+package janitor
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/store/storetest"
+)
+
+// TestSweepOrphans stores real files under every kind of reference and
+// none, moves the clock past the upload TTL and checks that exactly the
+// unreferenced old objects are removed, on both databases.
+func TestSweepOrphans(t *testing.T) {
+	t.Parallel()
+	for name, open := range storetest.Backends() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testSweepOrphans(t, open(t), t.TempDir())
+		})
+	}
+}
+
+func testSweepOrphans(t *testing.T, st store.Store, dir string) {
+	ctx := context.Background()
+	const ttl = time.Hour
+	start := time.Now()
+	now := start
+	clock := func() time.Time { return now }
+	app, err := st.AppCreate(ctx, "app", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mediaDir := filepath.Join(dir, "media")
+	blobs, err := local.New(mediaDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}
+	svc := &media.Service{Store: st, Blobs: blobs, UploadTTL: ttl, Events: events, Logger: slog.New(slog.DiscardHandler)}
+	j := &Janitor{Media: svc, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
+	put := func(what string) string {
+		t.Helper()
+		key := media.NewStorageKey(app.ID, "mp4")
+		if _, err := blobs.Put(ctx, key, strings.NewReader(what), 0); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	newTask := func(id, key string) *openvod.Task {
+		return &openvod.Task{ID: id, SubAppID: app.ID, Type: openvod.TaskClip, Input: []byte("{}"), OutputKey: key, CreateTime: now}
+	}
+
+	kept := map[string]string{}
+	removed := map[string]string{}
+
+	// Referenced: media, a live upload session, clip tasks waiting and processing.
+	key := put("media")
+	kept["media"] = key
+	if err := st.MediaInsert(ctx, &openvod.Media{FileID: "5285890800000001", SubAppID: app.ID, Type: "mp4", StorageKey: key,
+		CreateTime: now, UpdateTime: now, ExpireTime: openvod.NeverExpire}); err != nil {
+		t.Fatal(err)
+	}
+	key = put("uploaded, not committed")
+	kept["live upload session"] = key
+	if err := st.UploadSessionInsert(ctx, &openvod.UploadSession{SessionKey: "live", SubAppID: app.ID, MediaType: "mp4",
+		StorageKey: key, CreateTime: now, Deadline: now.Add(10 * ttl)}); err != nil {
+		t.Fatal(err)
+	}
+	kept["waiting task"] = put("clip output")
+	kept["processing task"] = put("clip output")
+	removed["failed task"] = put("clip output of a failed task")
+	for _, id := range []string{"failed task", "processing task", "waiting task"} {
+		k := kept[id] + removed[id]
+		if err := st.TaskInsert(ctx, newTask(strings.ReplaceAll(id, " ", "-"), k)); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second) // claim order: failed, then processing
+	}
+	claimed, err := st.TaskClaim(ctx, &store.TaskClaimParams{Types: []openvod.TaskType{openvod.TaskClip},
+		Owner: "w", Now: now, LeaseUntil: now.Add(100 * ttl), Limit: 2})
+	if err != nil || len(claimed) != 2 {
+		t.Fatalf("claim: %d tasks, %v", len(claimed), err)
+	}
+	if err := st.TaskFinish(ctx, &store.TaskFinishParams{ID: "failed-task", Owner: "w", ErrCode: 70000, FinishTime: now}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Unreferenced: a PUT that finished after its session was committed
+	// elsewhere (no session names the key), and media whose record was
+	// deleted but whose bytes were not (a crash or a failed delete).
+	removed["late PUT"] = put("late bytes")
+	key = put("deleted media")
+	removed["deleted media"] = key
+	if err := st.MediaInsert(ctx, &openvod.Media{FileID: "5285890800000002", SubAppID: app.ID, Type: "mp4", StorageKey: key,
+		CreateTime: now, UpdateTime: now, ExpireTime: openvod.NeverExpire}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.MediaDelete(ctx, app.ID, "5285890800000002"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A young orphan: written (per its mtime) just before the last sweep below.
+	kept["young orphan"] = put("young")
+	young := start.Add(ttl + 10*time.Minute)
+	if err := os.Chtimes(filepath.Join(mediaDir, kept["young orphan"]), young, young); err != nil {
+		t.Fatal(err)
+	}
+
+	check := func(when string, gone map[string]string) {
+		t.Helper()
+		for what, key := range kept {
+			if _, err := blobs.Stat(ctx, key); err != nil {
+				t.Errorf("%s: the %s object was removed: %v", when, what, err)
+			}
+		}
+		for what, key := range removed {
+			_, err := blobs.Stat(ctx, key)
+			if gone[what] != "" && err == nil {
+				t.Errorf("%s: the %s object was kept", when, what)
+			}
+			if gone[what] == "" && err != nil {
+				t.Errorf("%s: the %s object was removed before its time: %v", when, what, err)
+			}
+		}
+	}
+	if err := j.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("before the TTL", nil)
+
+	now = start.Add(ttl + 11*time.Minute) // everything but the young orphan is older than the TTL
+	if err := j.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("past the TTL", removed)
+	if len(removed) != 3 {
+		t.Fatalf("%d objects meant to be removed", len(removed))
+	}
+}
