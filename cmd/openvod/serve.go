@@ -45,7 +45,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
