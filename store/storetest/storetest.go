@@ -41,6 +41,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Task", testTask},
 		{"TaskClaim", testTaskClaim},
 		{"TaskClaimConcurrent", testTaskClaimConcurrent},
+		{"TaskClaimSkipApps", testTaskClaimSkipApps},
 		{"TaskFindBySession", testTaskFindBySession},
 		{"UploadSession", testUploadSession},
 		{"UploadSessionListStale", testUploadSessionListStale},
