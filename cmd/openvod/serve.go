@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/push"
@@ -117,7 +118,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
 		Outbound: outbound,
 	})
-	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := httplimit.NewServer(srv.Handler, httplimit.Timeouts{})
 
 	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  SubAppId:  %d\n  SecretId:  %s\n", base, ln.Addr(), openvod.DefaultSubAppID, key.SecretID)
 	if showKey {
