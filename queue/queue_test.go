@@ -1,12 +1,10 @@
 package queue_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,33 +12,16 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
-	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 )
 
 // onStores runs test on a SQLite file and on a PostgreSQL schema.
 func onStores(t *testing.T, test func(t *testing.T, st store.Store)) {
 	t.Parallel()
-	open := map[string]func(t *testing.T) (store.Store, error){
-		"sqlite": func(t *testing.T) (store.Store, error) {
-			return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
-		},
-		"postgres": func(t *testing.T) (store.Store, error) { return postgres.Open(t.Context(), pgtest.URL(t)) },
-	}
-	for name, open := range open {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st, err := open(t)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			test(t, st)
-		})
-	}
+	storetest.OnBackends(t, test)
 }
 
 // clock is an injected clock that moves only when told.
@@ -323,62 +304,49 @@ func TestRetryDelay(t *testing.T) {
 	})
 }
 
-// TestGiveUp: a task that fails every attempt is given up after
-// MaxAttempts runs, with a cause saying so.
+// TestGiveUp: a task whose handler fails every attempt, by an error or a
+// panic, is retried and given up after MaxAttempts runs, with a cause
+// saying so; a panic is logged with its stack and the process goes on.
 func TestGiveUp(t *testing.T) {
-	onStores(t, func(t *testing.T, st store.Store) {
-		var runs atomic.Int64
-		h := &handler{}
-		h.run = func(ctx context.Context, task *openvod.Task, l *queue.Lease) error {
-			runs.Add(1)
-			return errors.New("always fails")
-		}
-		tasks, cfg := setup(t, st, h, "a")
-		cfg.MaxAttempts = 3
-		start(t, queue.New(cfg))
-		waitFor(t, "the task to be given up", finished(t, st, tasks...))
-		checkGivenUp(t, st, h, tasks[0], &runs)
-	})
-}
-
-// TestPanicFailsAttempt: a handler that panics fails that attempt (logged
-// with its stack) and the process goes on; the task is retried and then
-// given up like any failing task.
-func TestPanicFailsAttempt(t *testing.T) {
-	onStores(t, func(t *testing.T, st store.Store) {
-		var runs atomic.Int64
-		h := &handler{}
-		h.run = func(ctx context.Context, task *openvod.Task, l *queue.Lease) error {
-			runs.Add(1)
+	t.Parallel()
+	for name, fail := range map[string]func() error{
+		"error": func() error { return errors.New("always fails") },
+		"panic": func() error {
 			var m map[string]int
 			m["boom"]++ // assignment to a nil map panics
 			return nil
-		}
-		tasks, cfg := setup(t, st, h, "a")
-		var log syncBuffer
-		cfg.MaxAttempts, cfg.Logger = 3, slog.New(slog.NewTextHandler(&log, nil))
-		start(t, queue.New(cfg))
-		waitFor(t, "the task to be given up", finished(t, st, tasks...))
-		checkGivenUp(t, st, h, tasks[0], &runs)
-		out := log.String()
-		if n := strings.Count(out, `msg="task handler panicked"`); n != 3 {
-			t.Fatalf("%d panics logged, want 3:\n%s", n, out)
-		}
-		if !strings.Contains(out, "assignment to entry in nil map") || !strings.Contains(out, "queue_test.go") {
-			t.Fatalf("the log lacks the panic value or its stack:\n%s", out)
-		}
-	})
-}
-
-func checkGivenUp(t *testing.T, st store.Store, h *handler, task *openvod.Task, runs *atomic.Int64) {
-	t.Helper()
-	if runs.Load() != 3 || h.giveUps.Load() != 1 {
-		t.Fatalf("%d runs and %d give-ups, want 3 and 1", runs.Load(), h.giveUps.Load())
-	}
-	got := getTask(t, st, task)
-	want := "the task failed or was interrupted 3 times"
-	if got.Attempts != 4 || got.ErrCode != 1 || got.Message != want {
-		t.Fatalf("task = code %d %q after %d attempts, want 1 %q after 4", got.ErrCode, got.Message, got.Attempts, want)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			onStores(t, func(t *testing.T, st store.Store) {
+				var runs atomic.Int64
+				h := &handler{}
+				h.run = func(ctx context.Context, task *openvod.Task, l *queue.Lease) error {
+					runs.Add(1)
+					return fail()
+				}
+				tasks, cfg := setup(t, st, h, "a")
+				var log openvodtest.SyncBuffer
+				cfg.MaxAttempts, cfg.Logger = 3, slog.New(slog.NewTextHandler(&log, nil))
+				start(t, queue.New(cfg))
+				waitFor(t, "the task to be given up", finished(t, st, tasks...))
+				if runs.Load() != 3 || h.giveUps.Load() != 1 {
+					t.Fatalf("%d runs and %d give-ups, want 3 and 1", runs.Load(), h.giveUps.Load())
+				}
+				got := getTask(t, st, tasks[0])
+				want := "the task failed or was interrupted 3 times"
+				if got.Attempts != 4 || got.ErrCode != 1 || got.Message != want {
+					t.Fatalf("task = code %d %q after %d attempts, want 1 %q after 4", got.ErrCode, got.Message, got.Attempts, want)
+				}
+				out := log.String()
+				if n := strings.Count(out, `msg="task handler panicked"`); name == "panic" && n != 3 || name == "error" && n != 0 {
+					t.Fatalf("%d panics logged for the %s handler:\n%s", n, name, out)
+				}
+				if name == "panic" && (!strings.Contains(out, "assignment to entry in nil map") || !strings.Contains(out, "queue_test.go")) {
+					t.Fatalf("the log lacks the panic value or its stack:\n%s", out)
+				}
+			})
+		})
 	}
 }
 
@@ -413,22 +381,4 @@ func TestShutdownWaits(t *testing.T) {
 			}
 		}
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -19,9 +19,7 @@ import (
 	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
-	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 	"github.com/openvod/openvod/worker"
 )
 
@@ -35,29 +33,16 @@ type pullBundle struct {
 // onStores runs test with a bundle on a SQLite file and on PostgreSQL.
 func onStores(t *testing.T, test func(t *testing.T, b *pullBundle)) {
 	t.Parallel()
-	for name, open := range map[string]func(t *testing.T) (store.Store, error){
-		"sqlite": func(t *testing.T) (store.Store, error) {
-			return sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
-		},
-		"postgres": func(t *testing.T) (store.Store, error) { return postgres.Open(t.Context(), pgtest.URL(t)) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			st, err := open(t)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			blobs, err := local.New(filepath.Join(t.TempDir(), "media"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://media.test", UploadTTL: time.Hour,
-				Events: &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}, Logger: slog.New(slog.DiscardHandler)}
-			pull := &worker.PullUpload{Media: svc, Client: &http.Client{Transport: netguard.DefaultPolicy().Transport()}, MaxSize: 1 << 20}
-			test(t, &pullBundle{st: st, svc: svc, pull: pull})
-		})
-	}
+	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
+		blobs, err := local.New(filepath.Join(t.TempDir(), "media"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://media.test", UploadTTL: time.Hour,
+			Events: &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}, Logger: slog.New(slog.DiscardHandler)}
+		pull := &worker.PullUpload{Media: svc, Client: &http.Client{Transport: netguard.DefaultPolicy().Transport()}, MaxSize: 1 << 20}
+		test(t, &pullBundle{st: st, svc: svc, pull: pull})
+	})
 }
 
 // run starts a runner of PullUpload tasks with the given workers until the test ends.
