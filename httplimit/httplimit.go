@@ -46,9 +46,11 @@ func NewServer(h http.Handler, t Timeouts) *http.Server {
 	}
 }
 
-// Rate is a minimum transfer rate: a transfer fails when fewer than
-// BytesPerSecond×Window bytes move in a Window that starts when the
-// transfer does and starts again each time that many have moved.
+// Rate is a minimum transfer rate: a transfer fails when the server has
+// waited Window on the peer (in reads of the body, or writes of the
+// response) without BytesPerSecond×Window bytes moving. Each time that many
+// have moved, the count starts again. Time the handler spends elsewhere
+// (storing what it read, reading what it writes) is not counted.
 type Rate struct {
 	BytesPerSecond int64
 	Window         time.Duration
@@ -63,31 +65,35 @@ var RateDefault = Rate{BytesPerSecond: 16 << 10, Window: 30 * time.Second}
 var ErrTooSlow = errors.New("httplimit: the transfer stayed under the minimum rate")
 
 // MinRate wraps h so that the request body and the response each move at
-// rate at least, in place of the server's read and write timeouts. The
-// read deadline is extended as the body arrives and lifted at its end (a
-// request without a body has none), so the server never cancels a request
-// whose body is read; the write deadline is extended as the response is
-// taken. A body read or response write that misses its deadline fails with
-// ErrTooSlow. Without a connection that supports deadlines (see
+// rate at least, in place of the server's read and write timeouts: before
+// each read of the body (each write of at most a window's quota of the
+// response) the connection's deadline is set to what is left of the
+// window. The read deadline is lifted at the body's end (a request without
+// a body has none), so the server never cancels a request whose body was
+// read. A read or write that misses its deadline fails with ErrTooSlow.
+// Without a connection that supports deadlines (see
 // http.ResponseController), h runs unlimited.
 func MinRate(h http.Handler, rate Rate) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		read := newMeter(rate, rc.SetReadDeadline)
-		var err error
-		if r.Body == nil || r.Body == http.NoBody {
-			err = read.lift()
-		} else {
-			err = read.begin()
+		// Replace the server's read deadline: until the first read, a
+		// window; without a body, none.
+		deadline := time.Time{}
+		if r.Body != nil && r.Body != http.NoBody {
+			deadline = time.Now().Add(rate.Window)
 			r.Body = &rateBody{ReadCloser: r.Body, m: read}
 		}
-		if err != nil {
+		if err := read.set(deadline); err != nil {
 			http.Error(w, "connection error", http.StatusInternalServerError)
 			return
 		}
 		rw := &rateWriter{ResponseWriter: w, m: newMeter(rate, rc.SetWriteDeadline)}
 		h.ServeHTTP(rw, r)
-		rw.start() // for a response net/http writes after h
+		if !rw.wrote {
+			// For the response net/http writes after h.
+			rw.m.before()
+		}
 	})
 }
 
@@ -96,7 +102,9 @@ type meter struct {
 	rate        Rate
 	quota       int64 // bytes per window
 	setDeadline func(time.Time) error
-	moved       int64 // bytes since the window began
+	moved       int64         // bytes in this window
+	waited      time.Duration // time waited on the peer in this window
+	began       time.Time     // of the read or write under way
 }
 
 func newMeter(rate Rate, setDeadline func(time.Time) error) *meter {
@@ -104,26 +112,25 @@ func newMeter(rate Rate, setDeadline func(time.Time) error) *meter {
 	return &meter{rate: rate, quota: max(1, quota), setDeadline: setDeadline}
 }
 
-// begin starts a window.
-func (m *meter) begin() error {
-	m.moved = 0
-	return m.set(time.Now().Add(m.rate.Window))
+// before sets the deadline of a read or write to what is left of the window.
+func (m *meter) before() error {
+	m.began = time.Now()
+	return m.set(m.began.Add(m.rate.Window - m.waited))
 }
 
-// lift removes the deadline.
-func (m *meter) lift() error { return m.set(time.Time{}) }
+// after counts n bytes moved by the read or write begun by before,
+// starting a new window when the quota is met.
+func (m *meter) after(n int) {
+	m.waited += time.Since(m.began)
+	if m.moved += int64(n); m.moved >= m.quota {
+		m.moved, m.waited = 0, 0
+	}
+}
 
+// set sets the deadline; a connection without deadlines is not an error.
 func (m *meter) set(t time.Time) error {
 	if err := m.setDeadline(t); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
-	}
-	return nil
-}
-
-// add counts n bytes moved, starting a new window when the quota is met.
-func (m *meter) add(n int) error {
-	if m.moved += int64(n); m.moved >= m.quota {
-		return m.begin()
 	}
 	return nil
 }
@@ -143,56 +150,50 @@ type rateBody struct {
 }
 
 func (b *rateBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if merr := b.m.add(n); err == nil {
-		err = merr
+	if err := b.m.before(); err != nil {
+		return 0, err
 	}
+	n, err := b.ReadCloser.Read(p)
+	b.m.after(n)
 	if err == io.EOF {
 		// The server reads on in the background; a deadline there would
 		// cancel the request while the handler stores the body.
-		if lerr := b.m.lift(); lerr != nil {
+		if lerr := b.m.set(time.Time{}); lerr != nil {
 			err = lerr
 		}
 	}
 	return n, b.m.wrap(err)
 }
 
-// rateWriter is a response written under a meter, which starts at the
-// first write; Write hands the connection at most a window's quota at once.
+// rateWriter is a response written under a meter; Write hands the
+// connection at most a window's quota at once.
 type rateWriter struct {
 	http.ResponseWriter
 	m     *meter
-	begun bool
+	wrote bool
 }
 
 // writeChunk is the most one Write hands on at once.
 const writeChunk = 32 << 10
 
-func (w *rateWriter) start() error {
-	if w.begun {
-		return nil
-	}
-	w.begun = true
-	return w.m.begin()
-}
-
 func (w *rateWriter) WriteHeader(code int) {
-	w.start()
+	w.wrote = true
+	w.m.before()
 	w.ResponseWriter.WriteHeader(code)
+	w.m.after(0)
 }
 
 func (w *rateWriter) Write(p []byte) (int, error) {
-	if err := w.start(); err != nil {
-		return 0, err
-	}
+	w.wrote = true
 	size := int(min(writeChunk, w.m.quota))
 	written := 0
 	for len(p) > 0 {
-		n, err := w.ResponseWriter.Write(p[:min(len(p), size)])
-		written += n
-		if err == nil {
-			err = w.m.add(n)
+		if err := w.m.before(); err != nil {
+			return written, err
 		}
+		n, err := w.ResponseWriter.Write(p[:min(len(p), size)])
+		w.m.after(n)
+		written += n
 		if err != nil {
 			return written, w.m.wrap(err)
 		}

@@ -124,14 +124,20 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// TestFastUploadPasses: a 16 MiB upload at 8 MiB/s, lasting many windows
-// and four times the server's request timeout, arrives whole.
+// TestFastUploadPasses: a 16 MiB upload at 8 MiB/s, lasting several
+// windows and four times the server's request timeout, arrives whole,
+// although the handler pauses for longer than a window halfway.
 func TestFastUploadPasses(t *testing.T) {
 	t.Parallel()
 	rate := httplimit.Rate{BytesPerSecond: 1 << 20, Window: time.Second}
 	addr := serve(t, httplimit.MinRate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := sha256.New()
-		if _, err := io.Copy(h, r.Body); err != nil {
+		_, err := io.CopyN(h, r.Body, 8<<20)
+		if err == nil {
+			time.Sleep(1500 * time.Millisecond) // busy storing: not the client's time
+			_, err = io.Copy(h, r.Body)
+		}
+		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
