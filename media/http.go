@@ -55,6 +55,11 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
+	if !dropEmptySuffixRanges(r.Header) {
+		w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(obj.Info().Size, 10))
+		http.Error(w, "requested range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
+		return
+	}
 	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
@@ -67,6 +72,30 @@ const ClaimTTLDefault = time.Minute
 
 // releaseTimeout bounds the release of a claim after a failed PUT.
 const releaseTimeout = 5 * time.Second
+
+// dropEmptySuffixRanges removes the ranges "-0" (a suffix of no bytes, not
+// satisfiable by RFC 9110 section 14.1.2) from h's Range, which
+// http.ServeContent would answer 206 with no bytes. It reports false when
+// the Range held only such ranges, so the request must be answered 416. A
+// request with If-Range is left to http.ServeContent.
+func dropEmptySuffixRanges(h http.Header) bool {
+	spec, ok := strings.CutPrefix(h.Get("Range"), "bytes=")
+	if !ok || h.Get("If-Range") != "" {
+		return true
+	}
+	var kept []string
+	for _, ra := range strings.Split(spec, ",") {
+		suffix, ok := strings.CutPrefix(strings.TrimSpace(ra), "-")
+		if !ok || suffix == "" || strings.Trim(suffix, "0") != "" {
+			kept = append(kept, ra)
+		}
+	}
+	if len(kept) == 0 {
+		return false
+	}
+	h.Set("Range", "bytes="+strings.Join(kept, ","))
+	return true
+}
 
 // Uploads accepts the bytes of ApplyUpload sessions at their presigned URL.
 type Uploads struct {

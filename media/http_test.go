@@ -151,6 +151,22 @@ func TestServeMedia(t *testing.T) {
 	if code, _ := get(t, url, "bytes=100-200"); code != http.StatusRequestedRangeNotSatisfiable {
 		t.Fatalf("GET bad range = %d, want 416", code)
 	}
+	for rng, want := range map[string]string{"bytes=-5": "fghij", "bytes=-0, 5-9": "56789", "bytes=-0,-00": ""} {
+		code, got := get(t, url, rng)
+		if want == "" && code != http.StatusRequestedRangeNotSatisfiable || want != "" && (code != http.StatusPartialContent || string(got) != want) {
+			t.Errorf("GET %s = %d %q, want %q (416 when empty)", rng, code, got, want)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Range", "bytes=-0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestedRangeNotSatisfiable || resp.Header.Get("Content-Range") != "bytes */20" {
+		t.Fatalf("GET bytes=-0 = %d Content-Range %q, want 416 bytes */20", resp.StatusCode, resp.Header.Get("Content-Range"))
+	}
 	if code, _ := get(t, b.srv.URL+MediaPathPrefix+"../"+s.StorageKey, ""); code != http.StatusNotFound {
 		t.Fatalf("GET with a path trick = %d, want 404", code)
 	}

@@ -1,7 +1,9 @@
 // Package queue runs durable tasks stored in the metadata store. A task is
 // claimed under a lease that a heartbeat keeps alive; a task whose worker
 // died (its lease ran out) is claimed again, so an accepted task is never
-// lost. The number of tasks running at once is bounded.
+// lost. The number of tasks running at once is bounded, and so is the
+// number one app may run (Config.PerApp), so that one app's stalled tasks
+// never hold every worker.
 package queue
 
 import (
@@ -9,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,8 +32,8 @@ const (
 // Handler runs tasks of one type.
 type Handler interface {
 	// Run does the task and finishes it with Lease.Finish, inside the
-	// transaction that commits the task's results. Returning an error
-	// means "try again later"; the task keeps its state.
+	// transaction that commits the task's results. Returning an error (or
+	// panicking) means "try again later"; the task keeps its state.
 	Run(ctx context.Context, t *openvod.Task, l *Lease) error
 	// GiveUp finishes a task that failed MaxAttempts times, with cause.
 	GiveUp(ctx context.Context, t *openvod.Task, l *Lease, cause error) error
@@ -40,8 +44,11 @@ type Config struct {
 	Store    store.Store
 	Handlers map[openvod.TaskType]Handler
 	// Owner names this process in leases; it must be unique per process.
-	Owner         string
-	Workers       int
+	Owner   string
+	Workers int
+	// PerApp bounds the tasks of one app this runner runs at once; the
+	// default, Workers-1 (at least 1), keeps a worker for the other apps.
+	PerApp        int
 	LeaseDuration time.Duration
 	PollInterval  time.Duration
 	MaxAttempts   int64
@@ -57,12 +64,18 @@ type Runner struct {
 	wake  chan struct{}
 	slots chan struct{}
 	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	running map[int64]int // tasks running per app
 }
 
 // New returns a Runner for cfg.
 func New(cfg Config) *Runner {
 	if cfg.Workers <= 0 {
 		cfg.Workers = WorkersDefault
+	}
+	if cfg.PerApp <= 0 {
+		cfg.PerApp = max(1, cfg.Workers-1)
 	}
 	if cfg.LeaseDuration <= 0 {
 		cfg.LeaseDuration = LeaseDurationDefault
@@ -79,7 +92,10 @@ func New(cfg Config) *Runner {
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}
-	r := &Runner{cfg: cfg, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers)}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	r := &Runner{cfg: cfg, wake: make(chan struct{}, 1), slots: make(chan struct{}, cfg.Workers), running: map[int64]int{}}
 	for typ := range cfg.Handlers {
 		r.types = append(r.types, typ)
 	}
@@ -110,16 +126,19 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
-// claimAndStart fills the free worker slots with claimed tasks.
+// claimAndStart fills the free worker slots with claimed tasks, skipping
+// apps that run PerApp tasks already.
 func (r *Runner) claimAndStart(ctx context.Context) {
 	for {
 		free := cap(r.slots) - len(r.slots)
 		if free == 0 || ctx.Err() != nil {
 			return
 		}
+		skip, limit := r.appLimits(free)
 		now := r.cfg.NowFunc()
 		tasks, err := r.cfg.Store.TaskClaim(ctx, &store.TaskClaimParams{
-			Types: r.types, Owner: r.cfg.Owner, Now: now, LeaseUntil: now.Add(r.cfg.LeaseDuration), Limit: free,
+			Types: r.types, Owner: r.cfg.Owner, Now: now, LeaseUntil: now.Add(r.cfg.LeaseDuration), Limit: limit,
+			SkipApps: skip,
 		})
 		if err != nil {
 			if ctx.Err() == nil {
@@ -133,11 +152,38 @@ func (r *Runner) claimAndStart(ctx context.Context) {
 		for _, t := range tasks {
 			r.slots <- struct{}{}
 			r.wg.Add(1)
+			r.countApp(t.SubAppID, 1)
 			go func() {
-				defer func() { <-r.slots; r.wg.Done(); r.Wake() }()
+				defer func() { r.countApp(t.SubAppID, -1); <-r.slots; r.wg.Done(); r.Wake() }()
 				r.runOne(ctx, t)
 			}()
 		}
+	}
+}
+
+// appLimits returns the apps at their PerApp cap, and how many tasks one
+// claim may take so that no other app goes over it: free, or less when an
+// app runs tasks already.
+func (r *Runner) appLimits(free int) (skip []int64, limit int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	limit = min(free, r.cfg.PerApp)
+	for app, n := range r.running {
+		if n >= r.cfg.PerApp {
+			skip = append(skip, app)
+		} else {
+			limit = min(limit, r.cfg.PerApp-n)
+		}
+	}
+	slices.Sort(skip)
+	return skip, limit
+}
+
+func (r *Runner) countApp(app int64, delta int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.running[app] += delta; r.running[app] == 0 {
+		delete(r.running, app)
 	}
 }
 
@@ -150,12 +196,12 @@ func (r *Runner) runOne(ctx context.Context, t *openvod.Task) {
 
 	h := r.cfg.Handlers[t.Type]
 	log := r.cfg.Logger.With("task_id", t.ID, "task_type", t.Type, "attempt", t.Attempts)
-	var err error
-	if t.Attempts > r.cfg.MaxAttempts {
-		err = h.GiveUp(ctx, t, l, fmt.Errorf("the task was interrupted %d times", t.Attempts-1))
-	} else {
-		err = h.Run(ctx, t, l)
-	}
+	err := runHandler(log, func() error {
+		if t.Attempts > r.cfg.MaxAttempts {
+			return h.GiveUp(ctx, t, l, fmt.Errorf("the task failed or was interrupted %d times", t.Attempts-1))
+		}
+		return h.Run(ctx, t, l)
+	})
 	if err == nil || ctx.Err() != nil {
 		return
 	}
@@ -164,6 +210,18 @@ func (r *Runner) runOne(ctx context.Context, t *openvod.Task) {
 	if err := r.cfg.Store.TaskExtendLease(ctx, t.ID, r.cfg.Owner, retryAt); err != nil && !errors.Is(err, store.ErrConflict) {
 		log.Error("task retry not scheduled", "err", err)
 	}
+}
+
+// runHandler calls run; a panic in it becomes its error, logged with the
+// stack, so that one task's bug fails that attempt and not the process.
+func runHandler(log *slog.Logger, run func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("task handler panicked", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("the task handler panicked: %v", p)
+		}
+	}()
+	return run()
 }
 
 // heartbeat extends the lease until ctx ends; a lost lease cancels the task.

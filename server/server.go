@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
@@ -122,8 +123,9 @@ func New(cfg Config) *Server {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", api)
-	mux.HandleFunc(media.MediaPathPrefix, svc.ServeMedia)
-	mux.Handle(media.UploadPathPrefix, &media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize})
+	// Large bodies move at a minimum rate instead of under the server's fixed timeouts.
+	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), httplimit.RateDefault))
+	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, httplimit.RateDefault))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := st.AppList(r.Context()); err != nil {

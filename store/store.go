@@ -124,8 +124,9 @@ type Querier interface {
 	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
 	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
 	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest
-	// first. Claimed tasks become PROCESSING with Attempts+1 and
-	// BeginProcessTime set if it was zero. A task is never leased to two owners.
+	// first, skipping tasks of p.SkipApps. Claimed tasks become PROCESSING
+	// with Attempts+1 and BeginProcessTime set if it was zero. A task is
+	// never leased to two owners.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*openvod.Task, error)
 	// TaskExtendLease moves the lease end of a task the owner holds; ErrConflict if not held.
 	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
@@ -230,6 +231,9 @@ type TaskClaimParams struct {
 	Now        time.Time
 	LeaseUntil time.Time
 	Limit      int
+	// SkipApps are apps whose tasks are not claimed (the runner's apps at
+	// their cap of running tasks).
+	SkipApps []int64
 }
 
 // TaskFinishParams is the result of a task.

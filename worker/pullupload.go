@@ -3,6 +3,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -83,7 +84,17 @@ func PullUploadTask(t *openvod.Task) (*vodevent.PullUploadTask, error) {
 	return out, nil
 }
 
+// Defaults of PullUpload's timeouts.
+const (
+	PullConnectTimeoutDefault = 10 * time.Second
+	PullIdleTimeoutDefault    = 30 * time.Second
+	PullTotalTimeoutDefault   = 2 * time.Hour
+)
+
 // PullUpload fetches a MediaUrl into the media store and makes it media.
+// A source that does not answer, stalls or takes too long fails its task
+// with PullErrSource and a message saying which; zero timeouts take the
+// defaults.
 type PullUpload struct {
 	Media *media.Service
 	// Client fetches the MediaUrl. Build it on a netguard.Policy's
@@ -91,6 +102,13 @@ type PullUpload struct {
 	Client *http.Client
 	// MaxSize is the largest file fetched, in bytes.
 	MaxSize int64
+	// ConnectTimeout bounds the time from the request to the response
+	// headers (connecting, redirects included).
+	ConnectTimeout time.Duration
+	// IdleTimeout bounds the time the body may go without a byte.
+	IdleTimeout time.Duration
+	// TotalTimeout bounds the whole fetch.
+	TotalTimeout time.Duration
 }
 
 var _ queue.Handler = (*PullUpload)(nil)
@@ -189,13 +207,35 @@ type fetchError struct {
 
 func (e *fetchError) Error() string { return e.msg }
 
-// fetch streams the MediaUrl into the media store, reporting progress.
-func (p *PullUpload) fetch(ctx context.Context, in *PullUploadInput, l *queue.Lease) error {
+// fetch streams the MediaUrl into the media store, reporting progress. It
+// ends the fetch with a fetchError when the source breaks a timeout; an
+// error of taskCtx (lease lost, shutdown) is returned as it is.
+func (p *PullUpload) fetch(taskCtx context.Context, in *PullUploadInput, l *queue.Lease) (err error) {
+	connect := cmp.Or(p.ConnectTimeout, PullConnectTimeoutDefault)
+	idle := cmp.Or(p.IdleTimeout, PullIdleTimeoutDefault)
+	total := cmp.Or(p.TotalTimeout, PullTotalTimeoutDefault)
+	ctx, cancel := context.WithCancelCause(taskCtx)
+	defer cancel(nil)
+	ctx, stop := context.WithTimeoutCause(ctx, total,
+		&fetchError{PullErrSource, fmt.Sprintf("the MediaUrl did not finish within %v", total)})
+	defer stop()
+	defer func() {
+		// A broken timeout is the cause of whatever error it led to.
+		var fe *fetchError
+		if err != nil && taskCtx.Err() == nil && errors.As(context.Cause(ctx), &fe) {
+			err = fe
+		}
+	}()
+
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.MediaUrl, nil)
 	if err != nil {
 		return &fetchError{PullErrSource, "the MediaUrl is not a valid URL"}
 	}
+	watchdog := time.AfterFunc(connect, func() {
+		cancel(&fetchError{PullErrSource, fmt.Sprintf("the MediaUrl did not answer within %v", connect)})
+	})
 	resp, err := p.Client.Do(req)
+	watchdog.Stop()
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -214,10 +254,14 @@ func (p *PullUpload) fetch(ctx context.Context, in *PullUploadInput, l *queue.Le
 	if resp.ContentLength > p.MaxSize {
 		return &fetchError{PullErrSource, fmt.Sprintf("the file is larger than the limit of %d bytes", p.MaxSize)}
 	}
-	counter := &countingReader{r: resp.Body}
-	stop := reportProgress(ctx, l, counter, resp.ContentLength)
+	stalled := time.AfterFunc(idle, func() {
+		cancel(&fetchError{PullErrSource, fmt.Sprintf("the MediaUrl stalled: no byte for %v", idle)})
+	})
+	defer stalled.Stop()
+	counter := &countingReader{r: resp.Body, onData: func() { stalled.Reset(idle) }}
+	stopProgress := reportProgress(ctx, l, counter, resp.ContentLength)
 	_, err = p.Media.Blobs.Put(ctx, in.StorageKey, counter, p.MaxSize)
-	stop()
+	stopProgress()
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
 		return &fetchError{PullErrSource, fmt.Sprintf("the file is larger than the limit of %d bytes", p.MaxSize)}
@@ -232,15 +276,20 @@ func (p *PullUpload) fetch(ctx context.Context, in *PullUploadInput, l *queue.Le
 	return nil
 }
 
-// countingReader counts bytes read and remembers a read error.
+// countingReader counts bytes read, calls onData when some came, and
+// remembers a read error.
 type countingReader struct {
 	r       io.Reader
+	onData  func()
 	n       atomic.Int64
 	readErr error
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
+	if n > 0 {
+		c.onData()
+	}
 	c.n.Add(int64(n))
 	if err != nil && err != io.EOF {
 		c.readErr = err

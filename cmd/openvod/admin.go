@@ -84,7 +84,7 @@ func subcommand(s *setting, args []string, choices ...string) (string, error) {
 		return "", fmt.Errorf("give one of %v", choices)
 	}
 	sub := args[0]
-	if err := s.fs.Parse(args[1:]); err != nil {
+	if err := s.parse(args[1:]); err != nil {
 		return "", err
 	}
 	for _, c := range choices {

@@ -35,7 +35,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	pg := s.String("postgres", "OPENVOD_BENCH_POSTGRES", benchmark.DefaultPostgresURL, "PostgreSQL where a fresh schema is created for the run and dropped after")
 	out := s.String("out", "OPENVOD_BENCH_OUT", "docs/benchmarks.md", "Markdown file whose part between <!-- bench:begin --> and <!-- bench:end --> is replaced with the table (\"-\": none)")
 	work := s.String("work", "OPENVOD_BENCH_WORK", measure.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	outSet := getenv("OPENVOD_BENCH_OUT") != ""

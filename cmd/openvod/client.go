@@ -58,7 +58,7 @@ func runUpload(ctx context.Context, args []string, getenv func(string) string, s
 	s := newSettings("upload", "upload [flags] FILE", getenv, stderr)
 	cs := s.client()
 	name := s.fs.String("name", "", "media name (default: the file name without extension)")
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	if s.fs.NArg() != 1 {

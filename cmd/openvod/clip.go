@@ -24,7 +24,7 @@ func runClip(ctx context.Context, args []string, getenv func(string) string, std
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		fileID, args = args[0], args[1:]
 	}
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	if fileID == "" && s.fs.NArg() == 1 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,10 +12,12 @@ import (
 )
 
 // setting binds one flag to its environment variable: the flag wins, then
-// the variable, then the default.
+// the variable, then the default. A variable whose value does not parse is
+// an error of parse, named by the variable.
 type setting struct {
 	fs     *flag.FlagSet
 	getenv func(string) string
+	errs   []error
 }
 
 func newSettings(name, summary string, getenv func(string) string, stderr io.Writer) *setting {
@@ -39,19 +42,41 @@ func (s *setting) String(name, env, def, help string) *string {
 }
 
 func (s *setting) Int64(name, env string, def int64, help string) *int64 {
-	v, err := strconv.ParseInt(s.envDefault(env, strconv.FormatInt(def, 10)), 10, 64)
-	if err != nil {
-		v = def
-	}
-	return s.fs.Int64(name, v, help+" ($"+env+")")
+	return s.fs.Int64(name, envValue(s, env, def, func(v string) (int64, error) {
+		return strconv.ParseInt(v, 10, 64)
+	}, "an integer"), help+" ($"+env+")")
 }
 
 func (s *setting) Duration(name, env string, def time.Duration, help string) *time.Duration {
-	v, err := time.ParseDuration(s.envDefault(env, def.String()))
-	if err != nil {
-		v = def
+	return s.fs.Duration(name, envValue(s, env, def, time.ParseDuration, "a duration such as 30s or 5m"), help+" ($"+env+")")
+}
+
+func (s *setting) Bool(name, env string, def bool, help string) *bool {
+	return s.fs.Bool(name, envValue(s, env, def, strconv.ParseBool, "true or false"), help+" ($"+env+")")
+}
+
+// envValue returns the variable env parsed, def when it is unset, and
+// records an error naming env when it does not parse.
+func envValue[T any](s *setting, env string, def T, parse func(string) (T, error), want string) T {
+	raw := s.getenv(env)
+	if raw == "" {
+		return def
 	}
-	return s.fs.Duration(name, v, help+" ($"+env+")")
+	v, err := parse(raw)
+	if err != nil {
+		s.errs = append(s.errs, fmt.Errorf("$%s=%q is not valid: want %s", env, raw, want))
+		return def
+	}
+	return v
+}
+
+// parse parses the command line; a flag or a variable with a bad value is
+// an error that names it.
+func (s *setting) parse(args []string) error {
+	if err := s.fs.Parse(args); err != nil {
+		return err
+	}
+	return errors.Join(s.errs...)
 }
 
 // dataSettings are the flags of commands that open the data directory and database.

@@ -59,18 +59,9 @@ func runEvents(ctx context.Context, args []string, getenv func(string) string, s
 	return fmt.Errorf("unknown subcommand %q of events", sub)
 }
 
-// eventsBoolFlag is a bool flag with an environment variable, like the
-// setting methods: the flag wins, then the variable, then def.
-func eventsBoolFlag(s *setting, name, env string, def bool, help string) *bool {
-	if v, err := strconv.ParseBool(s.getenv(env)); err == nil {
-		def = v
-	}
-	return s.fs.Bool(name, def, help+" ($"+env+")")
-}
-
 // eventsParseNoArgs parses flags of a subcommand that takes no arguments.
 func eventsParseNoArgs(s *setting, args []string) error {
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	if s.fs.NArg() != 0 {
@@ -90,7 +81,7 @@ func runEventsListen(ctx context.Context, args []string, getenv func(string) str
 	addr := s.String("addr", "OPENVOD_EVENTS_ADDR", "127.0.0.1:9999", "address to receive callbacks on (set the NotificationUrl to http://<addr>/)")
 	signKey := s.String("sign-key", "OPENVOD_EVENTS_SIGN_KEY", "", "SignKey of the app: reject callbacks without a valid Sign and T (default: not checked)")
 	secret := s.String("webhook-secret", "OPENVOD_EVENTS_WEBHOOK_SECRET", "", "Standard Webhooks secret (whsec_...): reject callbacks without valid webhook-* headers (default: not checked)")
-	fail := eventsBoolFlag(s, "fail", "OPENVOD_EVENTS_FAIL", false, "answer 500 to every valid callback, to watch the server retry")
+	fail := s.Bool("fail", "OPENVOD_EVENTS_FAIL", false, "answer 500 to every valid callback, to watch the server retry")
 	if err := eventsParseNoArgs(s, args); err != nil {
 		return err
 	}
@@ -526,7 +517,7 @@ func runEventsList(ctx context.Context, args []string, getenv func(string) strin
 func runEventsResend(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	s := newSettings("events resend", "events resend [flags] EVENTID...", getenv, stderr)
 	cs := s.client()
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	ids := s.fs.Args()

@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/netguard"
 	"github.com/openvod/openvod/push"
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
-	if err := s.fs.Parse(args); err != nil {
+	if err := s.parse(args); err != nil {
 		return err
 	}
 	logger, err := newLogger(stderr, *logLevel, *logFormat)
@@ -117,7 +118,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
 		Outbound: outbound,
 	})
-	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := httplimit.NewServer(srv.Handler, httplimit.Timeouts{})
 
 	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  SubAppId:  %d\n  SecretId:  %s\n", base, ln.Addr(), openvod.DefaultSubAppID, key.SecretID)
 	if showKey {

@@ -96,3 +96,36 @@ func serveBriefly(t *testing.T, getenv func(string) string) (stdout, stderr stri
 	}
 	return out.String(), log.String()
 }
+
+// TestBadSettingIsAnError checks that a variable or flag whose value does
+// not parse stops the command with an error naming it, instead of running
+// with the default.
+func TestBadSettingIsAnError(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{env: map[string]string{"OPENVOD_WORKERS": "eight"}, want: `$OPENVOD_WORKERS="eight" is not valid`},
+		{env: map[string]string{"OPENVOD_TASK_LEASE": "30"}, want: `$OPENVOD_TASK_LEASE="30" is not valid`},
+		{env: map[string]string{"OPENVOD_MAX_UPLOAD_SIZE": "5G", "OPENVOD_PUSH_TIMEOUT": "fast"},
+			want: `$OPENVOD_MAX_UPLOAD_SIZE="5G" is not valid: want an integer` + "\n" + `$OPENVOD_PUSH_TIMEOUT="fast" is not valid`},
+		{args: []string{"--workers", "eight"}, want: `invalid value "eight" for flag -workers`},
+	} {
+		env := map[string]string{"OPENVOD_DATA_DIR": t.TempDir(), "OPENVOD_ADDR": "127.0.0.1:0"}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		err := run(context.Background(), append([]string{"serve"}, tc.args...), func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve with %v %v: err = %v, want it to contain %q", tc.env, tc.args, err, tc.want)
+		}
+	}
+	err := run(context.Background(), []string{"events", "listen"}, func(k string) string {
+		return map[string]string{"OPENVOD_EVENTS_FAIL": "maybe"}[k]
+	}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "$OPENVOD_EVENTS_FAIL") {
+		t.Errorf("events listen with OPENVOD_EVENTS_FAIL=maybe: err = %v", err)
+	}
+}

@@ -115,13 +115,18 @@ WHERE sub_app_id = ? AND type = ? AND session_id = ? AND create_time >= ?)`,
 	return t, nil
 }
 
-// taskClaimSQL picks the oldest runnable tasks of ntypes types, locked as the
-// dialect requires, and leases them. The redundant status <> 'FINISH' lets
-// SQLite use the partial index task_runnable.
-func (q *querier) taskClaimSQL(ntypes int) string {
+// taskClaimSQL picks the oldest runnable tasks of ntypes types, not of
+// nskip apps, locked as the dialect requires, and leases them. The
+// redundant status <> 'FINISH' lets SQLite use the partial index
+// task_runnable.
+func (q *querier) taskClaimSQL(ntypes, nskip int) string {
+	skip := ""
+	if nskip > 0 {
+		skip = ` AND sub_app_id NOT IN (` + placeholders(nskip) + `)`
+	}
 	return `WITH picked AS MATERIALIZED (
 SELECT id FROM task
-WHERE status <> 'FINISH' AND type IN (` + placeholders(ntypes) + `)
+WHERE status <> 'FINISH' AND type IN (` + placeholders(ntypes) + `)` + skip + `
 AND (status = 'WAITING' OR (status = 'PROCESSING' AND (lease_until IS NULL OR lease_until < ?)))
 ORDER BY create_time, id LIMIT ? ` + q.d.ClaimLock + `
 )
@@ -140,12 +145,15 @@ func (q *querier) TaskClaim(ctx context.Context, p *store.TaskClaimParams) ([]*o
 	if p.Limit <= 0 || len(p.Types) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(p.Types)+5)
+	args := make([]any, 0, len(p.Types)+len(p.SkipApps)+5)
 	for _, typ := range p.Types {
 		args = append(args, string(typ))
 	}
+	for _, app := range p.SkipApps {
+		args = append(args, app)
+	}
 	args = append(args, timeArg(p.Now), p.Limit, p.Owner, timeArg(p.LeaseUntil), timeArg(p.Now))
-	tasks, err := queryAll(ctx, q, q.write, scanTask, q.taskClaimSQL(len(p.Types)), args...)
+	tasks, err := queryAll(ctx, q, q.write, scanTask, q.taskClaimSQL(len(p.Types), len(p.SkipApps)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("task claim: %w", err)
 	}

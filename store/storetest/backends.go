@@ -34,3 +34,16 @@ func Backends() map[string]func(t *testing.T) store.Store {
 		},
 	}
 }
+
+// OnBackends runs test in parallel subtests "sqlite" and "postgres", each on
+// a new store from [Backends].
+func OnBackends(t *testing.T, test func(t *testing.T, st store.Store)) {
+	t.Helper()
+	backends := Backends()
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, backends[name](t))
+		})
+	}
+}

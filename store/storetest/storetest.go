@@ -44,6 +44,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TaskInsertOnce", testTaskInsertOnce},
 		{"TaskInsertOnceConcurrent", testTaskInsertOnceConcurrent},
 		{"StorageKeysReferenced", testStorageKeysReferenced},
+		{"TaskClaimSkipApps", testTaskClaimSkipApps},
 		{"UploadSession", testUploadSession},
 		{"UploadSessionClaim", testUploadSessionClaim},
 		{"UploadSessionListStale", testUploadSessionListStale},

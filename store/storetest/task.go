@@ -240,6 +240,28 @@ func testTaskClaim(t *testing.T, s store.Store) {
 		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 1, openvod.TaskProcessing: 3, openvod.TaskFinish: 1})
 }
 
+func testTaskClaimSkipApps(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a, b, c := newApp(t, s, "a"), newApp(t, s, "b"), newApp(t, s, "c")
+	a1, a2 := newTask(a, "a1", openvod.TaskPullUpload, 1), newTask(a, "a2", openvod.TaskPullUpload, 2)
+	b1, c1 := newTask(b, "b1", openvod.TaskPullUpload, 3), newTask(c, "c1", openvod.TaskPullUpload, 4)
+	for _, task := range []*openvod.Task{a1, a2, b1, c1} {
+		noErr(t, "insert "+task.ID, s.TaskInsert(ctx, task))
+	}
+	claim := func(limit int, skip ...int64) []*openvod.Task {
+		t.Helper()
+		return must(s.TaskClaim(ctx, &store.TaskClaimParams{Types: []openvod.TaskType{openvod.TaskPullUpload},
+			Owner: "w", Now: at(10), LeaseUntil: at(40), Limit: limit, SkipApps: skip}))(t)
+	}
+	b1, c1 = claimed(b1, at(10)), claimed(c1, at(10))
+	equal(t, "claim skipping a", claim(10, a.ID), []*openvod.Task{b1, c1})
+	equal(t, "claim skipping every app with tasks", len(claim(10, a.ID, b.ID, c.ID)), 0)
+	a1 = claimed(a1, at(10))
+	equal(t, "claim skipping b and c", claim(1, b.ID, c.ID), []*openvod.Task{a1})
+	a2 = claimed(a2, at(10))
+	equal(t, "claim skipping none", claim(10), []*openvod.Task{a2})
+}
+
 func testTaskClaimConcurrent(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	const tasks, workers = 60, 8
