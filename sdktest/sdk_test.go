@@ -167,6 +167,7 @@ func TestNodeSDK(t *testing.T) {
 	// events and their mode switches do not meet.
 	createApp(t, srv, "events", 1500000002)
 	createApp(t, srv, "clips", 1500000003)
+	createApp(t, srv, "signing", 1500000004)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -180,6 +181,7 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_FIXTURE_MP4="+fixture,
 		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
 		"OPENVOD_CLIP_SUB_APP_ID=1500000003",
+		"OPENVOD_SIGNING_SUB_APP_ID=1500000004",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {

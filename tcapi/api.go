@@ -19,6 +19,7 @@ import (
 	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/openvod/openvod"
@@ -215,7 +216,7 @@ func readIncoming(r *http.Request, body []byte, in *incoming) error {
 	return nil
 }
 
-// parseForm parses a query string or form body, each name given once.
+// parseForm parses a query string or form body: UTF-8, each name given once.
 func parseForm(raw string) (map[string]string, error) {
 	values, err := url.ParseQuery(raw)
 	if err != nil {
@@ -225,6 +226,9 @@ func parseForm(raw string) (map[string]string, error) {
 	for k, v := range values {
 		if len(v) > 1 {
 			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s is given %d times", k, len(v))
+		}
+		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
+			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %q is not valid UTF-8", k)
 		}
 		form[k] = v[0]
 	}
