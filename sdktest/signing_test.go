@@ -109,7 +109,8 @@ func TestGoCommonClientSigning(t *testing.T) {
 
 // TestGoTypedSDK runs the tests of the module in gosdk, which use the Go
 // SDK's typed VOD client (every sign and request method with parameters,
-// and the README's upload example), against a server.
+// and the README's upload example), against a server, and against two
+// gateways whose clocks are 301 s off, for expired timestamps.
 func TestGoTypedSDK(t *testing.T) {
 	t.Parallel()
 	goBin, err := exec.LookPath("go")
@@ -123,6 +124,7 @@ func TestGoTypedSDK(t *testing.T) {
 	fixture := fixtureMP4(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 	createApp(t, srv, "signing", 1500000002)
+	skewed := startGatewayAt(t, -301*time.Second) + "," + startGatewayAt(t, 301*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, "test", "-count=1", "-v", ".")
@@ -133,6 +135,7 @@ func TestGoTypedSDK(t *testing.T) {
 		"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
 		"OPENVOD_FIXTURE_MP4="+fixture,
 		"OPENVOD_SIGNING_SUB_APP_ID=1500000002",
+		"OPENVOD_SKEWED_ENDPOINTS="+skewed,
 	)
 	if err := runStreaming(t, cmd); err != nil {
 		t.Fatalf("go test in %s failed: %v (see the output above)", dir, err)

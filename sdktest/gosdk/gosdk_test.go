@@ -21,6 +21,8 @@ const unknownFileID = "5285890799999999999"
 type settings struct {
 	endpoint, secretID, secretKey, fixture string
 	subAppID                               uint64
+	// skewed are servers with the same key whose clocks are 301 s off.
+	skewed []string
 }
 
 func env(t *testing.T) settings {
@@ -36,6 +38,7 @@ func env(t *testing.T) settings {
 	}
 	s.endpoint, s.secretID, s.secretKey, s.fixture = get("OPENVOD_ENDPOINT"), get("OPENVOD_SECRET_ID"), get("OPENVOD_SECRET_KEY"), get("OPENVOD_FIXTURE_MP4")
 	id := get("OPENVOD_SIGNING_SUB_APP_ID")
+	s.skewed = strings.Split(get("OPENVOD_SKEWED_ENDPOINTS"), ",")
 	if len(missing) > 0 {
 		t.Fatalf("missing environment variable(s) %s: run these tests with `go test ./sdktest/ -run TestGoTypedSDK`", strings.Join(missing, ", "))
 	}
@@ -49,8 +52,14 @@ func env(t *testing.T) settings {
 // client is the typed VOD client with the given sign and request methods.
 func client(t *testing.T, s settings, secretID, secretKey, signMethod, reqMethod string) *vod.Client {
 	t.Helper()
+	return clientAt(t, s.endpoint, secretID, secretKey, signMethod, reqMethod)
+}
+
+// clientAt is client for another server.
+func clientAt(t *testing.T, endpoint, secretID, secretKey, signMethod, reqMethod string) *vod.Client {
+	t.Helper()
 	cpf := profile.NewClientProfile()
-	cpf.HttpProfile.Endpoint = s.endpoint
+	cpf.HttpProfile.Endpoint = endpoint
 	cpf.HttpProfile.Scheme = "HTTP"
 	cpf.HttpProfile.ReqMethod = reqMethod
 	cpf.SignMethod = signMethod
@@ -95,7 +104,8 @@ func TestUploadExample(t *testing.T) {
 
 // TestSignMethods calls openvod with every sign method and request method
 // of the typed client: arrays (FileIds, Filters, EventHandles), nested
-// parameters (DeleteParts.0.Type), events, and the signing errors.
+// parameters (DeleteParts.0.Type), events, and the signing errors (wrong
+// key, unknown key, and an expired timestamp at the skewed servers).
 func TestSignMethods(t *testing.T) {
 	s := env(t)
 	data, err := os.ReadFile(s.fixture)
@@ -184,12 +194,20 @@ func TestSignMethods(t *testing.T) {
 					t.Fatalf("after DeleteMedia with DeleteParts OriginalFiles: %s", gone.ToJsonString())
 				}
 
-				probe := vod.NewDescribeMediaInfosRequest()
-				probe.FileIds = common.StringPtrs([]string{unknownFileID})
-				_, err = client(t, s, s.secretID, s.secretKey+"x", signMethod, reqMethod).DescribeMediaInfos(probe)
+				// A request remembers the endpoint it was first sent to: one each.
+				probe := func() *vod.DescribeMediaInfosRequest {
+					req := vod.NewDescribeMediaInfosRequest()
+					req.FileIds = common.StringPtrs([]string{unknownFileID})
+					return req
+				}
+				_, err = client(t, s, s.secretID, s.secretKey+"x", signMethod, reqMethod).DescribeMediaInfos(probe())
 				wantCode(t, err, "AuthFailure.SignatureFailure")
-				_, err = client(t, s, "AKIDnosuchkey00000000000000000000", s.secretKey, signMethod, reqMethod).DescribeMediaInfos(probe)
+				_, err = client(t, s, "AKIDnosuchkey00000000000000000000", s.secretKey, signMethod, reqMethod).DescribeMediaInfos(probe())
 				wantCode(t, err, "AuthFailure.SecretIdNotFound")
+				for _, endpoint := range s.skewed {
+					_, err = clientAt(t, endpoint, s.secretID, s.secretKey, signMethod, reqMethod).DescribeMediaInfos(probe())
+					wantCode(t, err, "AuthFailure.SignatureExpire")
+				}
 			})
 		}
 	}
