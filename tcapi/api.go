@@ -155,7 +155,11 @@ func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *i
 		return nil, err
 	}
 	if in.version != Version {
-		return nil, openvod.Errorf(openvod.CodeNoSuchVersion, "the version must be %s, got %q", Version, in.version)
+		name := "X-TC-Version"
+		if in.v1 {
+			name = "the parameter Version"
+		}
+		return nil, openvod.Errorf(openvod.CodeNoSuchVersion, "%s must be %s, got %q", name, Version, in.version)
 	}
 	if in.action == "" {
 		return nil, openvod.Errorf(openvod.CodeMissingParameter, "the request names no action: send the X-TC-Action header (TC3) or the Action parameter (v1)")
