@@ -1,8 +1,9 @@
 // Package sdktest is openvod's SDK conformance suite: it runs real openvod
 // servers (package openvodtest) and talks to them through the official
-// Tencent Cloud SDKs, the Go SDK from its tests here and the Node.js SDK
-// through the node:test suite in sdktest/node, plus raw HTTP requests that no
-// SDK sends. It has no non-test code; run it with
+// Tencent Cloud SDKs: the Go SDK's CommonClient from its tests here, the Go
+// SDK's typed client through the tests of the module in sdktest/gosdk, and
+// the Node.js SDK through the node:test suite in sdktest/node, plus raw HTTP
+// requests that no SDK sends. It has no non-test code; run it with
 //
 //	go test ./sdktest/ -count=1
 //

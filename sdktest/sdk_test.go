@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/openvodtest"
+	"github.com/openvod/openvod/tcapi"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
@@ -167,6 +168,7 @@ func TestNodeSDK(t *testing.T) {
 	// events and their mode switches do not meet.
 	createApp(t, srv, "events", 1500000002)
 	createApp(t, srv, "clips", 1500000003)
+	createApp(t, srv, "signing", 1500000004)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -180,6 +182,7 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_FIXTURE_MP4="+fixture,
 		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
 		"OPENVOD_CLIP_SUB_APP_ID=1500000003",
+		"OPENVOD_SIGNING_SUB_APP_ID=1500000004",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {
@@ -903,7 +906,17 @@ func TestRawHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			return r
-		}, ""},
+		}, "AuthFailure.InvalidAuthorization"},
+		{"SignedHeadersHostOnly", func(t *testing.T) *http.Request {
+			// A correct signature that covers host alone.
+			r := signed(t, time.Now(), body)
+			ts, _ := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
+			sig := tcapi.Sign(tcapi.SignInput{SecretKey: openvodtest.SecretKey, Service: "vod", Timestamp: ts, Method: "POST", Path: "/",
+				SignedHeaders: "host", Headers: map[string]string{"host": srv.Addr}, PayloadHash: tcapi.PayloadHash(body)})
+			r.Header.Set("Authorization", fmt.Sprintf("TC3-HMAC-SHA256 Credential=%s/%s/vod/tc3_request, SignedHeaders=host, Signature=%s",
+				openvodtest.SecretID, time.Unix(ts, 0).UTC().Format("2006-01-02"), sig))
+			return r
+		}, "AuthFailure.SignatureFailure"},
 	}
 	var ids []string
 	for _, tc := range cases {

@@ -1,7 +1,10 @@
-// Package tcapi serves the Tencent Cloud API 3.0 gateway of openvod: POST /
-// with a JSON body, the action in X-TC-Action, version 2018-07-17, signed
-// with TC3-HMAC-SHA256. It verifies, decodes, runs the action and answers in
-// the {"Response":{...}} envelope, always with HTTP 200.
+// Package tcapi serves the Tencent Cloud API 3.0 gateway of openvod, version
+// 2018-07-17: POST / with a JSON body or GET with a query string, signed
+// with TC3-HMAC-SHA256 (the action in X-TC-Action), and GET with a query
+// string or POST with a form body signed with API v1's HmacSHA1 or
+// HmacSHA256 (the action in the Action parameter). It verifies, decodes,
+// runs the action and answers in the {"Response":{...}} envelope, always
+// with HTTP 200.
 package tcapi
 
 import (
@@ -10,9 +13,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"net/url"
+	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/openvod/openvod"
@@ -86,9 +93,9 @@ func New(cfg Config) *API {
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	requestID := uuid.NewString()
-	actionName := r.Header.Get("X-TC-Action")
+	var in incoming
 	var subAppID int64
-	result, err := a.serve(r, requestID, &subAppID)
+	result, err := a.serve(r, requestID, &in, &subAppID)
 
 	var body []byte
 	if err == nil {
@@ -98,7 +105,7 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var e *openvod.Error
 		if !errors.As(err, &e) {
-			a.cfg.Logger.Error("internal error", "request_id", requestID, "action", actionName, "err", err)
+			a.cfg.Logger.Error("internal error", "request_id", requestID, "action", in.action, "err", err)
 			e = openvod.Errorf(openvod.CodeInternalError, "an internal error occurred; quote RequestId %s when reporting it", requestID)
 		}
 		code = e.Code
@@ -107,42 +114,61 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeBody(w, body)
 
 	latency := time.Since(start)
-	metricsAction := actionName
-	if _, known := a.actions[actionName]; !known {
+	metricsAction := in.action
+	if _, known := a.actions[in.action]; !known {
 		metricsAction = "unknown" // keep label values bounded
 	}
 	a.cfg.Metrics.observe(metricsAction, code, latency)
-	a.cfg.Logger.Info("request", "request_id", requestID, "action", actionName, "sub_app_id", subAppID,
+	a.cfg.Logger.Info("request", "request_id", requestID, "action", in.action, "sub_app_id", subAppID,
 		"code", code, "latency_ms", float64(latency.Microseconds())/1000)
 }
 
-func (a *API) serve(r *http.Request, requestID string, subAppID *int64) (any, error) {
-	if r.Method != http.MethodPost {
-		return nil, openvod.Errorf(openvod.CodeUnsupportedProtocol, "openvod accepts only POST with a JSON body and TC3-HMAC-SHA256 signing")
+// incoming is a request as read before its signature is checked.
+type incoming struct {
+	action, version string
+	// form holds the parameters of a query string or form body; nil for a
+	// JSON body.
+	form map[string]string
+	// v1 is set for an API v1 signature, whose parameters are in form.
+	v1 bool
+}
+
+func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *int64) (any, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, openvod.Errorf(openvod.CodeUnsupportedProtocol, "openvod accepts POST with a JSON or form body and GET with a query string, not %s", r.Method)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1))
-	if err != nil {
-		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "reading the request body failed")
+	var body []byte
+	if r.Method == http.MethodPost {
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, MaxBodySize+1)); err != nil {
+			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "reading the request body failed")
+		}
+		if len(body) > MaxBodySize {
+			return nil, openvod.Errorf(openvod.CodeRequestSizeLimitExceeded, "the request body exceeds %d bytes", MaxBodySize)
+		}
 	}
-	if len(body) > MaxBodySize {
-		return nil, openvod.Errorf(openvod.CodeRequestSizeLimitExceeded, "the request body exceeds %d bytes", MaxBodySize)
-	}
-	now := a.cfg.NowFunc()
-	if err := a.authenticate(r.Context(), r, body, now); err != nil {
+	if err := readIncoming(r, body, in); err != nil {
 		return nil, err
 	}
-	if v := r.Header.Get("X-TC-Version"); v != Version {
-		return nil, openvod.Errorf(openvod.CodeNoSuchVersion, "X-TC-Version must be %s, got %q", Version, v)
+	now := a.cfg.NowFunc()
+	if err := a.authenticate(r.Context(), r, in, body, now); err != nil {
+		return nil, err
 	}
-	name := r.Header.Get("X-TC-Action")
-	if name == "" {
-		return nil, openvod.Errorf(openvod.CodeMissingParameter, "the request is missing the X-TC-Action header")
+	if in.version != Version {
+		name := "X-TC-Version"
+		if in.v1 {
+			name = "the parameter Version"
+		}
+		return nil, openvod.Errorf(openvod.CodeNoSuchVersion, "%s must be %s, got %q", name, Version, in.version)
 	}
-	act, ok := a.actions[name]
+	if in.action == "" {
+		return nil, openvod.Errorf(openvod.CodeMissingParameter, "the request names no action: send the X-TC-Action header (TC3) or the Action parameter (v1)")
+	}
+	act, ok := a.actions[in.action]
 	if !ok {
-		return nil, openvod.Errorf(openvod.CodeInvalidAction, "the action %s does not exist in openvod's VOD API %s", name, Version)
+		return nil, openvod.Errorf(openvod.CodeInvalidAction, "the action %s does not exist in openvod's VOD API %s", in.action, Version)
 	}
-	p, err := parseParams(body)
+	p, err := in.params(body)
 	if err != nil {
 		return nil, err
 	}
@@ -154,20 +180,108 @@ func (a *API) serve(r *http.Request, requestID string, subAppID *int64) (any, er
 	return act(r.Context(), &call{App: app, Params: p, RequestID: requestID, Now: now})
 }
 
-// authenticate verifies the TC3 signature of the request.
-func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte, now time.Time) error {
+// readIncoming tells the signature kind apart and reads the action and
+// version: a request with an Authorization header is TC3-signed, the
+// others must carry a v1 Signature in their query string (GET) or form
+// body (POST).
+func readIncoming(r *http.Request, body []byte, in *incoming) error {
+	if r.Header.Get("Authorization") != "" {
+		in.action, in.version = r.Header.Get("X-TC-Action"), r.Header.Get("X-TC-Version")
+		if r.Method == http.MethodGet {
+			form, err := parseForm(r.URL.RawQuery)
+			if err != nil {
+				return err
+			}
+			for k := range tc3QueryCommonParams {
+				delete(form, k)
+			}
+			in.form = form
+		}
+		return nil
+	}
+	unsigned := openvod.Errorf(openvod.CodeAuthInvalidAuthorization,
+		"the request is not signed: send an Authorization header (TC3-HMAC-SHA256) or, in a query string or form body, the Signature parameter (HmacSHA1, HmacSHA256)")
+	raw := r.URL.RawQuery
+	if r.Method == http.MethodPost {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+			return unsigned
+		}
+		raw = string(body)
+	}
+	form, err := parseForm(raw)
+	if err != nil {
+		return err
+	}
+	if form["Signature"] == "" {
+		return unsigned
+	}
+	in.form, in.v1 = form, true
+	in.action, in.version = form["Action"], form["Version"]
+	return nil
+}
+
+// parseForm parses a query string or form body: UTF-8, each name given once.
+func parseForm(raw string) (map[string]string, error) {
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameters are not a valid query string: %v", err)
+	}
+	form := make(map[string]string, len(values))
+	for k, v := range values {
+		if len(v) > 1 {
+			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s is given %d times", k, len(v))
+		}
+		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
+			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %q is not valid UTF-8", k)
+		}
+		form[k] = v[0]
+	}
+	return form, nil
+}
+
+// params returns the action's parameters: the JSON body's, or the
+// flattened ones of the query string or form body without the gateway's.
+func (in *incoming) params(body []byte) (params, error) {
+	if in.form == nil {
+		return parseParams(body)
+	}
+	action := make(map[string]string, len(in.form))
+	for k, v := range in.form {
+		if !in.v1 || !v1CommonParams[k] {
+			action[k] = v
+		}
+	}
+	return flatParams(action)
+}
+
+// authenticate verifies the request's signature.
+func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, body []byte, now time.Time) error {
+	if in.v1 {
+		sig, err := parseV1Signature(in.form, now)
+		if err != nil {
+			return err
+		}
+		key, err := a.secretKey(ctx, sig.SecretID)
+		if err != nil {
+			return err
+		}
+		if !sig.verify(r, in.form, key) {
+			return signatureFailure()
+		}
+		return nil
+	}
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
+		return err
+	}
+	if err := auth.requireSignedHeaders(); err != nil {
 		return err
 	}
 	ts, err := checkTimestamp(auth, r.Header.Get("X-TC-Timestamp"), now)
 	if err != nil {
 		return err
 	}
-	key, err := a.keys.Get(auth.SecretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, auth.SecretID) })
-	if errors.Is(err, store.ErrNotFound) {
-		return openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
-	}
+	key, err := a.secretKey(ctx, auth.SecretID)
 	if err != nil {
 		return err
 	}
@@ -175,10 +289,39 @@ func (a *API) authenticate(ctx context.Context, r *http.Request, body []byte, no
 	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
 		payloadHash = PayloadHash([]byte("UNSIGNED-PAYLOAD"))
 	}
-	if !auth.verify(r, ts, key.SecretKey, payloadHash) {
-		return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
+	query := r.URL.RawQuery
+	if in.form != nil {
+		query = encodeForm(in.form)
+	}
+	if !auth.verify(r, ts, key, payloadHash, query) {
+		return signatureFailure()
 	}
 	return nil
+}
+
+// encodeForm encodes form sorted by name, as url.Values does.
+func encodeForm(form map[string]string) string {
+	values := make(url.Values, len(form))
+	for k, v := range form {
+		values.Set(k, v)
+	}
+	return values.Encode()
+}
+
+func signatureFailure() error {
+	return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
+}
+
+// secretKey returns the SecretKey of secretID.
+func (a *API) secretKey(ctx context.Context, secretID string) (string, error) {
+	key, err := a.keys.Get(secretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, secretID) })
+	if errors.Is(err, store.ErrNotFound) {
+		return "", openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
+	}
+	if err != nil {
+		return "", err
+	}
+	return key.SecretKey, nil
 }
 
 // resolveApp returns the app named by SubAppId, the default app when omitted or 0.
@@ -186,7 +329,7 @@ func (a *API) resolveApp(ctx context.Context, p params) (*openvod.App, error) {
 	id := openvod.DefaultSubAppID
 	if p.has("SubAppId") {
 		var v uint64
-		if err := json.Unmarshal(p["SubAppId"], &v); err != nil {
+		if err := json.Unmarshal(p.raw("SubAppId", reflect.TypeFor[uint64]()), &v); err != nil {
 			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter SubAppId must be an integer")
 		}
 		if v != 0 {

@@ -120,7 +120,7 @@ func TestGatewayErrors(t *testing.T) {
 		want               string
 	}{
 		{"OK", "DescribeMediaInfos", `{"FileIds":["1"]}`, nil, ""},
-		{"ErrMethod", "DescribeMediaInfos", `{}`, func(r *http.Request) { r.Method = http.MethodGet }, "UnsupportedProtocol"},
+		{"ErrMethod", "DescribeMediaInfos", `{}`, func(r *http.Request) { r.Method = http.MethodPut }, "UnsupportedProtocol"},
 		{"ErrNoAuthorization", "DescribeMediaInfos", `{}`, func(r *http.Request) { r.Header.Del("Authorization") }, "AuthFailure.InvalidAuthorization"},
 		{"ErrMalformedAuthorization", "DescribeMediaInfos", `{}`, func(r *http.Request) { r.Header.Set("Authorization", "TC3-HMAC-SHA256 Credential=x") }, "AuthFailure.InvalidAuthorization"},
 		{"ErrAlgorithm", "DescribeMediaInfos", `{}`, func(r *http.Request) {

@@ -70,10 +70,25 @@ func parseAuthorization(h string) (*authorization, error) {
 	return &a, nil
 }
 
+// requireSignedHeaders checks that the signature covers content-type and
+// host, as Tencent requires (every SDK signs exactly these two).
+func (a *authorization) requireSignedHeaders() error {
+	var contentType, host bool
+	for _, name := range strings.Split(a.SignedHeaders, ";") {
+		contentType = contentType || name == "content-type"
+		host = host || name == "host"
+	}
+	if !contentType || !host {
+		return openvod.Errorf(openvod.CodeAuthSignatureFailure, "SignedHeaders must include content-type and host, got %q", a.SignedHeaders)
+	}
+	return nil
+}
+
 // verify checks the request's TC3 signature against secretKey. It tries the
 // Host header as sent and, when that fails, without its port (the Node.js
-// SDK signs the host name alone).
-func (a *authorization) verify(r *http.Request, ts int64, secretKey, payloadHash string) bool {
+// SDK signs the host name alone); for a query string, it tries the query as
+// sent and then query, the form in which the Go SDK signs it.
+func (a *authorization) verify(r *http.Request, ts int64, secretKey, payloadHash, query string) bool {
 	headers := make(map[string]string)
 	for _, name := range strings.Split(a.SignedHeaders, ";") {
 		if name == "host" {
@@ -82,24 +97,33 @@ func (a *authorization) verify(r *http.Request, ts int64, secretKey, payloadHash
 			headers[name] = r.Header.Get(name)
 		}
 	}
-	in := SignInput{
-		SecretKey:     secretKey,
-		Service:       a.Service,
-		Timestamp:     ts,
-		Method:        r.Method,
-		Path:          r.URL.EscapedPath(),
-		RawQuery:      r.URL.RawQuery,
-		SignedHeaders: a.SignedHeaders,
-		Headers:       headers,
-		PayloadHash:   payloadHash,
+	hosts := []string{r.Host}
+	if host, _, err := net.SplitHostPort(r.Host); err == nil {
+		hosts = append(hosts, host)
 	}
-	if equalHex(Sign(in), a.Signature) {
-		return true
+	queries := []string{r.URL.RawQuery}
+	if query != r.URL.RawQuery {
+		queries = append(queries, query)
 	}
-	if _, ok := headers["host"]; ok {
-		if host, _, err := net.SplitHostPort(r.Host); err == nil {
+	for _, host := range hosts {
+		if _, ok := headers["host"]; ok {
 			headers["host"] = host
-			return equalHex(Sign(in), a.Signature)
+		}
+		for _, q := range queries {
+			in := SignInput{
+				SecretKey:     secretKey,
+				Service:       a.Service,
+				Timestamp:     ts,
+				Method:        r.Method,
+				Path:          r.URL.EscapedPath(),
+				RawQuery:      q,
+				SignedHeaders: a.SignedHeaders,
+				Headers:       headers,
+				PayloadHash:   payloadHash,
+			}
+			if equalHex(Sign(in), a.Signature) {
+				return true
+			}
 		}
 	}
 	return false
@@ -114,14 +138,23 @@ func checkTimestamp(a *authorization, header string, now time.Time) (int64, erro
 	if err != nil {
 		return 0, openvod.Errorf(openvod.CodeAuthInvalidAuthorization, "X-TC-Timestamp must be Unix seconds, got %q", header)
 	}
-	skew := now.Sub(time.Unix(ts, 0))
-	if skew > MaxClockSkew || skew < -MaxClockSkew {
-		return 0, openvod.Errorf(openvod.CodeAuthSignatureExpire,
-			"signature expired: X-TC-Timestamp %d is %s from server time %d (allowed: 300s)", ts, skew.Round(time.Second), now.Unix())
+	if err := checkSkew("X-TC-Timestamp", ts, now); err != nil {
+		return 0, err
 	}
 	if want := time.Unix(ts, 0).UTC().Format("2006-01-02"); a.Date != want {
 		return 0, openvod.Errorf(openvod.CodeAuthSignatureFailure,
 			"the Credential date %s does not match the UTC date %s of X-TC-Timestamp", a.Date, want)
 	}
 	return ts, nil
+}
+
+// checkSkew checks that the timestamp ts, given in name, is within
+// MaxClockSkew of now.
+func checkSkew(name string, ts int64, now time.Time) error {
+	skew := now.Sub(time.Unix(ts, 0))
+	if skew > MaxClockSkew || skew < -MaxClockSkew {
+		return openvod.Errorf(openvod.CodeAuthSignatureExpire,
+			"signature expired: %s %d is %s from server time %d (allowed: 300s)", name, ts, skew.Round(time.Second), now.Unix())
+	}
+	return nil
 }

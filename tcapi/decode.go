@@ -11,19 +11,44 @@ import (
 	"github.com/openvod/openvod"
 )
 
-// params is a request body split into its top-level keys.
-type params map[string]json.RawMessage
+// params are a request's parameters split into their top-level keys: a
+// JSON body's, or the flattened key=value pairs of a query string or form
+// body (API v1 signatures, TC3 GET) put back into JSON by unflatten.
+type params struct {
+	values map[string]json.RawMessage
+	// flat marks values from key=value pairs: their leaves are JSON
+	// strings, converted to the target field's type when decoded.
+	flat bool
+}
 
 // parseParams splits a JSON object body. An empty body is an empty object.
 func parseParams(body []byte) (params, error) {
-	p := params{}
+	p := params{values: map[string]json.RawMessage{}}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return p, nil
 	}
-	if err := json.Unmarshal(body, &p); err != nil || p == nil {
-		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the request body must be a JSON object")
+	if err := json.Unmarshal(body, &p.values); err != nil || p.values == nil {
+		return params{}, openvod.Errorf(openvod.CodeInvalidParameter, "the request body must be a JSON object")
 	}
 	return p, nil
+}
+
+// flatParams builds params from flattened key=value pairs.
+func flatParams(values map[string]string) (params, error) {
+	v, err := unflatten(values)
+	if err != nil {
+		return params{}, err
+	}
+	return params{values: v, flat: true}, nil
+}
+
+// raw returns key's value as JSON that decodes into a value of type t.
+func (p params) raw(key string, t reflect.Type) json.RawMessage {
+	raw := p.values[key]
+	if p.flat {
+		raw = coerce(raw, t)
+	}
+	return raw
 }
 
 // commonParams are accepted by every action and handled by the gateway.
@@ -36,7 +61,7 @@ var commonParams = map[string]bool{"SubAppId": true}
 func (p params) decode(v any) error {
 	rv := reflect.ValueOf(v).Elem()
 	fields := fieldsOf(rv.Type())
-	for key, raw := range p {
+	for key, raw := range p.values {
 		if commonParams[key] {
 			continue
 		}
@@ -48,12 +73,13 @@ func (p params) decode(v any) error {
 			continue
 		}
 		field := rv.Field(f.index)
+		raw = p.raw(key, field.Type())
 		if err := json.Unmarshal(raw, field.Addr().Interface()); err != nil || (field.Kind() == reflect.Slice && hasNullElement(raw)) {
 			return openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s must be %s", key, describeType(field.Type()))
 		}
 	}
 	for _, name := range fields.required {
-		if raw, ok := p[name]; !ok || isNull(raw) {
+		if raw, ok := p.values[name]; !ok || isNull(raw) {
 			return openvod.Errorf(openvod.CodeMissingParameter, "the request is missing the required parameter %s", name)
 		}
 	}
@@ -62,7 +88,7 @@ func (p params) decode(v any) error {
 
 // has reports whether key is present and not null.
 func (p params) has(key string) bool {
-	raw, ok := p[key]
+	raw, ok := p.values[key]
 	return ok && !isNull(raw)
 }
 

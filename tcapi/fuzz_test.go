@@ -32,12 +32,12 @@ func FuzzParseAuthorization(f *testing.F) {
 			return
 		}
 		r := httptest.NewRequest("POST", "http://127.0.0.1:8080/", strings.NewReader("{}"))
-		a.verify(r, ts, "key", PayloadHash([]byte("{}")))
+		a.verify(r, ts, "key", PayloadHash([]byte("{}")), "")
 	})
 }
 
 // FuzzDecode feeds arbitrary bodies to the request decoder with a struct
-// of every field kind the actions use: it must answer an *openvod.Error or
+// of every field kind the actions use (fuzzRequest): it must answer an *openvod.Error or
 // a result, never panic.
 func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"FileIds":["1"],"Filters":["basicInfo"],"SubAppId":1500000001}`))
@@ -50,19 +50,52 @@ func FuzzDecode(f *testing.F) {
 		if err != nil {
 			return
 		}
-		var req struct {
-			FileId          string            `json:"FileId" tc:"required"`
-			FileIds         []string          `json:"FileIds"`
-			StartTimeOffset float64           `json:"StartTimeOffset"`
-			HideLeadIn      *bool             `json:"HideLeadIn"`
-			Limit           int               `json:"Limit"`
-			DeleteParts     []mediaDeleteItem `json:"DeleteParts"`
-		}
+		var req fuzzRequest
 		if err := p.decode(&req); err != nil {
 			var e *openvod.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("decode error %v is not an *openvod.Error", err)
 			}
+		}
+	})
+}
+
+// fuzzRequest has every field kind the actions use.
+type fuzzRequest struct {
+	FileId          string            `json:"FileId" tc:"required"`
+	FileIds         []string          `json:"FileIds"`
+	StartTimeOffset float64           `json:"StartTimeOffset"`
+	HideLeadIn      *bool             `json:"HideLeadIn"`
+	Limit           int               `json:"Limit"`
+	DeleteParts     []mediaDeleteItem `json:"DeleteParts"`
+}
+
+// FuzzFlatParams feeds arbitrary query strings and form bodies (API v1
+// signatures, TC3 GET) to the flattened-parameter decoder: it must answer
+// an *openvod.Error or a result, never panic, and a result must hold only
+// what the pairs gave.
+func FuzzFlatParams(f *testing.F) {
+	f.Add("FileId=1&FileIds.0=a&FileIds.1=b&StartTimeOffset=-1.5&HideLeadIn=true&Limit=3&DeleteParts.0.Type=OriginalFiles&DeleteParts.0.Definition=0")
+	f.Add("FileId=1&FileIds.1=a")
+	f.Add("FileId=1&FileIds=a&FileIds.0=b")
+	f.Add("FileId=1&A..B=1&Limit=1e400&HideLeadIn=yes")
+	f.Add("FileIds.0=%zz&FileId=1;x")
+	f.Add("FileId=1&DeleteParts.00.Type=x&DeleteParts.a.b.c.d.e.f.g.h=1")
+	f.Fuzz(func(t *testing.T, query string) {
+		form, err := parseForm(query)
+		if err == nil {
+			var p params
+			if p, err = flatParams(form); err == nil {
+				var req fuzzRequest
+				err = p.decode(&req)
+				if err == nil && req.FileId != form["FileId"] {
+					t.Fatalf("FileId %q, the query gave %q", req.FileId, form["FileId"])
+				}
+			}
+		}
+		var e *openvod.Error
+		if err != nil && !errors.As(err, &e) {
+			t.Fatalf("error %v is not an *openvod.Error", err)
 		}
 	})
 }

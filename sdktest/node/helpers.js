@@ -45,18 +45,24 @@ function env() {
   return e;
 }
 
-// profile is the client profile of §5.7.
-function profile(endpoint) {
-  return { httpProfile: { endpoint, protocol: "http://", reqMethod: "POST", reqTimeout: 60 } };
+// profile is the client profile of §5.7, with the SDK's default sign
+// method (TC3-HMAC-SHA256) unless signMethod is given.
+function profile(endpoint, { reqMethod = "POST", signMethod } = {}) {
+  const p = { httpProfile: { endpoint, protocol: "http://", reqMethod, reqTimeout: 60 } };
+  if (signMethod) {
+    p.signMethod = signMethod;
+  }
+  return p;
 }
 
-// client returns the typed VOD client; over may replace secretId/secretKey.
+// client returns the typed VOD client; over may replace secretId/secretKey
+// and set the profile's reqMethod and signMethod.
 function client(over = {}) {
   const e = env();
   return new vod.v20180717.Client({
     credential: { secretId: over.secretId ?? e.secretId, secretKey: over.secretKey ?? e.secretKey },
     region: "",
-    profile: profile(e.endpoint),
+    profile: profile(e.endpoint, over),
   });
 }
 
