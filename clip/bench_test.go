@@ -71,8 +71,14 @@ func benchSource(b *testing.B) string {
 // launchEnv makes the test binary a launcher (see measure.LaunchEnv).
 const launchEnv = measure.LaunchEnv
 
-// benchLaunch is the launcher's main.
-func benchLaunch() int { return measure.Launch(os.Args[1:]) }
+// benchLaunch is the launcher's main; it returns the exit status.
+func benchLaunch() int {
+	if err := measure.Launch(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
 
 // runMeasured runs a command through the launcher, this test binary, and
 // returns its wall time and peak RSS.

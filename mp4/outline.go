@@ -54,14 +54,19 @@ type TableSummary struct {
 // headers, sample descriptions and edit lists, and summarises stts and
 // ctts. Its memory is bounded whatever the moov size (fragments are read
 // one moof box at a time, as Parse does); its time is one pass over the
-// stts and ctts entries. Errors are Parse's; the offsets of errors about
-// the kept boxes count within Movie.Moov.
-func ReadOutline(r io.ReaderAt, size int64) (*Outline, error) {
+// stts and ctts entries. A moov box over maxMoov bytes ([MaxMoovSize] when
+// 0 or more) is a [*LimitError], found before the box is walked. Errors are
+// otherwise Parse's; the offsets of errors about the kept boxes count
+// within Movie.Moov.
+func ReadOutline(r io.ReaderAt, size, maxMoov int64) (*Outline, error) {
+	if maxMoov <= 0 || maxMoov > MaxMoovSize {
+		maxMoov = MaxMoovSize
+	}
 	o := &Outline{}
 	w := &outlineWalk{r: r}
 	m, err := parseFile(r, size, 0, func(h header) (box, error) {
-		if h.size > MaxMoovSize {
-			return box{}, &LimitError{What: "moov box", Value: h.size, Limit: MaxMoovSize}
+		if h.size > maxMoov {
+			return box{}, &LimitError{What: "moov box", Value: h.size, Limit: maxMoov}
 		}
 		o.MoovSize = h.size
 		raw, err := w.container(h.box(), h.off+h.hdr, h.off+h.size)
