@@ -75,7 +75,10 @@ type Writer interface {
 }
 
 // Object is an open object. It is not safe for concurrent Read/Seek, but
-// ReadAt may be called concurrently.
+// ReadAt may be called concurrently. An object backed by a local file (as
+// blob/local's are) also has a method File() *os.File returning it, for
+// copies in the kernel; the caller reads it with ReadAt or through its own
+// handle and must not close it.
 type Object interface {
 	io.ReadSeeker
 	io.ReaderAt

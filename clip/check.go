@@ -15,14 +15,29 @@ import (
 // moov holds a few times its size in memory.
 const MaxMoovSize = 64 << 20
 
+// ErrTooLarge is wrapped by the errors of [Inspect] and [ParseSource] for
+// a source over openvod's budget; a [*mp4.LimitError] names the limit.
+var ErrTooLarge = errors.New("clip: source over the parsing budget")
+
 // sourceLimits is the memory budget of ParseSource.
 var sourceLimits = mp4.Limits{MoovSize: MaxMoovSize, Samples: maxTrackSamples}
 
 // ParseSource parses a clip source for [PlanFast] within openvod's budget:
 // a moov over [MaxMoovSize] or a track over the fast mode's sample limit is
-// a [*mp4.LimitError]. Other errors are [mp4.Parse]'s.
+// an error wrapping [ErrTooLarge] and a [*mp4.LimitError]. Other errors are
+// [mp4.Parse]'s.
 func ParseSource(r io.ReaderAt, size int64) (*mp4.Movie, error) {
-	return mp4.ParseLimited(r, size, sourceLimits)
+	m, err := mp4.ParseLimited(r, size, sourceLimits)
+	return m, tooLarge(err)
+}
+
+// tooLarge wraps a *mp4.LimitError in ErrTooLarge.
+func tooLarge(err error) error {
+	var le *mp4.LimitError
+	if errors.As(err, &le) {
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	return err
 }
 
 // Source is what [Inspect] reads of a clip source: enough to check a range
@@ -42,12 +57,13 @@ type Source struct {
 
 // Inspect reads the source's headers with [mp4.ReadOutline], in memory that
 // does not grow with the moov box, and sums its sample tables in one
-// streamed pass. It returns a [*mp4.LimitError] for a moov over
-// [MaxMoovSize], and mp4's errors for a file it cannot read.
+// streamed pass. It returns an error wrapping [ErrTooLarge] and a
+// [*mp4.LimitError] for a moov over [MaxMoovSize], and mp4's errors for a
+// file it cannot read.
 func Inspect(r io.ReaderAt, size int64) (*Source, error) {
 	o, err := mp4.ReadOutline(r, size, MaxMoovSize)
 	if err != nil {
-		return nil, err
+		return nil, tooLarge(err)
 	}
 	m := o.Movie
 	src := &Source{Duration: m.Info().Duration}

@@ -240,10 +240,10 @@ func TestInspectMoovBudget(t *testing.T) {
 	f.Truncate(size)
 	got := allocated(func() { _, err = Inspect(f, size) })
 	var le *mp4.LimitError
-	if !errors.As(err, &le) || le.Limit != MaxMoovSize || le.Value != size {
+	if !errors.As(err, &le) || !errors.Is(err, ErrTooLarge) || le.Limit != MaxMoovSize || le.Value != size {
 		t.Fatalf("Inspect of a %d-byte moov: %v, want a LimitError", size, err)
 	}
-	if _, err := ParseSource(f, size); !errors.As(err, &le) {
+	if _, err := ParseSource(f, size); !errors.As(err, &le) || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("ParseSource: %v, want a LimitError", err)
 	}
 	if got > 1<<20 {

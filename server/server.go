@@ -46,7 +46,9 @@ type Config struct {
 	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
 	ClipWorkers int
 	// ScratchDir holds temporary files of Exact clips; the caller empties it at start.
-	ScratchDir      string
+	ScratchDir string
+	// ExactTimeout bounds one ffmpeg run of an Exact clip (clip.ExactTimeoutDefault).
+	ExactTimeout    time.Duration
 	TaskLease       time.Duration
 	PushTimeout     time.Duration
 	RetryWindow     time.Duration
@@ -110,7 +112,8 @@ func New(cfg Config) *Server {
 	clipper := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ClipWorkers, ClipWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskClip: &worker.Clip{Media: svc, ScratchDir: cfg.ScratchDir},
+			openvod.TaskClip: &worker.Clip{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger,
+				ScratchDir: cfg.ScratchDir, ExactTimeout: cfg.ExactTimeout},
 		},
 	})
 

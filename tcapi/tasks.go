@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 	"github.com/openvod/openvod/worker"
@@ -85,7 +86,7 @@ type clipTask struct {
 }
 
 func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
-	in, out, err := worker.ClipTaskView(t)
+	in, out, err := cliptask.View(t)
 	if err != nil {
 		return nil, err
 	}

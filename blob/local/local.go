@@ -523,6 +523,9 @@ func (o *object) Seek(off int64, whence int) (int64, error) { return o.f.Seek(of
 func (o *object) Close() error                              { return o.f.Close() }
 func (o *object) Info() blob.Info                           { return o.info }
 
+// File returns the open file, for copies in the kernel; see blob.Object.
+func (o *object) File() *os.File { return o.f }
+
 // Name returns the path of the object's file, for tools that read files
 // (ffmpeg in Exact clipping). Writing to it is not allowed.
 func (o *object) Name() string { return o.f.Name() }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/netguard"
@@ -34,6 +35,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
 	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "PullUpload tasks run at once")
 	clipWorkers := s.Int64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
+	exactTimeout := s.Duration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
 	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
 	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
 	retryWindow := s.Duration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
@@ -112,7 +114,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv := server.New(server.Config{
 		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), ClipWorkers: int(*clipWorkers),
-		ScratchDir: scratch, TaskLease: *lease,
+		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
 		Outbound: outbound,
