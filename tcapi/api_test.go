@@ -14,15 +14,19 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
+	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/vodevent"
 )
 
 type testBundle struct {
+	st     store.Store
+	blobs  blob.Bucket
 	srv    *httptest.Server
 	client *vodevent.Client
 	now    time.Time
@@ -59,7 +63,7 @@ func setup(t *testing.T) *testBundle {
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub, NowFunc: func() time.Time { return now }}})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &testBundle{srv: srv, now: now, logs: logs,
+	return &testBundle{st: st, blobs: blobs, srv: srv, now: now, logs: logs,
 		client: &vodevent.Client{Endpoint: srv.URL, SecretId: "AKIDtest", SecretKey: "secret", HTTPClient: srv.Client(), NowFunc: func() time.Time { return now }}}
 }
 
