@@ -24,7 +24,6 @@ import (
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -55,9 +54,7 @@ type Config struct {
 	Backoff         push.Backoff
 	PushConcurrency int
 	EventRetention  time.Duration
-	// PostgresURL, when set, is listened on for events other servers commit.
-	PostgresURL string
-	Logger      *slog.Logger
+	Logger          *slog.Logger
 	// Outbound decides which addresses push callbacks and PullUpload
 	// fetches may reach (netguard.DefaultPolicy when nil).
 	Outbound *netguard.Policy
@@ -120,7 +117,7 @@ func New(cfg Config) *Server {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
 	api := tcapi.New(tcapi.Config{
-		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
+		Store: st, Media: svc, Sources: cfg.Blobs, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
 	})
 	mux := http.NewServeMux()
@@ -143,8 +140,9 @@ func New(cfg Config) *Server {
 		dispatcher.Run,
 		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: cfg.EventRetention}).Run,
 	}
-	if cfg.PostgresURL != "" {
-		s.background = append(s.background, func(ctx context.Context) { postgres.ListenEvents(ctx, cfg.PostgresURL, logger, hub.Notify) })
+	if l, ok := st.(store.EventListener); ok {
+		// Events other servers commit wake this server's pullers.
+		s.background = append(s.background, func(ctx context.Context) { l.ListenEvents(ctx, logger, hub.Notify) })
 	}
 	return s
 }

@@ -59,7 +59,7 @@ func setup(t *testing.T) *testBundle {
 	hub := eventlog.NewHub()
 	events := &eventlog.Log{Store: st, Hub: hub, Owner: "test", NowFunc: func() time.Time { return now }}
 	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
-	api := New(Config{Store: st, Media: svc, Logger: logger, NowFunc: func() time.Time { return now },
+	api := New(Config{Store: st, Media: svc, Sources: blobs, Logger: logger, NowFunc: func() time.Time { return now },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub, NowFunc: func() time.Time { return now }}})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)

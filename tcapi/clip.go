@@ -112,7 +112,7 @@ func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Inpu
 	if exact && !clip.FFmpegAvailable() {
 		return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
 	}
-	obj, err := a.cfg.Media.Blobs.Open(ctx, m.StorageKey)
+	obj, err := a.cfg.Sources.Open(ctx, m.StorageKey)
 	if err != nil {
 		return fmt.Errorf("open source: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/server"
+	"github.com/openvod/openvod/store"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -74,8 +75,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if st.Driver() == "sqlite" {
-		// Only this process uses the SQLite file: tasks leased before a crash are ours to redo now.
+	if _, ok := st.(store.SingleProcess); ok {
+		// Only this process uses the store: tasks leased before a crash are ours to redo now.
 		if err := st.TaskExpireLeases(ctx); err != nil {
 			return err
 		}
@@ -107,16 +108,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	pgURL := ""
-	if isPostgres(data.dsn()) {
-		pgURL = data.dsn()
-	}
 	srv := server.New(server.Config{
 		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), ClipWorkers: int(*clipWorkers),
 		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
-		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
+		PushConcurrency: int(*perEndpoint), EventRetention: *retention, Logger: logger,
 		Outbound: outbound,
 	})
 	httpSrv := &http.Server{Handler: srv.Handler, ReadHeaderTimeout: 10 * time.Second}

@@ -78,3 +78,16 @@ func TestOpenReopen(t *testing.T) {
 		t.Errorf("journal_mode %q, err %v; want wal", mode, err)
 	}
 }
+
+// TestCapabilities: an SQLite store is SingleProcess (its leases at start
+// are a dead process's) and not an EventListener.
+func TestCapabilities(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
+	if _, ok := s.(store.SingleProcess); !ok {
+		t.Error("an SQLite store is not SingleProcess")
+	}
+	if _, ok := s.(store.EventListener); ok {
+		t.Error("an SQLite store says it is an EventListener")
+	}
+}
