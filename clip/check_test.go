@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openvod/openvod/clip/cliptest"
 	"github.com/openvod/openvod/mp4"
 )
 
@@ -225,19 +226,9 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 // TestInspectMoovBudget: a moov over MaxMoovSize is a LimitError naming
 // the limit, found without reading the box.
 func TestInspectMoovBudget(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "huge.mp4")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	size := int64(MaxMoovSize + 1024)
-	hdr := binary.BigEndian.AppendUint32(nil, uint32(size))
-	hdr = append(hdr, "moov"...)
-	hdr = binary.BigEndian.AppendUint32(hdr, uint32(size-8))
-	hdr = append(hdr, "free"...)
-	f.Write(hdr)
-	f.Truncate(size)
+	f := cliptest.HugeMoov(t, size)
+	var err error
 	got := allocated(func() { _, err = Inspect(f, size) })
 	var le *mp4.LimitError
 	if !errors.As(err, &le) || !errors.Is(err, ErrTooLarge) || le.Limit != MaxMoovSize || le.Value != size {

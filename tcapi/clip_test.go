@@ -2,15 +2,13 @@ package tcapi
 
 import (
 	"context"
-	"encoding/binary"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/clip"
+	"github.com/openvod/openvod/clip/cliptest"
 )
 
 // TestClipVideoMoovBudget: a source whose moov is over clip.MaxMoovSize is
@@ -20,23 +18,9 @@ func TestClipVideoMoovBudget(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ctx := context.Background()
-	// A sparse file: a moov header claiming 64 MiB + 1 KiB, holding one free box.
-	path := filepath.Join(t.TempDir(), "huge.mp4")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	size := int64(clip.MaxMoovSize + 1024)
-	hdr := binary.BigEndian.AppendUint32(nil, uint32(size))
-	hdr = append(hdr, "moov"...)
-	hdr = binary.BigEndian.AppendUint32(hdr, uint32(size-8))
-	hdr = append(hdr, "free"...)
-	f.Write(hdr)
-	f.Truncate(size)
-	f.Seek(0, 0)
-	defer f.Close()
 	key := "1/huge.mp4"
-	if _, err := b.blobs.Put(ctx, key, f, 0); err != nil {
+	if _, err := b.blobs.Put(ctx, key, cliptest.HugeMoov(t, size), 0); err != nil {
 		t.Fatal(err)
 	}
 	m := &openvod.Media{FileID: "5285890000000000001", SubAppID: openvod.DefaultSubAppID, Name: "huge", Type: "mp4",
