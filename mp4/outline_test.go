@@ -97,3 +97,35 @@ func TestParseLimited(t *testing.T) {
 		t.Errorf("ParseLimited at the limits: %v", err)
 	}
 }
+
+// FuzzOutline feeds arbitrary bytes to ReadOutline: any failure is an error
+// wrapping ErrInvalid, never a panic, and a file Parse reads gives the same
+// duration and tracks.
+func FuzzOutline(f *testing.F) {
+	names, _ := filepath.Glob(filepath.Join("testdata", "*.m[op4]*"))
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add(testFile(nil))
+	f.Add(testFragmentedFile(1))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		o, err := ReadOutline(bytes.NewReader(data), int64(len(data)), 0)
+		if err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("ReadOutline error %q does not wrap ErrInvalid", err)
+		}
+		m, perr := Parse(bytes.NewReader(data), int64(len(data)))
+		if perr != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("Parse reads the file, ReadOutline: %v", err)
+		}
+		if len(o.Movie.Tracks) != len(m.Tracks) || o.Movie.Info().Duration != m.Info().Duration {
+			t.Fatalf("outline: %d tracks, %g s; Parse: %d tracks, %g s", len(o.Movie.Tracks), o.Movie.Info().Duration, len(m.Tracks), m.Info().Duration)
+		}
+	})
+}
