@@ -94,7 +94,7 @@ func Inspect(r io.ReaderAt, size int64) (*Source, error) {
 		// The track's last composition end is at most its decode duration
 		// plus the largest composition offset.
 		sum := o.Tables[i]
-		visEnd := min(satAdd(toInt64(float64(sum.Duration)), int64(sum.MaxOffset)), c.editEnd)
+		visEnd := min(satAdd(int64(min(sum.Duration, math.MaxInt64)), int64(sum.MaxOffset)), c.editEnd)
 		end = max(end, c.delay+float64(visEnd-c.mediaTime)/c.ts)
 		if f := float64(sum.LastDelta) / c.ts; frame == 0 || (c.video && !sawVideo) {
 			frame = f
