@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"time"
 )
 
@@ -41,6 +42,11 @@ type Bucket interface {
 	// checked between chunks, so a cancelled ctx stops even an endless r),
 	// ErrTooLarge, or the storage's error (such as syscall.ENOSPC).
 	Put(ctx context.Context, key string, r io.Reader, limit int64) (int64, error)
+	// Create starts writing an object under key: the bytes written to the
+	// Writer appear under key, replacing any object there, only when
+	// Commit succeeds, with Put's guarantees (whole or not at all). The
+	// caller must Commit or Abort it.
+	Create(ctx context.Context, key string) (Writer, error)
 	// Open returns the object for reading, or ErrNotFound. The caller must close it.
 	Open(ctx context.Context, key string) (Object, error)
 	// Stat returns the object's attributes, or ErrNotFound.
@@ -51,8 +57,28 @@ type Bucket interface {
 	List(ctx context.Context, prefix string) ([]Info, error)
 }
 
+// Writer is an object being written, returned by [Bucket.Create]. It is
+// not safe for concurrent use.
+type Writer interface {
+	io.Writer
+	// File returns the file the bytes go to when the backend writes to a
+	// local file, so that a copy between files can stay in the kernel
+	// (copy_file_range); nil otherwise. Bytes written to it, at its current
+	// offset, are the object's; the caller must not close it.
+	File() *os.File
+	// Commit makes the bytes durable and publishes them under the key; it
+	// returns the object's size. On error nothing is published.
+	Commit(ctx context.Context) (int64, error)
+	// Abort discards the bytes. It does nothing after Commit and may be
+	// called more than once, so that it can be deferred.
+	Abort()
+}
+
 // Object is an open object. It is not safe for concurrent Read/Seek, but
-// ReadAt may be called concurrently.
+// ReadAt may be called concurrently. An object backed by a local file (as
+// blob/local's are) also has a method File() *os.File returning it, for
+// copies in the kernel; the caller reads it with ReadAt or through its own
+// handle and must not close it.
 type Object interface {
 	io.ReadSeeker
 	io.ReaderAt

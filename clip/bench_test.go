@@ -2,6 +2,7 @@ package clip
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/benchmark/measure"
+	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/mp4"
 )
 
@@ -71,8 +73,14 @@ func benchSource(b *testing.B) string {
 // launchEnv makes the test binary a launcher (see measure.LaunchEnv).
 const launchEnv = measure.LaunchEnv
 
-// benchLaunch is the launcher's main.
-func benchLaunch() int { return measure.Launch(os.Args[1:]) }
+// benchLaunch is the launcher's main; it returns the exit status.
+func benchLaunch() int {
+	if err := measure.Launch(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
 
 // runMeasured runs a command through the launcher, this test binary, and
 // returns its wall time and peak RSS.
@@ -240,3 +248,74 @@ func verifyBench(b *testing.B, path string, want float64) (int64, float64) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
 func mb(n int64) string         { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// BenchmarkWriteToBlob measures a 5-minute Fast clip of a 10-minute
+// 640x360 source (3 Mb/s) stored in a local bucket, both ways the worker
+// has written one: "pipe", WriteTo into an io.Pipe read by Bucket.Put (the
+// copy passes through user space), and "writer", WriteTo into the file of
+// a Bucket.Create writer (copy_file_range between the files). Both sync
+// and rename the output. It is not run by plain `go test`:
+//
+//	go test ./clip -run '^$' -bench WriteToBlob -benchtime 5x
+func BenchmarkWriteToBlob(b *testing.B) {
+	requireFFmpeg(b)
+	src, err := measure.EnsureFile(measure.DefaultWorkDir(), "src10m360p.mp4", measure.SourceFor("640x360", 600, "3M"), b.Logf)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := measure.Warm(src); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	bucket, err := local.New(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "src"), 0o755)
+	if err := os.Link(src, filepath.Join(dir, "src", "s.mp4")); err != nil {
+		b.Fatal(err)
+	}
+	obj, err := bucket.Open(b.Context(), "src/s.mp4")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer obj.Close()
+	m, err := ParseSource(obj, obj.Info().Size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := PlanFast(m, obj, 150, 450, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("pipe", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			pr, pw := io.Pipe()
+			go func() { _, err := p.WriteTo(pw, obj); pw.CloseWithError(err) }()
+			key := fmt.Sprintf("out/pipe-%d.mp4", i)
+			if _, err := bucket.Put(b.Context(), key, pr, 0); err != nil {
+				b.Fatal(err)
+			}
+			bucket.Delete(b.Context(), key)
+		}
+		b.SetBytes(p.Size)
+	})
+	b.Run("writer", func(b *testing.B) {
+		srcFile := obj.(interface{ File() *os.File }).File()
+		for i := 0; b.Loop(); i++ {
+			key := fmt.Sprintf("out/writer-%d.mp4", i)
+			w, err := bucket.Create(b.Context(), key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := p.WriteTo(w.File(), srcFile); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := w.Commit(b.Context()); err != nil {
+				b.Fatal(err)
+			}
+			bucket.Delete(b.Context(), key)
+		}
+		b.SetBytes(p.Size)
+	})
+}

@@ -382,6 +382,26 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 // analyse checks a track and reads its timeline. It returns nil for a
 // track that is not copied (not audio or video, or empty).
 func analyse(m *mp4.Movie, t *mp4.Track) (*trackCut, error) {
+	c, err := headerCut(m, t)
+	if c == nil || err != nil {
+		return nil, err
+	}
+	s, err := t.Samples()
+	if err != nil {
+		return nil, err
+	}
+	c.s = s
+	c.scan()
+	if c.visEnd <= c.visStart {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// headerCut checks what the track's headers, sample description and edit
+// list say of it, without its sample tables. It returns nil for a track
+// that is not copied (not audio or video, or without samples).
+func headerCut(m *mp4.Movie, t *mp4.Track) (*trackCut, error) {
 	var video bool
 	switch t.Handler {
 	case "vide":
@@ -424,15 +444,6 @@ func analyse(m *mp4.Movie, t *mp4.Track) (*trackCut, error) {
 	}
 	if err := c.readEdits(m.Timescale); err != nil {
 		return nil, err
-	}
-	s, err := t.Samples()
-	if err != nil {
-		return nil, err
-	}
-	c.s = s
-	c.scan()
-	if c.visEnd <= c.visStart {
-		return nil, nil
 	}
 	return c, nil
 }

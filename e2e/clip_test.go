@@ -28,7 +28,7 @@ type clipDetail struct {
 		Precision                            string
 		EffectiveStartTime, EffectiveEndTime *float64
 		HiddenLeadIn                         float64
-		SessionContext                       string
+		VideoEncoder, SessionContext         string
 	}
 }
 
@@ -120,7 +120,7 @@ func TestClipVideo(t *testing.T) {
 	// Exact precision re-encodes.
 	srv.Call(ctx, "ClipVideo", map[string]any{"FileId": fileID, "StartTimeOffset": 0.5, "EndTimeOffset": -1, "Precision": "Exact"}, &started)
 	d = waitClip(t, srv, started.TaskId)
-	if d.ClipTask.FileInfo.ErrCode != 0 || d.ClipTask.Precision != "Exact" {
+	if d.ClipTask.FileInfo.ErrCode != 0 || d.ClipTask.Precision != "Exact" || d.ClipTask.VideoEncoder != "libx264" {
 		t.Fatalf("exact clip = %+v %+v", d.ClipTask, d.ClipTask.FileInfo)
 	}
 	os.WriteFile(clipPath, get(t, d.ClipTask.FileInfo.FileUrl), 0o644)

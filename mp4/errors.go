@@ -35,3 +35,17 @@ func (e *BoxError) Is(target error) bool { return target == ErrInvalid }
 func boxErr(b box, format string, args ...any) error {
 	return &BoxError{Path: b.path, Offset: b.off, Reason: fmt.Sprintf(format, args...)}
 }
+
+// LimitError reports a file over a memory budget of [ParseLimited] or
+// [ReadOutline]. The file may be valid: it does not match [ErrInvalid].
+type LimitError struct {
+	// What names the quantity ("moov box", "sample count of track 1").
+	What string
+	// Value is its size or count, and Limit the largest accepted.
+	Value, Limit int64
+}
+
+// Error implements the error interface.
+func (e *LimitError) Error() string {
+	return fmt.Sprintf("mp4: %s is %d, over the limit of %d", e.What, e.Value, e.Limit)
+}

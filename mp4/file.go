@@ -8,7 +8,7 @@ import (
 )
 
 // MaxMoovSize is the largest moov box Parse reads (256 MiB); a larger one
-// is reported as invalid. A 60 min movie at 30 fps with AAC audio has a moov
+// is reported as a [*LimitError]. A 60 min movie at 30 fps with AAC audio has a moov
 // of about 4 MB.
 const MaxMoovSize = 256 << 20
 
@@ -33,10 +33,42 @@ const (
 // modified afterwards and may be shared; its byte slices alias one buffer
 // holding the moov box.
 func Parse(r io.ReaderAt, size int64) (*Movie, error) {
+	return ParseLimited(r, size, Limits{})
+}
+
+// Limits is a memory budget of [ParseLimited]: the parsed movie holds the
+// moov box and its sample tables, a few times the moov size.
+type Limits struct {
+	// MoovSize is the largest moov box read ([MaxMoovSize] when 0 or more).
+	MoovSize int64
+	// Samples is the largest sample count of one track's sample tables (no
+	// limit when 0).
+	Samples uint32
+}
+
+// ParseLimited is [Parse] within the budget lim: a moov box or a track over
+// it is reported as a [*LimitError] before it is read into memory.
+func ParseLimited(r io.ReaderAt, size int64, lim Limits) (*Movie, error) {
+	moovLimit := int64(MaxMoovSize)
+	if lim.MoovSize > 0 {
+		moovLimit = min(lim.MoovSize, moovLimit)
+	}
+	return parseFile(r, size, lim.Samples, func(h header) (box, error) {
+		if h.size > moovLimit {
+			return box{}, &LimitError{What: "moov box", Value: h.size, Limit: moovLimit}
+		}
+		return readBox(r, h, moovLimit)
+	})
+}
+
+// parseFile walks the top-level boxes of r as Parse documents, reading the
+// moov box with readMoov; maxSamples bounds a track's sample count (0: no
+// limit).
+func parseFile(r io.ReaderAt, size int64, maxSamples uint32, readMoov func(header) (box, error)) (*Movie, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("%w: negative file size %d", ErrInvalid, size)
 	}
-	m := &Movie{Size: size}
+	m := &Movie{Size: size, maxSamples: maxSamples}
 	var sawMoov bool
 	var trex []trackExtends
 	n := 0
@@ -65,7 +97,7 @@ func Parse(r io.ReaderAt, size int64) (*Movie, error) {
 				return nil, boxErr(h.box(), "second moov box")
 			}
 			sawMoov = true
-			b, err := readBox(r, h, MaxMoovSize)
+			b, err := readMoov(h)
 			if err != nil {
 				return nil, err
 			}

@@ -28,6 +28,8 @@ type Movie struct {
 	// boxes. Samples in fragments are summed in Track.Fragments but are not
 	// part of Track's sample tables.
 	Fragmented bool
+
+	maxSamples uint32 // Limits.Samples
 }
 
 // trackExtends is a trex box: sample defaults for a track's fragments.
@@ -54,7 +56,7 @@ func (m *Movie) parseMoov(moov box) ([]trackExtends, error) {
 		switch k.typ {
 		case "trak":
 			k.path = moov.path + "/trak[" + strconv.Itoa(len(m.Tracks)+1) + "]"
-			t := &Track{movieTimescale: m.Timescale, fileSize: m.Size}
+			t := &Track{movieTimescale: m.Timescale, fileSize: m.Size, maxSamples: m.maxSamples}
 			if err := t.parse(k); err != nil {
 				return nil, err
 			}

@@ -208,7 +208,7 @@ func (t *Track) DataSize() uint64 {
 // MediaDuration returns the sum of the sample durations (stts and movie
 // fragments) in the media timescale, or the mdhd duration if that sum is 0.
 func (t *Track) MediaDuration() uint64 {
-	sum := t.Fragments.Duration
+	sum := addSat(t.Fragments.Duration, t.tableDuration)
 	for _, e := range t.TimeToSample {
 		sum = addSat(sum, uint64(e.Count)*uint64(e.Delta))
 	}

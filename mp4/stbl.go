@@ -1,5 +1,7 @@
 package mp4
 
+import "fmt"
+
 // parseStbl reads the sample description and sample tables.
 func (t *Track) parseStbl(stbl box) error {
 	kids, err := stbl.children(0)
@@ -111,6 +113,9 @@ func (t *Track) parseStsz(b box) error {
 	if r.short {
 		return boxErr(b, "payload of %d bytes is too short", len(b.body))
 	}
+	if err := t.checkSampleLimit(); err != nil {
+		return err
+	}
 	if t.SampleSize != 0 {
 		return nil
 	}
@@ -135,6 +140,9 @@ func (t *Track) parseStz2(b box) error {
 	t.SampleCount = r.u32()
 	if r.short {
 		return boxErr(b, "payload of %d bytes is too short", len(b.body))
+	}
+	if err := t.checkSampleLimit(); err != nil {
+		return err
 	}
 	if field != 4 && field != 8 && field != 16 {
 		return boxErr(b, "field size %d is not 4, 8 or 16", field)
@@ -175,6 +183,14 @@ func (t *Track) parseChunkOffsets(b box) error {
 		} else {
 			t.ChunkOffsets[i] = uint64(r.u32())
 		}
+	}
+	return nil
+}
+
+// checkSampleLimit reports a sample count over the track's Limits.Samples.
+func (t *Track) checkSampleLimit() error {
+	if t.maxSamples > 0 && t.SampleCount > t.maxSamples {
+		return &LimitError{What: fmt.Sprintf("sample count of track %d", t.ID), Value: int64(t.SampleCount), Limit: int64(t.maxSamples)}
 	}
 	return nil
 }

@@ -61,6 +61,8 @@ type Track struct {
 
 	movieTimescale uint32
 	fileSize       int64
+	maxSamples     uint32 // Limits.Samples; 0: no limit
+	tableDuration  uint64 // the stts sum, when ReadOutline left TimeToSample out
 }
 
 // TrackBoxes are whole boxes of a track (header included) as stored in the

@@ -28,6 +28,8 @@ const (
 	WorkersDefault      = 128
 	PollIntervalDefault = time.Second
 	configTTL           = time.Second
+	// PendingPerAppFactor times PerEndpoint is PendingPerApp's default.
+	PendingPerAppFactor = 4
 )
 
 // Config configures a Dispatcher. Zero values take the defaults.
@@ -43,6 +45,11 @@ type Config struct {
 	Backoff Backoff
 	// PerEndpoint caps the deliveries in flight to one app's URL.
 	PerEndpoint int
+	// PendingPerApp caps the deliveries of one app held in memory waiting
+	// for room (PendingPerAppFactor × PerEndpoint). Past it, deliveries stay
+	// in the store under their lease and are claimed when it ends, so one
+	// app's backlog cannot stop the claims of other apps' retries.
+	PendingPerApp int
 	// Workers caps all deliveries in flight.
 	Workers      int
 	PollInterval time.Duration
@@ -73,6 +80,7 @@ func New(cfg Config) *Dispatcher {
 	cfg.Timeout = cmp.Or(cfg.Timeout, TimeoutDefault)
 	cfg.Lease = cmp.Or(cfg.Lease, LeaseDefault)
 	cfg.PerEndpoint = cmp.Or(cfg.PerEndpoint, PerEndpointDefault)
+	cfg.PendingPerApp = cmp.Or(cfg.PendingPerApp, PendingPerAppFactor*cfg.PerEndpoint)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, PollIntervalDefault)
 	if cfg.Client == nil {
@@ -87,13 +95,18 @@ func New(cfg Config) *Dispatcher {
 	}
 }
 
-// Enqueue takes deliveries this server holds (just committed here).
+// Enqueue takes deliveries this server holds (just committed here, or
+// claimed). An app's deliveries past PendingPerApp are left to the store:
+// the server holds their lease, and they are claimed again when it ends.
 func (d *Dispatcher) Enqueue(events []*openvod.Event) {
 	d.mu.Lock()
 	for _, e := range events {
+		if len(d.pending[e.SubAppID]) >= d.cfg.PendingPerApp {
+			continue
+		}
 		d.pending[e.SubAppID] = append(d.pending[e.SubAppID], e)
+		d.queued++
 	}
-	d.queued += len(events)
 	d.mu.Unlock()
 	signal(d.ready)
 }
@@ -164,6 +177,9 @@ func (d *Dispatcher) claim(ctx context.Context) {
 	if room <= 0 {
 		return
 	}
+	// An app's claimed deliveries past PendingPerApp would wait for their
+	// lease to end: claim no more than one app can hold.
+	room = min(room, d.cfg.PendingPerApp)
 	now := d.cfg.NowFunc()
 	var events []*openvod.Event
 	err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {

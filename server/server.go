@@ -25,7 +25,6 @@ import (
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/tcapi"
 	"github.com/openvod/openvod/worker"
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,16 +46,16 @@ type Config struct {
 	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
 	ClipWorkers int
 	// ScratchDir holds temporary files of Exact clips; the caller empties it at start.
-	ScratchDir      string
+	ScratchDir string
+	// ExactTimeout bounds one ffmpeg run of an Exact clip (clip.ExactTimeoutDefault).
+	ExactTimeout    time.Duration
 	TaskLease       time.Duration
 	PushTimeout     time.Duration
 	RetryWindow     time.Duration
 	Backoff         push.Backoff
 	PushConcurrency int
 	EventRetention  time.Duration
-	// PostgresURL, when set, is listened on for events other servers commit.
-	PostgresURL string
-	Logger      *slog.Logger
+	Logger          *slog.Logger
 	// Outbound decides which addresses push callbacks and PullUpload
 	// fetches may reach (netguard.DefaultPolicy when nil).
 	Outbound *netguard.Policy
@@ -111,14 +110,15 @@ func New(cfg Config) *Server {
 	clipper := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ClipWorkers, ClipWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskClip: &worker.Clip{Media: svc, ScratchDir: cfg.ScratchDir},
+			openvod.TaskClip: &worker.Clip{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger,
+				ScratchDir: cfg.ScratchDir, ExactTimeout: cfg.ExactTimeout},
 		},
 	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
 	api := tcapi.New(tcapi.Config{
-		Store: st, Media: svc, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
+		Store: st, Media: svc, Sources: cfg.Blobs, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
 	})
 	mux := http.NewServeMux()
@@ -142,8 +142,9 @@ func New(cfg Config) *Server {
 		dispatcher.Run,
 		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: cfg.EventRetention}).Run,
 	}
-	if cfg.PostgresURL != "" {
-		s.background = append(s.background, func(ctx context.Context) { postgres.ListenEvents(ctx, cfg.PostgresURL, logger, hub.Notify) })
+	if l, ok := st.(store.EventListener); ok {
+		// Events other servers commit wake this server's pullers.
+		s.background = append(s.background, func(ctx context.Context) { l.ListenEvents(ctx, logger, hub.Notify) })
 	}
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -244,4 +245,23 @@ type TaskFinishParams struct {
 	Message    string
 	Output     []byte
 	FinishTime time.Time
+}
+
+// EventListener is a store capability: a store shared by several servers
+// that tells of the events they commit (PostgreSQL LISTEN/NOTIFY). Ask for
+// it with a type assertion.
+type EventListener interface {
+	// ListenEvents calls notify with the SubAppId of every event committed
+	// in the store, by any server, until ctx ends. It reconnects after
+	// errors, which it logs.
+	ListenEvents(ctx context.Context, logger *slog.Logger, notify func(subAppID int64))
+}
+
+// SingleProcess is a store capability: a store only one process uses at a
+// time (SQLite, whose file is locked). A lease found in it at start belongs
+// to a process that is gone, so the server may expire it at once
+// (TaskExpireLeases) instead of waiting for it to end.
+type SingleProcess interface {
+	// SingleProcess marks the capability; it does nothing.
+	SingleProcess()
 }

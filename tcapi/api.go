@@ -23,6 +23,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
@@ -38,8 +39,11 @@ const MaxBodySize = 10 << 20
 
 // Config wires the gateway to the rest of the server.
 type Config struct {
-	Store   store.Store
-	Media   *media.Service
+	Store store.Store
+	Media *media.Service
+	// Sources opens stored media for reading (ClipVideo reads a source's
+	// headers).
+	Sources Opener
 	Logger  *slog.Logger
 	Metrics *Metrics
 	// NowFunc is the clock; time.Now when nil.
@@ -51,6 +55,11 @@ type Config struct {
 	// EventConfigChanged is called after an app's event configuration or
 	// events changed, to redo push scheduling at once.
 	EventConfigChanged func(subAppID int64)
+}
+
+// Opener opens stored objects for reading; a blob.Bucket is one.
+type Opener interface {
+	Open(ctx context.Context, key string) (blob.Object, error)
 }
 
 // API is the gateway. Build it with New; it is an http.Handler.

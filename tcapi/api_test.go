@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
@@ -24,6 +25,8 @@ import (
 )
 
 type testBundle struct {
+	st     store.Store
+	blobs  blob.Bucket
 	srv    *httptest.Server
 	client *vodevent.Client
 	now    time.Time
@@ -63,11 +66,11 @@ func setupStore(t *testing.T, st store.Store) *testBundle {
 	hub := eventlog.NewHub()
 	events := &eventlog.Log{Store: st, Hub: hub, Owner: "test", NowFunc: func() time.Time { return now }}
 	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
-	api := New(Config{Store: st, Media: svc, Logger: logger, NowFunc: func() time.Time { return now },
+	api := New(Config{Store: st, Media: svc, Sources: blobs, Logger: logger, NowFunc: func() time.Time { return now },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub, NowFunc: func() time.Time { return now }}})
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &testBundle{srv: srv, now: now, logs: logs,
+	return &testBundle{st: st, blobs: blobs, srv: srv, now: now, logs: logs,
 		client: &vodevent.Client{Endpoint: srv.URL, SecretId: "AKIDtest", SecretKey: "secret", HTTPClient: srv.Client(), NowFunc: func() time.Time { return now }}}
 }
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/clip"
+	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/media"
-	"github.com/openvod/openvod/mp4"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/worker"
 )
 
 // clipVideoRequest is openvod's ClipVideo: an API 3.0-style action on a
@@ -45,8 +45,8 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	precision := req.Precision
 	switch precision {
 	case "":
-		precision = worker.PrecisionFast
-	case worker.PrecisionFast, worker.PrecisionExact:
+		precision = cliptask.Fast
+	case cliptask.Fast, cliptask.Exact:
 	default:
 		return nil, openvod.InvalidValue("Precision", true, "must be Fast or Exact, got %q", req.Precision)
 	}
@@ -74,7 +74,7 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &worker.ClipInput{
+	in := &cliptask.Input{
 		SrcFileId: m.FileID, SrcStorageKey: m.StorageKey, Requested: precision, Precision: precision,
 		HideLeadIn: req.HideLeadIn == nil || *req.HideLeadIn, MediaName: req.MediaName, ClassId: req.ClassId,
 		ExpireTime: expire, SourceContext: req.SourceContext, SessionContext: req.SessionContext,
@@ -84,10 +84,10 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if in.MediaName == "" {
 		in.MediaName = m.Name
 	}
-	if err := a.planClip(ctx, m, in); err != nil {
+	if err := a.checkClip(ctx, m, in); err != nil {
 		return nil, err
 	}
-	t, err := worker.NewClipTask(c.App.ID, in, c.Now)
+	t, err := cliptask.New(c.App.ID, in, c.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -98,72 +98,61 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	return &clipVideoResponse{TaskId: t.ID}, nil
 }
 
-// planClip reads the source's moov, resolves the requested offsets to an
-// absolute range and checks that the clip can be made, choosing Exact when
-// Fast cannot cut the source and ffmpeg is there. A source whose moov or
-// sample tables cannot be read is left to the task to fail.
-func (a *API) planClip(ctx context.Context, m *openvod.Media, in *worker.ClipInput) error {
-	obj, err := a.cfg.Media.Blobs.Open(ctx, m.StorageKey)
+// sourceChecks bounds the ClipVideo requests reading a source's moov at
+// once; a request over the cap waits for a slot, as long as its context lasts.
+var sourceChecks = clip.NewInspector(max(2, runtime.NumCPU()))
+
+// checkClip reads the source's headers (clip.Inspect: memory bounded
+// whatever the moov size), resolves the requested offsets to an absolute
+// range and checks it, choosing Exact when the headers show that Fast
+// cannot cut the source and ffmpeg is there. The worker plans the cut. A
+// source whose moov cannot be read is left to the task to fail.
+func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Input) error {
+	exact := in.Precision == cliptask.Exact
+	if exact && !clip.FFmpegAvailable() {
+		return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
+	}
+	obj, err := a.cfg.Sources.Open(ctx, m.StorageKey)
 	if err != nil {
 		return fmt.Errorf("open source: %w", err)
 	}
 	defer obj.Close()
-	movie, err := mp4.Parse(obj, obj.Info().Size)
-	if err != nil {
+	src, err := sourceChecks.Inspect(ctx, obj, obj.Info().Size)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, clip.ErrTooLarge):
+		return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, err)
+	case err != nil:
 		// A corrupt or truncated source: the task runs, fails, and its
 		// ClipComplete says why (ErrCode 60000).
 		in.Start, in.End = in.RequestStart, in.RequestEnd
 		return nil
 	}
-	duration := movie.Info().Duration
 	start, end := in.RequestStart, in.RequestEnd
 	if start < 0 {
-		start += duration
+		start += src.Duration
 	}
 	switch {
 	case end == 0:
-		end = duration
+		end = src.Duration
 	case end < 0:
-		end += duration
+		end += src.Duration
 	}
-	if start < 0 || start >= duration {
-		return openvod.InvalidValue("StartTimeOffset", true, "resolves to %gs, outside the media (0 to %gs)", start, duration)
+	if src.Unsupported != nil && !exact && !clip.FFmpegAvailable() {
+		return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, src.Unsupported)
 	}
-	if end <= start {
-		return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, not after the start %gs", end, start)
+	var re *clip.RangeError
+	if err := src.CheckRange(start, end); errors.As(err, &re) {
+		field, v := "EndTimeOffset", end
+		if re.Bound == clip.BoundStart {
+			field, v = "StartTimeOffset", start
+		}
+		return openvod.InvalidValue(field, true, "resolves to %g s, which %s", v, re.Reason)
 	}
 	in.Start, in.End = start, end
-	exact := in.Precision == worker.PrecisionExact
-	if exact && !clip.FFmpegAvailable() {
-		return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
+	if src.Unsupported != nil {
+		in.Precision = cliptask.Exact // Fast cannot cut it exactly: re-encode
 	}
-	// The Fast plan also snaps the range to frames for Exact, so that both
-	// precisions start on the frame shown at Start.
-	plan, err := clip.PlanFast(movie, obj, start, end, in.HideLeadIn || exact)
-	var re *clip.RangeError
-	switch {
-	case err == nil:
-		if exact {
-			in.Start, in.End = plan.EffectiveStart, plan.EffectiveEnd
-		}
-		return nil
-	case errors.As(err, &re):
-		field := "EndTimeOffset"
-		if re.Bound == clip.BoundStart {
-			field = "StartTimeOffset"
-		}
-		return openvod.InvalidValue(field, true, "%s", re.Error())
-	case errors.Is(err, clip.ErrUnsupported):
-		if !exact && !clip.FFmpegAvailable() {
-			return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, err)
-		}
-		// Fast cannot cut it exactly: re-encode.
-		if end > duration {
-			return openvod.InvalidValue("EndTimeOffset", true, "resolves to %gs, past the end of the media (%gs)", end, duration)
-		}
-		in.Precision = worker.PrecisionExact
-		return nil
-	}
-	// Corrupt sample tables: the task fails, and its ClipComplete says why.
 	return nil
 }

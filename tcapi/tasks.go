@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 	"github.com/openvod/openvod/worker"
@@ -79,13 +80,14 @@ type clipTask struct {
 	EffectiveEndTime   *float64 `json:"EffectiveEndTime"`   // end of the last frame shown
 	HiddenLeadIn       float64  `json:"HiddenLeadIn"`       // seconds decoded but hidden by the edit list
 	HideLeadIn         bool     `json:"HideLeadIn"`
+	VideoEncoder       string   `json:"VideoEncoder"` // ffmpeg encoder of an Exact clip; "" for Fast
 	SessionContext     string   `json:"SessionContext"`
 	SessionId          string   `json:"SessionId"`
 	Progress           int64    `json:"Progress"`
 }
 
 func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
-	in, out, err := worker.ClipTaskView(t)
+	in, out, err := cliptask.View(t)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +102,7 @@ func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
 		ct.Progress = 100
 		if out.Task.FileInfo.ErrCode == 0 {
 			ct.EffectiveStartTime, ct.EffectiveEndTime = &out.EffectiveStart, &out.EffectiveEnd
-			ct.HiddenLeadIn = out.HiddenLeadIn
+			ct.HiddenLeadIn, ct.VideoEncoder = out.HiddenLeadIn, out.VideoEncoder
 		}
 	}
 	return ct, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,18 +14,12 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/clip"
+	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
-	"github.com/openvod/openvod/mp4"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
-)
-
-// Clip precisions.
-const (
-	PrecisionFast  = "Fast"
-	PrecisionExact = "Exact"
 )
 
 // Clip error codes (ClipFileInfo2017.ErrCode of a failed clip).
@@ -33,75 +28,28 @@ const (
 	ClipErrInternal = 70000 // openvod could not make or store the clip
 )
 
-// ClipInput is the stored input of a clip task, fixed when it is accepted.
-type ClipInput struct {
-	SrcFileId     string    `json:"SrcFileId"`
-	SrcStorageKey string    `json:"SrcStorageKey"`
-	Start         float64   `json:"Start"` // absolute seconds, resolved from the request's offsets
-	End           float64   `json:"End"`
-	Precision     string    `json:"Precision"` // the precision that will be used
-	Requested     string    `json:"Requested"` // the precision asked for
-	HideLeadIn    bool      `json:"HideLeadIn"`
-	MediaName     string    `json:"MediaName"`
-	ClassId       int64     `json:"ClassId"`
-	ExpireTime    time.Time `json:"ExpireTime"`
-	SourceContext string    `json:"SourceContext"`
-	// SessionContext and SessionId are the request's, echoed in task details.
-	SessionContext string `json:"SessionContext"`
-	SessionId      string `json:"SessionId"`
-	// RequestStart and RequestEnd are the offsets as requested.
-	RequestStart float64 `json:"RequestStart"`
-	RequestEnd   float64 `json:"RequestEnd"`
-	// StorageKey of the output: a task redone after a crash rewrites the
-	// same object, so one task never leaves two files.
-	StorageKey string `json:"StorageKey"`
+// Transactor runs fn in one transaction whose events are handed on after
+// it commits (an *eventlog.Log).
+type Transactor interface {
+	Tx(ctx context.Context, fn func(q store.Querier, em *eventlog.Emitter) error) error
 }
 
-// ClipOutput is the stored result of a finished clip task.
-type ClipOutput struct {
-	Task           *vodevent.ClipTask2017 `json:"Task"`
-	EffectiveStart float64                `json:"EffectiveStart"`
-	EffectiveEnd   float64                `json:"EffectiveEnd"`
-	HiddenLeadIn   float64                `json:"HiddenLeadIn"`
-	Precision      string                 `json:"Precision"`
-}
-
-// NewClipTask returns a WAITING clip task for the app.
-func NewClipTask(subAppID int64, in *ClipInput, now time.Time) (*openvod.Task, error) {
-	input, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
-	return &openvod.Task{
-		ID: "clipVideo-" + openvod.RandomHex(10)[:19], SubAppID: subAppID, Type: openvod.TaskClip,
-		Status: openvod.TaskWaiting, Input: input, SessionID: in.SessionId, OutputKey: in.StorageKey,
-		CreateTime: now.UTC().Truncate(time.Second),
-	}, nil
-}
-
-// ClipTaskView returns a clip task's input and its output (nil until finished).
-func ClipTaskView(t *openvod.Task) (*ClipInput, *ClipOutput, error) {
-	var in ClipInput
-	if err := json.Unmarshal(t.Input, &in); err != nil {
-		return nil, nil, fmt.Errorf("task %s input: %w", t.ID, err)
-	}
-	if len(t.Output) == 0 {
-		return &in, nil, nil
-	}
-	var out ClipOutput
-	if err := json.Unmarshal(t.Output, &out); err != nil {
-		return nil, nil, fmt.Errorf("task %s output: %w", t.ID, err)
-	}
-	return &in, &out, nil
-}
-
-// Clip makes clips: Fast with the Go cutter, Exact with ffmpeg.
+// Clip makes clips: Fast with the Go cutter, Exact with ffmpeg. It plans
+// the cut itself: the request only checked the range (clip.Inspect).
 type Clip struct {
+	// Media makes the output's media record and events.
 	Media *media.Service
+	// Blobs holds the sources and the outputs.
+	Blobs blob.Bucket
+	// Events commits a finished task with its events.
+	Events Transactor
+	Logger *slog.Logger
 	// ScratchDir holds Exact mode's temporary files; emptied at start.
 	ScratchDir string
-	// ExactTimeout bounds one ffmpeg run.
+	// ExactTimeout bounds one ffmpeg run (clip.ExactTimeoutDefault when 0).
 	ExactTimeout time.Duration
+	// NowFunc returns the current time; nil means time.Now.
+	NowFunc func() time.Time
 }
 
 var _ queue.Handler = (*Clip)(nil)
@@ -109,7 +57,7 @@ var _ queue.Handler = (*Clip)(nil)
 // Run makes the clip, stores it as new media and finishes the task with a
 // ClipComplete event, in one transaction.
 func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
-	var in ClipInput
+	var in cliptask.Input
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "the task input is unreadable")
 	}
@@ -122,12 +70,12 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		c.Media.Logger.Error("clip failed", "task_id", t.ID, "err", err)
+		c.Logger.Error("clip failed", "task_id", t.ID, "err", err)
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
 	}
 	m, err := c.Media.NewMedia(ctx, media.NewMediaParams{
 		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: "mp4", StorageKey: in.StorageKey,
-		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: time.Now(),
+		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: c.now(),
 	})
 	if err != nil {
 		return err
@@ -139,7 +87,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	if err != nil {
 		return err
 	}
-	return c.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+	return c.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
@@ -155,26 +103,26 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 
 // GiveUp finishes a clip that kept failing.
 func (c *Clip) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
-	var in ClipInput
+	var in cliptask.Input
 	json.Unmarshal(t.Input, &in)
 	return c.fail(ctx, t, l, &in, ClipErrInternal, cause.Error())
 }
 
 // fail removes any output and finishes the task with a failed ClipComplete.
-func (c *Clip) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *ClipInput, code int64, msg string) error {
+func (c *Clip) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *cliptask.Input, code int64, msg string) error {
 	if in.StorageKey != "" {
-		if err := c.Media.Blobs.Delete(ctx, in.StorageKey); err != nil {
+		if err := c.Blobs.Delete(ctx, in.StorageKey); err != nil {
 			return err
 		}
 	}
 	task := &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
 		ErrCode: code, Message: msg, FileType: "mp4",
 	}}
-	output, err := json.Marshal(&ClipOutput{Task: task, Precision: in.Precision})
+	output, err := json.Marshal(&cliptask.Output{Task: task, Precision: in.Precision})
 	if err != nil {
 		return err
 	}
-	return c.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+	return c.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := l.Finish(ctx, q, code, msg, output); err != nil {
 			return err
 		}
@@ -190,37 +138,76 @@ func clipComplete(task *vodevent.ClipTask2017) *vodevent.EventContent {
 // sourceError is a failure caused by the source, final for the task.
 type sourceError struct{ error }
 
-// cut makes the clip into the output key and returns the cut made.
-func (c *Clip) cut(ctx context.Context, in *ClipInput, l *queue.Lease) (*ClipOutput, error) {
-	src, err := c.Media.Blobs.Open(ctx, in.SrcStorageKey)
+// now returns the current time.
+func (c *Clip) now() time.Time {
+	if c.NowFunc != nil {
+		return c.NowFunc()
+	}
+	return time.Now()
+}
+
+// cut plans the clip and makes it into the output key: Fast with the Go
+// cutter unless Exact was chosen or planning shows that Fast cannot cut
+// the source exactly and ffmpeg is there. It returns the cut made.
+func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cliptask.Output, error) {
+	src, err := c.Blobs.Open(ctx, in.SrcStorageKey)
 	if err != nil {
 		return nil, &sourceError{fmt.Errorf("the source media cannot be read: %w", err)}
 	}
 	defer src.Close()
-	if in.Precision == PrecisionExact {
-		return c.cutExact(ctx, in, src, l)
+	exact := in.Precision == cliptask.Exact
+	movie, err := clip.ParseSource(src, src.Info().Size)
+	var plan *clip.Plan
+	if err == nil {
+		// The Fast plan also snaps the range to frames for Exact, so that
+		// both precisions start on the frame shown at Start.
+		plan, err = clip.PlanFast(movie, src, in.Start, in.End, in.HideLeadIn || exact)
 	}
-	movie, err := mp4.Parse(src, src.Info().Size)
-	if err != nil {
-		return nil, &sourceError{fmt.Errorf("the source is not a readable MP4: %w", err)}
+	switch {
+	case exact:
+		start, end := in.Start, in.End
+		if err == nil {
+			start, end = plan.EffectiveStart, plan.EffectiveEnd
+		}
+		return c.cutExact(ctx, in, src, start, end, l)
+	case errors.Is(err, clip.ErrUnsupported) && clip.FFmpegAvailable():
+		return c.cutExact(ctx, in, src, in.Start, in.End, l) // Fast cannot cut it exactly: re-encode
+	case err != nil:
+		return nil, &sourceError{fmt.Errorf("the source cannot be cut: %w", err)}
 	}
-	plan, err := clip.PlanFast(movie, src, in.Start, in.End, in.HideLeadIn)
-	if err != nil {
-		return nil, &sourceError{err}
-	}
-	pr, pw := io.Pipe()
-	go func() { _, err := plan.WriteTo(pw, src); pw.CloseWithError(err) }()
-	_, err = c.Media.Blobs.Put(ctx, in.StorageKey, pr, 0)
-	pr.CloseWithError(err)
-	if err != nil {
+	if err := c.write(ctx, in.StorageKey, plan, src); err != nil {
 		return nil, err
 	}
-	return &ClipOutput{EffectiveStart: plan.EffectiveStart, EffectiveEnd: plan.EffectiveEnd, HiddenLeadIn: plan.LeadIn, Precision: PrecisionFast}, nil
+	return &cliptask.Output{EffectiveStart: plan.EffectiveStart, EffectiveEnd: plan.EffectiveEnd, HiddenLeadIn: plan.LeadIn, Precision: cliptask.Fast}, nil
 }
 
-// cutExact re-encodes the range with ffmpeg into a scratch file, checks it
-// with openvod's own parser, then stores it.
-func (c *Clip) cutExact(ctx context.Context, in *ClipInput, src blob.Object, l *queue.Lease) (*ClipOutput, error) {
+// write writes the planned clip into a new object under key. When both the
+// source and the object are local files, WriteTo copies between them in the
+// kernel.
+func (c *Clip) write(ctx context.Context, key string, plan *clip.Plan, src blob.Object) error {
+	w, err := c.Blobs.Create(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer w.Abort()
+	var dst io.Writer = w
+	if f := w.File(); f != nil {
+		dst = f
+	}
+	var from io.ReaderAt = src
+	if f, ok := src.(interface{ File() *os.File }); ok && f.File() != nil {
+		from = f.File()
+	}
+	if _, err := plan.WriteTo(dst, from); err != nil {
+		return err
+	}
+	_, err = w.Commit(ctx)
+	return err
+}
+
+// cutExact re-encodes [start, end) with ffmpeg into a scratch file, checks
+// it with openvod's own parser, then stores it.
+func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object, start, end float64, l *queue.Lease) (*cliptask.Output, error) {
 	dir, err := os.MkdirTemp(c.ScratchDir, "exact-")
 	if err != nil {
 		return nil, err
@@ -231,7 +218,7 @@ func (c *Clip) cutExact(ctx context.Context, in *ClipInput, src blob.Object, l *
 		return nil, err
 	}
 	res, err := clip.Exact(ctx, clip.ExactParams{
-		SrcPath: srcPath, ScratchDir: dir, Start: in.Start, End: in.End, Timeout: c.ExactTimeout,
+		SrcPath: srcPath, ScratchDir: dir, Start: start, End: end, Timeout: c.ExactTimeout,
 		Progress: func(p float64) { l.SetProgress(ctx, int64(min(99, p*100))) },
 	})
 	if err != nil {
@@ -246,10 +233,10 @@ func (c *Clip) cutExact(ctx context.Context, in *ClipInput, src blob.Object, l *
 		return nil, err
 	}
 	defer f.Close()
-	if _, err := c.Media.Blobs.Put(ctx, in.StorageKey, f, 0); err != nil {
+	if _, err := c.Blobs.Put(ctx, in.StorageKey, f, 0); err != nil {
 		return nil, err
 	}
-	return &ClipOutput{EffectiveStart: in.Start, EffectiveEnd: in.End, Precision: PrecisionExact}, nil
+	return &cliptask.Output{EffectiveStart: start, EffectiveEnd: end, Precision: cliptask.Exact, VideoEncoder: res.VideoEncoder}, nil
 }
 
 // localPath returns a file path of the object for ffmpeg: its own when it

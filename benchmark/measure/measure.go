@@ -5,6 +5,7 @@ package measure
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,29 +86,27 @@ type Measurement struct {
 const LaunchEnv = "OPENVOD_BENCH_LAUNCH"
 
 // Launch is a launcher's main: it runs args[0] with args[1:] and prints the
-// child's wall time (ns) and peak RSS (bytes) on stdout. It returns the
-// exit status.
-func Launch(args []string) int {
+// child's wall time (ns) and peak RSS (bytes) on stdout. It returns an error
+// when there is no command or the child fails; the child's stderr is stderr.
+func Launch(args []string, stdout, stderr io.Writer) error {
 	if len(args) < 1 {
-		fmt.Fprintln(os.Stderr, "launch: no command")
-		return 2
+		return errors.New("launch: no command")
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, LaunchEnv+"=") })
-	cmd.Stderr = os.Stderr
+	cmd.Stderr = stderr
 	t0 := time.Now()
 	err := cmd.Run()
 	wall := time.Since(t0)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+		return fmt.Errorf("launch %s: %w", args[0], err)
 	}
 	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	if !ok {
-		return 1
+		return fmt.Errorf("launch %s: no resource usage", args[0])
 	}
-	fmt.Printf("%d %d\n", wall.Nanoseconds(), ru.Maxrss*1024)
-	return 0
+	_, err = fmt.Fprintf(stdout, "%d %d\n", wall.Nanoseconds(), ru.Maxrss*1024)
+	return err
 }
 
 // RunMeasured runs name with args through a launcher, the command

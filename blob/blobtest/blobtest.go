@@ -32,6 +32,7 @@ func Exercise(t *testing.T, newBucket func(t *testing.T) blob.Bucket) {
 	}{
 		{"CancelledContext", exerciseCancelledContext},
 		{"ConcurrentPuts", exerciseConcurrentPuts},
+		{"CreateCommitAbort", exerciseCreate},
 		{"ConcurrentPutsSameKey", exerciseConcurrentPutsSameKey},
 		{"ConcurrentPutDeleteSiblings", exerciseConcurrentPutDeleteSiblings},
 		{"Delete", exerciseDelete},
@@ -577,4 +578,90 @@ func (c *cancellingReader) Read(p []byte) (int, error) {
 	clear(p)
 	c.read += len(p)
 	return len(p), nil
+}
+
+// exerciseCreate: bytes written to a Writer (and to its File, when it has
+// one) appear under the key only at Commit, replacing the old object;
+// Abort leaves nothing, and neither leaves anything in List.
+func exerciseCreate(t *testing.T, b blob.Bucket) {
+	ctx := t.Context()
+	old := randomBytes(100)
+	if _, err := b.Put(ctx, "w/a.bin", bytes.NewReader(old), 0); err != nil {
+		t.Fatal(err)
+	}
+	data := randomBytes(3<<20 + 5)
+	w, err := b.Create(ctx, "w/a.bin")
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	defer w.Abort()
+	half := len(data) / 2
+	if _, err := w.Write(data[:half]); err != nil {
+		t.Fatal(err)
+	}
+	if f := w.File(); f != nil {
+		// A kernel copy into the file: ReadFrom of an *os.File.
+		if _, err := f.ReadFrom(bytes.NewReader(data[half:])); err != nil {
+			t.Fatal(err)
+		}
+	} else if _, err := w.Write(data[half:]); err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, b, "w/a.bin"); !bytes.Equal(got, old) {
+		t.Fatalf("before Commit the key reads %d bytes, want the old %d", len(got), len(old))
+	}
+	n, err := w.Commit(ctx)
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("Commit = %d, %v; want %d", n, err, len(data))
+	}
+	w.Abort() // no effect after Commit
+	if got := readAll(t, b, "w/a.bin"); !bytes.Equal(got, data) {
+		t.Fatalf("after Commit the key reads %d bytes that differ from the %d written", len(got), len(data))
+	}
+	if _, err := w.Commit(ctx); err == nil {
+		t.Error("a second Commit succeeded")
+	}
+
+	w, err = b.Create(ctx, "w/b.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data[:10])
+	w.Abort()
+	w.Abort()
+	if _, err := b.Stat(ctx, "w/b.bin"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Stat after Abort: %v, want ErrNotFound", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	w, err = b.Create(ctx, "w/c.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(data[:10])
+	cancel()
+	if _, err := w.Commit(cancelled); !errors.Is(err, context.Canceled) {
+		t.Errorf("Commit with a cancelled context: %v, want context.Canceled", err)
+	}
+	list, err := b.List(ctx, "w/")
+	if err != nil || len(list) != 1 || list[0].Key != "w/a.bin" {
+		t.Errorf("List = %+v, %v; want only w/a.bin", list, err)
+	}
+	if _, err := b.Create(ctx, "../x"); !errors.Is(err, blob.ErrInvalidKey) {
+		t.Errorf("Create(../x): %v, want ErrInvalidKey", err)
+	}
+}
+
+// readAll returns the bytes of the object under key.
+func readAll(t *testing.T, b blob.Bucket, key string) []byte {
+	t.Helper()
+	o, err := b.Open(t.Context(), key)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", key, err)
+	}
+	defer o.Close()
+	got, err := io.ReadAll(o)
+	if err != nil {
+		t.Fatalf("read %q: %v", key, err)
+	}
+	return got
 }

@@ -121,25 +121,94 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, limit int64) 
 	if err := f.Close(); err != nil {
 		return 0, putError(key, err)
 	}
-	if err := ctx.Err(); err != nil {
+	renamed, err = b.publish(ctx, tmpName, key)
+	if err != nil {
 		return 0, putError(key, err)
 	}
+	return n, nil
+}
 
+// publish renames the synced, closed temporary file tmpName to key's path
+// and syncs its directory, unless ctx has ended. It reports whether the
+// rename was done.
+func (b *Bucket) publish(ctx context.Context, tmpName, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
 	final := b.path(key)
 	parent := filepath.Dir(final)
 	b.dirMu.RLock()
 	defer b.dirMu.RUnlock()
 	if err := b.mkdirAllSync(parent); err != nil {
-		return 0, putError(key, err)
+		return false, err
 	}
 	if err := os.Rename(tmpName, final); err != nil {
-		return 0, putError(key, err)
+		return false, err
 	}
-	renamed = true
-	if err := syncDir(parent); err != nil {
-		return 0, putError(key, err)
+	return true, syncDir(parent)
+}
+
+// Create implements blob.Bucket: the bytes go to a temporary file in
+// .tmp, which Writer.File returns, and Commit syncs and renames it as Put
+// does.
+func (b *Bucket) Create(ctx context.Context, key string) (blob.Writer, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
 	}
-	return n, nil
+	if err := ctx.Err(); err != nil {
+		return nil, putError(key, err)
+	}
+	f, err := b.createTemp()
+	if err != nil {
+		return nil, putError(key, err)
+	}
+	return &writer{b: b, key: key, f: f}, nil
+}
+
+// writer is an object being written to a temporary file.
+type writer struct {
+	b    *Bucket
+	key  string
+	f    *os.File
+	done bool // committed or aborted
+}
+
+func (w *writer) Write(p []byte) (int, error) { return w.f.Write(p) }
+func (w *writer) File() *os.File              { return w.f }
+
+func (w *writer) Commit(ctx context.Context) (int64, error) {
+	if w.done {
+		return 0, putError(w.key, errors.New("writer already committed or aborted"))
+	}
+	w.done = true
+	name := w.f.Name()
+	st, err := w.f.Stat()
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if cerr := w.f.Close(); err == nil {
+		err = cerr
+	}
+	renamed := false
+	if err == nil {
+		renamed, err = w.b.publish(ctx, name, w.key)
+	}
+	if !renamed {
+		os.Remove(name)
+	}
+	if err != nil {
+		return 0, putError(w.key, err)
+	}
+	return st.Size(), nil
+}
+
+func (w *writer) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.f.Close()
+	os.Remove(w.f.Name())
 }
 
 // createTemp creates a new, uniquely named file in dir/.tmp, recreating the
@@ -453,6 +522,9 @@ func (o *object) ReadAt(p []byte, off int64) (int, error)   { return o.f.ReadAt(
 func (o *object) Seek(off int64, whence int) (int64, error) { return o.f.Seek(off, whence) }
 func (o *object) Close() error                              { return o.f.Close() }
 func (o *object) Info() blob.Info                           { return o.info }
+
+// File returns the open file, for copies in the kernel; see blob.Object.
+func (o *object) File() *os.File { return o.f }
 
 // Name returns the path of the object's file, for tools that read files
 // (ffmpeg in Exact clipping). Writing to it is not allowed.

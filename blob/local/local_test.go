@@ -238,3 +238,37 @@ func keys(infos []blob.Info) []string {
 	}
 	return ks
 }
+
+// TestCreateFileAndTemp: a local Writer exposes its temporary file in .tmp
+// (for copy_file_range), and neither Commit nor Abort leaves a temporary
+// file behind.
+func TestCreateFileAndTemp(t *testing.T) {
+	dir := t.TempDir()
+	b, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, commit := range []bool{true, false} {
+		w, err := b.Create(t.Context(), "c/x.mp4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := w.File()
+		if f == nil || filepath.Dir(f.Name()) != filepath.Join(dir, ".tmp") {
+			t.Fatalf("File() = %v, want a file in .tmp", f)
+		}
+		if _, err := f.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+		if commit {
+			if n, err := w.Commit(t.Context()); err != nil || n != 3 {
+				t.Fatalf("Commit = %d, %v", n, err)
+			}
+		} else {
+			w.Abort()
+		}
+		if entries, _ := os.ReadDir(filepath.Join(dir, ".tmp")); len(entries) != 0 {
+			t.Errorf("commit=%v: .tmp holds %d entries", commit, len(entries))
+		}
+	}
+}

@@ -19,7 +19,7 @@ import (
 // `bench cut SRC DST START END` runs the fast cutter alone.
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "launch" {
-		os.Exit(measure.Launch(args[1:]))
+		return measure.Launch(args[1:], stdout, stderr)
 	}
 	if len(args) == 5 && args[0] == "cut" {
 		start, err1 := strconv.ParseFloat(args[3], 64)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
@@ -22,6 +23,7 @@ import (
 	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/server"
+	"github.com/openvod/openvod/store"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -35,6 +37,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
 	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "PullUpload tasks run at once")
 	clipWorkers := s.Int64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
+	exactTimeout := s.Duration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
 	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
 	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
 	retryWindow := s.Duration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
@@ -73,8 +76,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	if st.Driver() == "sqlite" {
-		// Only this process uses the SQLite file: tasks leased before a crash are ours to redo now.
+	if _, ok := st.(store.SingleProcess); ok {
+		// Only this process uses the store: tasks leased before a crash are ours to redo now.
 		if err := st.TaskExpireLeases(ctx); err != nil {
 			return err
 		}
@@ -106,16 +109,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if base == "" {
 		base = "http://" + ln.Addr().String()
 	}
-	pgURL := ""
-	if isPostgres(data.dsn()) {
-		pgURL = data.dsn()
-	}
 	srv := server.New(server.Config{
 		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), ClipWorkers: int(*clipWorkers),
-		ScratchDir: scratch, TaskLease: *lease,
+		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
-		PushConcurrency: int(*perEndpoint), EventRetention: *retention, PostgresURL: pgURL, Logger: logger,
+		PushConcurrency: int(*perEndpoint), EventRetention: *retention, Logger: logger,
 		Outbound: outbound,
 	})
 	httpSrv := httplimit.NewServer(srv.Handler, httplimit.Timeouts{})

@@ -9,12 +9,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ListenEvents calls notify with the SubAppId of every event committed on
-// the database (by any server) until ctx ends. It reconnects after errors;
+// ListenEvents implements store.EventListener with LISTEN on the schema's
+// EventChannel, on a connection of its own. It reconnects after errors;
 // events committed while it reconnects are found by pullers' next look.
-func ListenEvents(ctx context.Context, url string, logger *slog.Logger, notify func(subAppID int64)) {
+func (s *Store) ListenEvents(ctx context.Context, logger *slog.Logger, notify func(subAppID int64)) {
 	for ctx.Err() == nil {
-		err := listenOnce(ctx, url, notify)
+		err := listenOnce(ctx, s.url, notify)
 		if ctx.Err() != nil {
 			return
 		}

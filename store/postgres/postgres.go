@@ -63,5 +63,14 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres open: %w", err)
 	}
-	return sqldb.New(db, db, dialect), nil
+	return &Store{DB: sqldb.New(db, db, dialect), url: url}, nil
 }
+
+// Store is the store Open returns. It has the store.EventListener
+// capability.
+type Store struct {
+	*sqldb.DB
+	url string
+}
+
+var _ store.EventListener = (*Store)(nil)

@@ -1,11 +1,16 @@
 package postgres_test
 
 import (
+	"context"
 	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/postgres/pgtest"
@@ -87,4 +92,51 @@ func TestUpgradeSessionTasks(t *testing.T) {
 	}
 	storetest.UpgradeSessionTasks(t, func(q string) error { _, err := raw.Exec(q); return err },
 		func() store.Store { return open(t, url) })
+}
+
+// TestCapabilities: a PostgreSQL store is an EventListener (it hears the
+// events another store on the schema commits) and not SingleProcess, so a
+// server neither expires its leases at start nor needs its URL to listen.
+func TestCapabilities(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	a, b := open(t, url), open(t, url)
+	if _, ok := a.(store.SingleProcess); ok {
+		t.Error("a PostgreSQL store says it is single-process")
+	}
+	l, ok := a.(store.EventListener)
+	if !ok {
+		t.Fatal("a PostgreSQL store is not an EventListener")
+	}
+	app, err := b.AppCreate(t.Context(), "app", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	heard := make(chan int64, 16)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		l.ListenEvents(ctx, slog.New(slog.NewTextHandler(io.Discard, nil)), func(id int64) { heard <- id })
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		// Insert until heard: the listener may not be connected yet.
+		e := &openvod.Event{ID: fmt.Sprintf("evt_cap%d", i), SubAppID: app.ID, Type: "ClipComplete", Body: []byte("{}"),
+			CreateTime: time.Now(), State: openvod.EventPull, AvailableAt: time.Now()}
+		if err := b.EventInsert(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case id := <-heard:
+			if id != app.ID {
+				t.Fatalf("heard app %d, want %d", id, app.ID)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no event heard")
+		}
+	}
 }

@@ -88,8 +88,14 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return sqldb.New(write, read, dialect(level)), nil
+	return &sqliteStore{sqldb.New(write, read, dialect(level))}, nil
 }
+
+// sqliteStore is an SQLite store, which only one process uses at a time.
+type sqliteStore struct{ *sqldb.DB }
+
+// SingleProcess implements store.SingleProcess.
+func (*sqliteStore) SingleProcess() {}
 
 // openPool opens a pool on the file at the absolute path abs whose every
 // connection runs in WAL mode with the given synchronous level, a busy

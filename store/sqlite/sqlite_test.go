@@ -96,3 +96,16 @@ func TestUpgradeSessionTasks(t *testing.T) {
 	storetest.UpgradeSessionTasks(t, func(q string) error { _, err := raw.Exec(q); return err },
 		func() store.Store { return open(t, path, sqlite.Options{}) })
 }
+
+// TestCapabilities: an SQLite store is SingleProcess (its leases at start
+// are a dead process's) and not an EventListener.
+func TestCapabilities(t *testing.T) {
+	t.Parallel()
+	s := open(t, filepath.Join(t.TempDir(), "openvod.db"), sqlite.Options{})
+	if _, ok := s.(store.SingleProcess); !ok {
+		t.Error("an SQLite store is not SingleProcess")
+	}
+	if _, ok := s.(store.EventListener); ok {
+		t.Error("an SQLite store says it is an EventListener")
+	}
+}

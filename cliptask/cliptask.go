@@ -1,0 +1,90 @@
+// Package cliptask holds the stored input and output of a clip task: the
+// API gateway (tcapi) writes the input when it accepts a ClipVideo request
+// and reads both for DescribeTaskDetail; the worker reads the input and
+// writes the output. It imports only the domain types and vodevent.
+package cliptask
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/vodevent"
+)
+
+// Clip precisions.
+const (
+	Fast  = "Fast"
+	Exact = "Exact"
+)
+
+// Input is the stored input of a clip task, fixed when it is accepted.
+type Input struct {
+	SrcFileId     string `json:"SrcFileId"`
+	SrcStorageKey string `json:"SrcStorageKey"`
+	// Start and End are absolute seconds, resolved from the request's
+	// offsets and checked against the source; the worker snaps them to
+	// frames when it plans the cut.
+	Start float64 `json:"Start"`
+	End   float64 `json:"End"`
+	// Precision is the one chosen at acceptance: Exact when asked for, or
+	// when the source's headers show that Fast cannot cut it. The worker
+	// falls back from Fast to Exact when planning shows more.
+	Precision     string    `json:"Precision"`
+	Requested     string    `json:"Requested"` // the precision asked for
+	HideLeadIn    bool      `json:"HideLeadIn"`
+	MediaName     string    `json:"MediaName"`
+	ClassId       int64     `json:"ClassId"`
+	ExpireTime    time.Time `json:"ExpireTime"`
+	SourceContext string    `json:"SourceContext"`
+	// SessionContext and SessionId are the request's, echoed in task details.
+	SessionContext string `json:"SessionContext"`
+	SessionId      string `json:"SessionId"`
+	// RequestStart and RequestEnd are the offsets as requested.
+	RequestStart float64 `json:"RequestStart"`
+	RequestEnd   float64 `json:"RequestEnd"`
+	// StorageKey of the output: a task redone after a crash rewrites the
+	// same object, so one task never leaves two files.
+	StorageKey string `json:"StorageKey"`
+}
+
+// Output is the stored result of a finished clip task.
+type Output struct {
+	Task           *vodevent.ClipTask2017 `json:"Task"`
+	EffectiveStart float64                `json:"EffectiveStart"`
+	EffectiveEnd   float64                `json:"EffectiveEnd"`
+	HiddenLeadIn   float64                `json:"HiddenLeadIn"`
+	Precision      string                 `json:"Precision"` // the precision used
+	// VideoEncoder is the ffmpeg encoder of an Exact clip; "" for Fast.
+	VideoEncoder string `json:"VideoEncoder,omitempty"`
+}
+
+// New returns a WAITING clip task for the app.
+func New(subAppID int64, in *Input, now time.Time) (*openvod.Task, error) {
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return &openvod.Task{
+		ID: "clipVideo-" + openvod.RandomHex(10)[:19], SubAppID: subAppID, Type: openvod.TaskClip,
+		Status: openvod.TaskWaiting, Input: input, SessionID: in.SessionId, OutputKey: in.StorageKey,
+		CreateTime: now.UTC().Truncate(time.Second),
+	}, nil
+}
+
+// View returns a clip task's input and its output (nil until finished).
+func View(t *openvod.Task) (*Input, *Output, error) {
+	var in Input
+	if err := json.Unmarshal(t.Input, &in); err != nil {
+		return nil, nil, fmt.Errorf("task %s input: %w", t.ID, err)
+	}
+	if len(t.Output) == 0 {
+		return &in, nil, nil
+	}
+	var out Output
+	if err := json.Unmarshal(t.Output, &out); err != nil {
+		return nil, nil, fmt.Errorf("task %s output: %w", t.ID, err)
+	}
+	return &in, &out, nil
+}
