@@ -11,6 +11,7 @@ import (
 // is found on the next call. It is safe for concurrent use.
 type Cache[K comparable, V any] struct {
 	ttl time.Duration
+	now func() time.Time
 	mu  sync.Mutex
 	m   map[K]entry[V]
 }
@@ -22,12 +23,12 @@ type entry[V any] struct {
 
 // New returns an empty cache keeping values for ttl.
 func New[K comparable, V any](ttl time.Duration) *Cache[K, V] {
-	return &Cache[K, V]{ttl: ttl, m: map[K]entry[V]{}}
+	return &Cache[K, V]{ttl: ttl, now: time.Now, m: map[K]entry[V]{}}
 }
 
 // Get returns the cached value of k, or loads and caches it.
 func (c *Cache[K, V]) Get(k K, load func() (V, error)) (V, error) {
-	now := time.Now()
+	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[k]
 	c.mu.Unlock()
