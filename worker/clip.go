@@ -57,17 +57,15 @@ var _ queue.Handler = (*Clip)(nil)
 // Run makes the clip, stores it as new media and finishes the task with a
 // ClipComplete event, in one transaction. The attempt writes its own object
 // (openvod.AttemptKey of the task's output key), which the media record
-// names; it deletes the object when it does not commit it.
+// names; it deletes the object when it does not commit it, and earlier
+// attempts' objects when it finishes the task.
 func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	var in cliptask.Input
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "the task input is unreadable")
 	}
-	in.StorageKey = openvod.AttemptKey(in.StorageKey, t.Attempts)
-	abandon := func(err error) error {
-		discardAttempt(ctx, c.Blobs, in.StorageKey, c.Logger)
-		return err
-	}
+	at := newAttempt(c.Blobs, c.Logger, t, in.StorageKey)
+	in.StorageKey = at.key()
 	out, err := c.cut(ctx, &in, l)
 	if err != nil {
 		var se *sourceError
@@ -75,7 +73,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 			return c.fail(ctx, t, l, &in, ClipErrSource, se.Error())
 		}
 		if ctx.Err() != nil {
-			return abandon(ctx.Err())
+			return at.discard(ctx, ctx.Err())
 		}
 		c.Logger.Error("clip failed", "task_id", t.ID, "err", err)
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
@@ -85,16 +83,16 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: c.now(),
 	})
 	if err != nil {
-		return abandon(err)
+		return at.discard(ctx, err)
 	}
 	out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
 		ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
 	}}
 	output, err := json.Marshal(out)
 	if err != nil {
-		return abandon(err)
+		return at.discard(ctx, err)
 	}
-	return commitAttempt(ctx, c.Events, c.Blobs, in.StorageKey, c.Logger, func(q store.Querier, em *eventlog.Emitter) error {
+	return at.commit(ctx, c.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}

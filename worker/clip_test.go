@@ -96,9 +96,10 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	return &clipBundle{st: st, blobs: blobs, svc: svc, runner: runner, now: now, dir: dir}
 }
 
-// clip stores the fixture as a source, runs a clip task on it and returns
-// the finished task's input and output.
-func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input) (*cliptask.Input, *cliptask.Output) {
+// clip stores the fixture as a source, runs a clip task on it (changed by
+// edit, if any, before it is stored) and returns the finished task's input
+// and output.
+func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input, edit ...func(*openvod.Task)) (*cliptask.Input, *cliptask.Output) {
 	t.Helper()
 	ctx := context.Background()
 	data, err := os.ReadFile(filepath.Join("../clip/testdata", fixture))
@@ -114,6 +115,9 @@ func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input) (*cli
 	task, err := cliptask.New(openvod.DefaultSubAppID, &in, b.now)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range edit {
+		e(task)
 	}
 	if err := b.st.TaskInsert(ctx, task); err != nil {
 		t.Fatal(err)
@@ -188,6 +192,28 @@ func TestClipWorkerPlansAndWrites(t *testing.T) {
 	}
 }
 
+// TestClipWorkerTaskWithoutOutputKey: a task accepted before tasks had an
+// OutputKey (migration 003) writes its attempt's object derived from the
+// output key in its input.
+func TestClipWorkerTaskWithoutOutputKey(t *testing.T) {
+	b := newClipBundle(t, 0)
+	in, out := b.clip(t, "bf2_gop1s.mp4", cliptask.Input{Start: 1.2, End: 2.5, Precision: cliptask.Fast},
+		func(task *openvod.Task) { task.OutputKey = "" })
+	if out.Task.FileInfo.ErrCode != 0 {
+		t.Fatalf("clip = %+v", out.Task.FileInfo)
+	}
+	m, err := b.st.MediaGet(context.Background(), openvod.DefaultSubAppID, out.Task.FileInfo.FileId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := openvod.AttemptKey(in.StorageKey, 1); m.StorageKey != want {
+		t.Fatalf("media StorageKey %q, want %q", m.StorageKey, want)
+	}
+	if _, err := b.blobs.Stat(context.Background(), m.StorageKey); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestClipWorkerFallsBackToExact: a source whose headers pass the request's
 // check but whose frames Fast cannot cut (an open GOP) is re-encoded by the
 // worker, which reports Exact.
@@ -258,10 +284,11 @@ func (h reportingHandler) Run(ctx context.Context, t *openvod.Task, l *queue.Lea
 
 // TestClipLateAttemptKeepsCommittedBytes: attempt 1 of a clip task pauses;
 // its lease runs out, runner "b" claims the task as attempt 2 and commits
-// the clip; attempt 1 then resumes, cuts (from a source since replaced, so
-// that its bytes differ) and writes. The committed media's bytes stay
-// attempt 2's, attempt 1's Finish fails and its own object is deleted, and
-// the task's fixed output key itself is never written.
+// the clip, deleting what earlier attempts left; attempt 1 then resumes,
+// cuts (from a source since replaced, so that its bytes differ) and
+// writes. The committed media's bytes stay attempt 2's, attempt 1's Finish
+// fails and its own object is deleted, and the task's fixed output key is
+// not written.
 func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
 		ctx := context.Background()
@@ -317,6 +344,14 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 		first := make(chan error, 1)
 		runner("a", paused, now, func(h queue.Handler) queue.Handler { return reportingHandler{h, first} })
 		<-paused.reached
+		// What a crashed attempt would have left: its object, and the
+		// output key itself as attempts wrote it before attempt keys.
+		leftovers := []string{openvod.AttemptKey(in.StorageKey, 1), in.StorageKey}
+		for _, key := range leftovers {
+			if _, err := lb.Put(ctx, key, strings.NewReader("left over"), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
 		runner("b", lb, now.Add(2*time.Hour), func(h queue.Handler) queue.Handler { return h })
 
 		var done *openvod.Task
@@ -349,6 +384,11 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, key := range leftovers {
+			if _, err := lb.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+				t.Errorf("after attempt 2 committed: Stat(%s) = %v, want not found", key, err)
+			}
+		}
 
 		putFixture("bf0_gop8s.mp4")
 		close(paused.release)
@@ -363,9 +403,9 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 		if got, err := os.ReadFile(mediaPath); err != nil || !bytes.Equal(got, committed) {
 			t.Errorf("the committed media's bytes changed after attempt 1 wrote (%d bytes, was %d; %v)", len(got), len(committed), err)
 		}
-		for _, key := range []string{openvod.AttemptKey(in.StorageKey, 1), in.StorageKey} {
+		for _, key := range leftovers {
 			if _, err := lb.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
-				t.Errorf("Stat(%s) = %v, want not found", key, err)
+				t.Errorf("after attempt 1 ended: Stat(%s) = %v, want not found", key, err)
 			}
 		}
 		if m.Size != int64(len(committed)) {

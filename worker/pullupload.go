@@ -120,17 +120,14 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return p.fail(ctx, t, l, &in, PullErrInternal, "the task input is unreadable")
 	}
-	in.StorageKey = openvod.AttemptKey(in.StorageKey, t.Attempts) // this attempt's own object
-	abandon := func(err error) error {
-		discardAttempt(ctx, p.Media.Blobs, in.StorageKey, p.Media.Logger)
-		return err
-	}
+	at := newAttempt(p.Media.Blobs, p.Media.Logger, t, in.StorageKey)
+	in.StorageKey = at.key() // this attempt's own object
 	if err := p.fetch(ctx, &in, l); err != nil {
 		var fe *fetchError
 		if errors.As(err, &fe) {
 			return p.fail(ctx, t, l, &in, fe.code, fe.msg)
 		}
-		return abandon(err)
+		return at.discard(ctx, err)
 	}
 	m, err := p.Media.NewMedia(ctx, media.NewMediaParams{
 		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: in.MediaType,
@@ -138,7 +135,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 		ExpireTime: in.ExpireTime, Now: time.Now(),
 	})
 	if err != nil {
-		return abandon(err)
+		return at.discard(ctx, err)
 	}
 	result := p.result(t, &in)
 	result.ErrCode, result.Message = 0, "SUCCESS"
@@ -149,9 +146,9 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	result.Progress = 100
 	output, err := json.Marshal(result)
 	if err != nil {
-		return abandon(err)
+		return at.discard(ctx, err)
 	}
-	return commitAttempt(ctx, p.Media.Events, p.Media.Blobs, in.StorageKey, p.Media.Logger, func(q store.Querier, em *eventlog.Emitter) error {
+	return at.commit(ctx, p.Media.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
