@@ -44,8 +44,8 @@ type Input struct {
 	// RequestStart and RequestEnd are the offsets as requested.
 	RequestStart float64 `json:"RequestStart"`
 	RequestEnd   float64 `json:"RequestEnd"`
-	// StorageKey of the output: a task redone after a crash rewrites the
-	// same object, so one task never leaves two files.
+	// StorageKey is the task's output key (its OutputKey); each attempt
+	// writes openvod.AttemptKey of it and commits that object.
 	StorageKey string `json:"StorageKey"`
 }
 

@@ -128,18 +128,24 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 // prefixes, that are older than the upload TTL and that no media record, no
 // upload session and no task not finished refers to: bytes of a PUT that
 // finished after its session was committed, deleted or expired, of a crash
-// between storing and committing, of a failed task, or of a deletion whose
-// second step failed.
+// between storing and committing, of a failed or abandoned task attempt, or
+// of a deletion whose second step failed. A task not finished refers to its
+// OutputKey and to every attempt's key derived from it (openvod.AttemptKey):
+// each attempt writes its own object, and the transaction that finishes the
+// task names one of them in the media record.
 //
 // Checking references and then deleting does not race with new references:
 // every reference to a key is stored before any object under it exists
 // (ApplyUpload stores the session with a fresh key, a task is stored with
-// its fresh OutputKey), it passes to a media record in the transaction that
-// ends it (CommitUpload, a task's finish), and a key once unreferenced is
-// never referenced again (keys are never reused). So an object found
-// unreferenced stays unreferenced, and deleting it can only remove bytes
-// nothing will serve. The age rule spares the objects of writers still at
-// work all the same.
+// its fresh OutputKey before any attempt runs), it passes to a media record
+// in the transaction that ends it (CommitUpload, a task's finish, which
+// fails unless the attempt still holds the task's lease), and a key once
+// unreferenced is never referenced again (keys are never reused, a finished
+// task never runs again). So an object found unreferenced stays
+// unreferenced, and deleting it can only remove bytes nothing will serve,
+// such as those a late attempt that lost its lease writes after another
+// attempt finished the task. The age rule spares the objects of writers
+// still at work all the same.
 func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
 	st, blobs := j.Media.Store, j.Media.Blobs
 	apps, err := st.AppList(ctx)

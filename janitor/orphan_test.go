@@ -17,8 +17,8 @@ import (
 	"github.com/openvod/openvod/store/storetest"
 )
 
-// TestSweepOrphans stores real files under every kind of reference and
-// none, moves the clock past the upload TTL and checks that exactly the
+// TestSweepOrphans stores real files under every kind of reference
+// (including task attempts' keys) and none, moves the clock past the upload TTL and checks that exactly the
 // unreferenced old objects are removed, on both databases.
 func TestSweepOrphans(t *testing.T) {
 	t.Parallel()
@@ -48,14 +48,14 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}
 	svc := &media.Service{Store: st, Blobs: blobs, UploadTTL: ttl, Events: events, Logger: slog.New(slog.DiscardHandler)}
 	j := &Janitor{Media: svc, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
-	put := func(what string) string {
+	putAt := func(key, what string) string {
 		t.Helper()
-		key := media.NewStorageKey(app.ID, "mp4")
 		if _, err := blobs.Put(ctx, key, strings.NewReader(what), 0); err != nil {
 			t.Fatal(err)
 		}
 		return key
 	}
+	put := func(what string) string { return putAt(media.NewStorageKey(app.ID, "mp4"), what) }
 	newTask := func(id, key string) *openvod.Task {
 		return &openvod.Task{ID: id, SubAppID: app.ID, Type: openvod.TaskClip, Input: []byte("{}"), OutputKey: key, CreateTime: now}
 	}
@@ -94,6 +94,11 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 	if err := st.TaskFinish(ctx, &store.TaskFinishParams{ID: "failed-task", Owner: "w", ErrCode: 70000, FinishTime: now}); err != nil {
 		t.Fatal(err)
 	}
+	// Attempts' objects (openvod.AttemptKey): kept while their task is not
+	// finished, removed after (an attempt that lost its lease wrote late).
+	kept["processing task's attempt"] = putAt(openvod.AttemptKey(kept["processing task"], 1), "attempt 1")
+	kept["waiting task's attempt"] = putAt(openvod.AttemptKey(kept["waiting task"], 2), "attempt 2")
+	removed["failed task's attempt"] = putAt(openvod.AttemptKey(removed["failed task"], 1), "attempt 1")
 
 	// Unreferenced: a PUT that finished after its session was committed
 	// elsewhere (no session names the key), and media whose record was
@@ -143,7 +148,7 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 		t.Fatal(err)
 	}
 	check("past the TTL", removed)
-	if len(removed) != 3 {
+	if len(removed) != 4 {
 		t.Fatalf("%d objects meant to be removed", len(removed))
 	}
 }

@@ -105,7 +105,8 @@ type Querier interface {
 	// MediaStorageKeyExists reports whether any media references the blob key.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
 	// StorageKeysReferenced returns those of keys that a media record, an
-	// upload session or a task not finished (by its OutputKey) refers to.
+	// upload session or a task not finished refers to; such a task refers
+	// to its OutputKey and to every key openvod.AttemptKey derives from it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
 
 	// TaskInsert stores a new task in WAITING; ErrConflict when the ID

@@ -55,12 +55,17 @@ type Clip struct {
 var _ queue.Handler = (*Clip)(nil)
 
 // Run makes the clip, stores it as new media and finishes the task with a
-// ClipComplete event, in one transaction.
+// ClipComplete event, in one transaction. The attempt writes its own object
+// (openvod.AttemptKey of the task's output key), which the media record
+// names; it deletes the object when it does not commit it, and earlier
+// attempts' objects when it finishes the task.
 func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	var in cliptask.Input
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "the task input is unreadable")
 	}
+	at := newAttempt(c.Blobs, c.Logger, t, in.StorageKey)
+	in.StorageKey = at.key()
 	out, err := c.cut(ctx, &in, l)
 	if err != nil {
 		var se *sourceError
@@ -68,7 +73,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 			return c.fail(ctx, t, l, &in, ClipErrSource, se.Error())
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return at.discard(ctx, ctx.Err())
 		}
 		c.Logger.Error("clip failed", "task_id", t.ID, "err", err)
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
@@ -78,16 +83,16 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: c.now(),
 	})
 	if err != nil {
-		return err
+		return at.discard(ctx, err)
 	}
 	out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
 		ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
 	}}
 	output, err := json.Marshal(out)
 	if err != nil {
-		return err
+		return at.discard(ctx, err)
 	}
-	return c.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+	return at.commit(ctx, c.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
@@ -105,10 +110,12 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 func (c *Clip) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
 	var in cliptask.Input
 	json.Unmarshal(t.Input, &in)
+	in.StorageKey = openvod.AttemptKey(in.StorageKey, t.Attempts)
 	return c.fail(ctx, t, l, &in, ClipErrInternal, cause.Error())
 }
 
-// fail removes any output and finishes the task with a failed ClipComplete.
+// fail removes the attempt's output, if any, and finishes the task with a
+// failed ClipComplete.
 func (c *Clip) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *cliptask.Input, code int64, msg string) error {
 	if in.StorageKey != "" {
 		if err := c.Blobs.Delete(ctx, in.StorageKey); err != nil {
@@ -146,9 +153,10 @@ func (c *Clip) now() time.Time {
 	return time.Now()
 }
 
-// cut plans the clip and makes it into the output key: Fast with the Go
-// cutter unless Exact was chosen or planning shows that Fast cannot cut
-// the source exactly and ffmpeg is there. It returns the cut made.
+// cut plans the clip and makes it into in.StorageKey (the attempt's key):
+// Fast with the Go cutter unless Exact was chosen or planning shows that
+// Fast cannot cut the source exactly and ffmpeg is there. It returns the
+// cut made.
 func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cliptask.Output, error) {
 	src, err := c.Blobs.Open(ctx, in.SrcStorageKey)
 	if err != nil {

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 	"github.com/openvod/openvod/worker"
 )
 
@@ -94,9 +96,10 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	return &clipBundle{st: st, blobs: blobs, svc: svc, runner: runner, now: now, dir: dir}
 }
 
-// clip stores the fixture as a source, runs a clip task on it and returns
-// the finished task's input and output.
-func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input) (*cliptask.Input, *cliptask.Output) {
+// clip stores the fixture as a source, runs a clip task on it (changed by
+// edit, if any, before it is stored) and returns the finished task's input
+// and output.
+func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input, edit ...func(*openvod.Task)) (*cliptask.Input, *cliptask.Output) {
 	t.Helper()
 	ctx := context.Background()
 	data, err := os.ReadFile(filepath.Join("../clip/testdata", fixture))
@@ -112,6 +115,9 @@ func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input) (*cli
 	task, err := cliptask.New(openvod.DefaultSubAppID, &in, b.now)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, e := range edit {
+		e(task)
 	}
 	if err := b.st.TaskInsert(ctx, task); err != nil {
 		t.Fatal(err)
@@ -155,18 +161,19 @@ func TestClipWorkerPlansAndWrites(t *testing.T) {
 	if out.EffectiveStart != p.EffectiveStart || out.EffectiveEnd != p.EffectiveEnd {
 		t.Errorf("effective range %g..%g, want %g..%g", out.EffectiveStart, out.EffectiveEnd, p.EffectiveStart, p.EffectiveEnd)
 	}
-	got, err := os.ReadFile(filepath.Join(b.dir, "media", in.StorageKey))
+	key := openvod.AttemptKey(in.StorageKey, 1) // the first attempt's object
+	got, err := os.ReadFile(filepath.Join(b.dir, "media", key))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wantBytes, _ := os.ReadFile(want); !bytes.Equal(got, wantBytes) {
 		t.Errorf("stored clip (%d bytes) differs from CutFile's (%d bytes)", len(got), len(wantBytes))
 	}
-	if len(b.blobs.creates) != 1 || b.blobs.creates[0] != in.StorageKey {
-		t.Errorf("Create calls %v, want one for %s", b.blobs.creates, in.StorageKey)
+	if len(b.blobs.creates) != 1 || b.blobs.creates[0] != key {
+		t.Errorf("Create calls %v, want one for %s", b.blobs.creates, key)
 	}
 	for _, k := range b.blobs.puts {
-		if k == in.StorageKey {
+		if k == key {
 			t.Errorf("the clip went through Put")
 		}
 	}
@@ -174,11 +181,36 @@ func TestClipWorkerPlansAndWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if m.StorageKey != key {
+		t.Errorf("media StorageKey %s, want the attempt's %s", m.StorageKey, key)
+	}
 	if !m.CreateTime.Equal(b.now) {
 		t.Errorf("media CreateTime %v, want the injected clock's %v", m.CreateTime, b.now)
 	}
 	if entries, _ := os.ReadDir(filepath.Join(b.dir, "media", ".tmp")); len(entries) != 0 {
 		t.Errorf(".tmp holds %d entries", len(entries))
+	}
+}
+
+// TestClipWorkerTaskWithoutOutputKey: a task accepted before tasks had an
+// OutputKey (migration 003) writes its attempt's object derived from the
+// output key in its input.
+func TestClipWorkerTaskWithoutOutputKey(t *testing.T) {
+	b := newClipBundle(t, 0)
+	in, out := b.clip(t, "bf2_gop1s.mp4", cliptask.Input{Start: 1.2, End: 2.5, Precision: cliptask.Fast},
+		func(task *openvod.Task) { task.OutputKey = "" })
+	if out.Task.FileInfo.ErrCode != 0 {
+		t.Fatalf("clip = %+v", out.Task.FileInfo)
+	}
+	m, err := b.st.MediaGet(context.Background(), openvod.DefaultSubAppID, out.Task.FileInfo.FileId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := openvod.AttemptKey(in.StorageKey, 1); m.StorageKey != want {
+		t.Fatalf("media StorageKey %q, want %q", m.StorageKey, want)
+	}
+	if _, err := b.blobs.Stat(context.Background(), m.StorageKey); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -218,4 +250,166 @@ func TestClipWorkerExactTimeout(t *testing.T) {
 	if fi.ErrCode != worker.ClipErrInternal || !strings.Contains(fi.Message, "did not finish within 1ms") {
 		t.Fatalf("clip = %+v, want a failure saying ffmpeg ran out of time", fi)
 	}
+}
+
+// pausedBucket is a local bucket whose Open of one key waits, after
+// closing reached, until release is closed: a worker paused mid-task
+// (stopped, swapped out, cut off from the database) whose heartbeat has not
+// yet noticed that its lease is gone.
+type pausedBucket struct {
+	blob.Bucket
+	key              string
+	reached, release chan struct{}
+}
+
+func (b *pausedBucket) Open(ctx context.Context, key string) (blob.Object, error) {
+	if key == b.key {
+		close(b.reached)
+		<-b.release
+	}
+	return b.Bucket.Open(ctx, key)
+}
+
+// reportingHandler hands each Run's result to done.
+type reportingHandler struct {
+	queue.Handler
+	done chan error
+}
+
+func (h reportingHandler) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
+	err := h.Handler.Run(ctx, t, l)
+	h.done <- err
+	return err
+}
+
+// TestClipLateAttemptKeepsCommittedBytes: attempt 1 of a clip task pauses;
+// its lease runs out, runner "b" claims the task as attempt 2 and commits
+// the clip, deleting what earlier attempts left; attempt 1 then resumes,
+// cuts (from a source since replaced, so that its bytes differ) and
+// writes. The committed media's bytes stay attempt 2's, attempt 1's Finish
+// fails and its own object is deleted, and the task's fixed output key is
+// not written.
+func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
+	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+		app, err := st.AppCreate(ctx, "default", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lb, err := local.New(filepath.Join(dir, "media"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		logger := slog.New(slog.DiscardHandler)
+		clock := func() time.Time { return now }
+		events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}
+		svc := &media.Service{Store: st, Blobs: lb, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
+		srcKey := "src/source.mp4"
+		putFixture := func(name string) {
+			data, err := os.ReadFile(filepath.Join("../clip/testdata", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := lb.Put(ctx, srcKey, bytes.NewReader(data), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		putFixture("bf2_gop1s.mp4")
+		in := cliptask.Input{SrcFileId: "src", SrcStorageKey: srcKey, Start: 0.5, End: 1.5,
+			Requested: cliptask.Fast, Precision: cliptask.Fast, StorageKey: media.NewStorageKey(app.ID, "mp4")}
+		task, err := cliptask.New(app.ID, &in, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.TaskInsert(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+
+		// runner starts a queue runner whose clock reads at and whose
+		// leases outlast the test, so that no heartbeat runs.
+		runner := func(owner string, blobs blob.Bucket, at time.Time, wrap func(queue.Handler) queue.Handler) {
+			h := wrap(&worker.Clip{Media: svc, Blobs: blobs, Events: events, Logger: logger,
+				ScratchDir: t.TempDir(), NowFunc: clock})
+			r := queue.New(queue.Config{Store: st, Owner: owner, Logger: logger, PollInterval: 20 * time.Millisecond,
+				LeaseDuration: time.Hour, NowFunc: func() time.Time { return at },
+				Handlers: map[openvod.TaskType]queue.Handler{openvod.TaskClip: h}})
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { r.Run(runCtx); close(done) }()
+			t.Cleanup(func() { cancel(); <-done })
+		}
+		paused := &pausedBucket{Bucket: lb, key: srcKey, reached: make(chan struct{}), release: make(chan struct{})}
+		first := make(chan error, 1)
+		runner("a", paused, now, func(h queue.Handler) queue.Handler { return reportingHandler{h, first} })
+		<-paused.reached
+		// What a crashed attempt would have left: its object, and the
+		// output key itself as attempts wrote it before attempt keys.
+		leftovers := []string{openvod.AttemptKey(in.StorageKey, 1), in.StorageKey}
+		for _, key := range leftovers {
+			if _, err := lb.Put(ctx, key, strings.NewReader("left over"), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		runner("b", lb, now.Add(2*time.Hour), func(h queue.Handler) queue.Handler { return h })
+
+		var done *openvod.Task
+		for deadline := time.Now().Add(30 * time.Second); done == nil; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("attempt 2 did not finish the task")
+			}
+			if got, err := st.TaskGet(ctx, app.ID, task.ID); err != nil {
+				t.Fatal(err)
+			} else if got.Status == openvod.TaskFinish {
+				done = got
+			}
+		}
+		_, out, err := cliptask.View(done)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Attempts != 2 || out.Task.FileInfo.ErrCode != 0 {
+			t.Fatalf("task finished after %d attempts with %+v, want attempt 2's clip", done.Attempts, out.Task.FileInfo)
+		}
+		m, err := st.MediaGet(ctx, app.ID, out.Task.FileInfo.FileId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := openvod.AttemptKey(in.StorageKey, 2); m.StorageKey != want {
+			t.Errorf("media StorageKey %s, want attempt 2's %s", m.StorageKey, want)
+		}
+		mediaPath := filepath.Join(dir, "media", m.StorageKey)
+		committed, err := os.ReadFile(mediaPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range leftovers {
+			if _, err := lb.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+				t.Errorf("after attempt 2 committed: Stat(%s) = %v, want not found", key, err)
+			}
+		}
+
+		putFixture("bf0_gop8s.mp4")
+		close(paused.release)
+		select {
+		case err := <-first:
+			if !errors.Is(err, store.ErrConflict) {
+				t.Errorf("attempt 1 returned %v, want its lost lease (store.ErrConflict)", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("attempt 1 did not end")
+		}
+		if got, err := os.ReadFile(mediaPath); err != nil || !bytes.Equal(got, committed) {
+			t.Errorf("the committed media's bytes changed after attempt 1 wrote (%d bytes, was %d; %v)", len(got), len(committed), err)
+		}
+		for _, key := range leftovers {
+			if _, err := lb.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+				t.Errorf("after attempt 1 ended: Stat(%s) = %v, want not found", key, err)
+			}
+		}
+		if m.Size != int64(len(committed)) {
+			t.Errorf("media Size %d, stored %d bytes", m.Size, len(committed))
+		}
+	})
 }

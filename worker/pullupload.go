@@ -113,18 +113,21 @@ type PullUpload struct {
 
 var _ queue.Handler = (*PullUpload)(nil)
 
-// Run fetches, stores and commits the media, then finishes the task.
+// Run fetches, stores and commits the media, then finishes the task. Like
+// Clip.Run, the attempt writes and commits its own object.
 func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	var in PullUploadInput
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return p.fail(ctx, t, l, &in, PullErrInternal, "the task input is unreadable")
 	}
+	at := newAttempt(p.Media.Blobs, p.Media.Logger, t, in.StorageKey)
+	in.StorageKey = at.key() // this attempt's own object
 	if err := p.fetch(ctx, &in, l); err != nil {
 		var fe *fetchError
 		if errors.As(err, &fe) {
 			return p.fail(ctx, t, l, &in, fe.code, fe.msg)
 		}
-		return err
+		return at.discard(ctx, err)
 	}
 	m, err := p.Media.NewMedia(ctx, media.NewMediaParams{
 		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: in.MediaType,
@@ -132,7 +135,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 		ExpireTime: in.ExpireTime, Now: time.Now(),
 	})
 	if err != nil {
-		return err
+		return at.discard(ctx, err)
 	}
 	result := p.result(t, &in)
 	result.ErrCode, result.Message = 0, "SUCCESS"
@@ -143,9 +146,9 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	result.Progress = 100
 	output, err := json.Marshal(result)
 	if err != nil {
-		return err
+		return at.discard(ctx, err)
 	}
-	return p.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+	return at.commit(ctx, p.Media.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
@@ -163,6 +166,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 func (p *PullUpload) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
 	var in PullUploadInput
 	json.Unmarshal(t.Input, &in)
+	in.StorageKey = openvod.AttemptKey(in.StorageKey, t.Attempts)
 	return p.fail(ctx, t, l, &in, PullErrInternal, cause.Error())
 }
 

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -99,35 +100,58 @@ func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, 
 
 // StorageKeysReferenced implements store.Querier. Upload sessions refer to
 // their key whether committed or not; the janitor removes stale ones with
-// their bytes.
+// their bytes. A task not finished refers to its OutputKey and to every
+// attempt's key derived from it (openvod.AttemptKey).
 func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error) {
 	refs := map[string]bool{}
 	if len(keys) == 0 {
 		return refs, nil
 	}
-	in := placeholders(len(keys))
-	args := make([]any, 0, 3*len(keys))
-	for range 3 {
+	// outputs holds the OutputKeys that would keep each key: its own and,
+	// for an attempt's key, the one it was derived from.
+	outputs := slices.Clone(keys)
+	for _, k := range keys {
+		if out := openvod.AttemptOutputKey(k); out != "" {
+			outputs = append(outputs, out)
+		}
+	}
+	args := make([]any, 0, 2*len(keys)+len(outputs))
+	for range 2 {
 		for _, k := range keys {
 			args = append(args, k)
 		}
 	}
-	rows, err := q.read.QueryContext(ctx, q.d.rebind(`SELECT storage_key FROM media WHERE storage_key IN (`+in+`)
-UNION SELECT storage_key FROM upload_session WHERE storage_key IN (`+in+`)
-UNION SELECT output_key FROM task WHERE status <> 'FINISH' AND output_key IN (`+in+`)`), args...)
+	for _, k := range outputs {
+		args = append(args, k)
+	}
+	in := placeholders(len(keys))
+	rows, err := q.read.QueryContext(ctx, q.d.rebind(`SELECT storage_key, 0 FROM media WHERE storage_key IN (`+in+`)
+UNION SELECT storage_key, 0 FROM upload_session WHERE storage_key IN (`+in+`)
+UNION SELECT output_key, 1 FROM task WHERE status <> 'FINISH' AND output_key IN (`+placeholders(len(outputs))+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage keys referenced: %w", err)
 	}
 	defer rows.Close()
+	taskOutputs := map[string]bool{}
 	for rows.Next() {
 		var k string
-		if err := rows.Scan(&k); err != nil {
+		var task int
+		if err := rows.Scan(&k, &task); err != nil {
 			return nil, fmt.Errorf("storage keys referenced: %w", err)
 		}
-		refs[k] = true
+		if task == 1 {
+			taskOutputs[k] = true
+		} else {
+			refs[k] = true
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("storage keys referenced: %w", err)
+	}
+	for _, k := range keys {
+		if out := openvod.AttemptOutputKey(k); taskOutputs[k] || out != "" && taskOutputs[out] {
+			refs[k] = true
+		}
 	}
 	return refs, nil
 }

@@ -101,7 +101,8 @@ func testMediaGetMany(t *testing.T, s store.Store) {
 }
 
 // testStorageKeysReferenced checks what keeps a blob key from the janitor:
-// media, upload sessions (committed or not) and tasks not finished.
+// media, upload sessions (committed or not) and tasks not finished, which
+// keep their OutputKey and its attempts' keys.
 func testStorageKeysReferenced(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	app := newApp(t, s, "app")
@@ -120,8 +121,11 @@ func testStorageKeysReferenced(t *testing.T, s store.Store) {
 	equal(t, "claimed", len(claimed), 2)
 	noErr(t, "finish", s.TaskFinish(ctx, &store.TaskFinishParams{ID: "finished", Owner: "w", ErrCode: 60000, FinishTime: at(11)}))
 
-	keys := []string{"media/f1", "upload/s1", "upload/s2", "out/waiting", "out/processing", "out/finished", "media/gone"}
+	keys := []string{"media/f1", "upload/s1", "upload/s2", "out/waiting", "out/processing", "out/finished", "media/gone",
+		openvod.AttemptKey("out/waiting", 1), openvod.AttemptKey("out/processing", 2), openvod.AttemptKey("out/finished", 1),
+		openvod.AttemptKey("media/f1", 1)}
 	equal(t, "referenced", must(s.StorageKeysReferenced(ctx, keys))(t),
-		map[string]bool{"media/f1": true, "upload/s1": true, "upload/s2": true, "out/processing": true, "out/waiting": true})
+		map[string]bool{"media/f1": true, "upload/s1": true, "upload/s2": true, "out/processing": true, "out/waiting": true,
+			"out/waiting.a1": true, "out/processing.a2": true})
 	equal(t, "none asked", must(s.StorageKeysReferenced(ctx, nil))(t), map[string]bool{})
 }
