@@ -152,11 +152,13 @@ func TestBadSettingIsAnError(t *testing.T) {
 	}
 }
 
-// TestTimeoutSettingsReachTheServer starts a server process with short
-// PullUpload and transfer-rate settings: a PullUpload whose source stalls
-// fails after the idle timeout set, and an upload PUT whose client stalls is
-// cut off after the window set, not after the defaults (30 s each).
-func TestTimeoutSettingsReachTheServer(t *testing.T) {
+// TestSettingsReachTheServer starts a server process with short PullUpload
+// and transfer-rate settings and two workers, both allowed to one app: two
+// PullUploads of one app whose source stalls run at once and fail after the
+// idle timeout set, and an upload PUT whose client stalls is cut off after
+// the window set, not after the defaults (30 s each, one pull of an app at
+// a time with two workers).
+func TestSettingsReachTheServer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	// The source answers with headers and then sends nothing.
@@ -178,28 +180,41 @@ func TestTimeoutSettingsReachTheServer(t *testing.T) {
 			}()
 		}
 	}()
-	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_PULL_IDLE_TIMEOUT=1s",
-		"OPENVOD_MIN_TRANSFER_RATE=1000", "OPENVOD_MIN_TRANSFER_WINDOW=1s"}})
+	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_PULL_IDLE_TIMEOUT=2s",
+		"OPENVOD_WORKERS=2", "OPENVOD_WORKERS_PER_APP=2", "OPENVOD_MIN_TRANSFER_RATE=1000", "OPENVOD_MIN_TRANSFER_WINDOW=1s"}})
 
-	var pulled struct{ TaskId string }
-	srv.Call(ctx, "PullUpload", map[string]any{"MediaUrl": "http://" + stall.Addr().String() + "/a.mp4"}, &pulled)
-	began := time.Now()
-	var d struct {
-		Status         string
-		PullUploadTask struct {
+	type pullDetail struct {
+		Status, BeginProcessTime string
+		PullUploadTask           struct {
 			ErrCode int64
 			Message string
 		}
 	}
-	waitForEvents(t, "the stalled pull to finish", func() bool {
-		srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": pulled.TaskId}, &d)
-		return d.Status == "FINISH"
-	})
-	if took := time.Since(began); took > 5*time.Second {
-		t.Errorf("the stalled pull finished after %v, want about 1s (OPENVOD_PULL_IDLE_TIMEOUT=1s)", took)
+	var pulled [2]struct{ TaskId string }
+	var details [2]pullDetail
+	began := time.Now()
+	for i := range pulled {
+		srv.Call(ctx, "PullUpload", map[string]any{"MediaUrl": fmt.Sprintf("http://%s/%d.mp4", stall.Addr(), i)}, &pulled[i])
 	}
-	if want := "the MediaUrl stalled: no byte for 1s"; d.PullUploadTask.ErrCode != 60000 || d.PullUploadTask.Message != want {
-		t.Fatalf("stalled pull = %d %q, want 60000 %q", d.PullUploadTask.ErrCode, d.PullUploadTask.Message, want)
+	for i := range pulled {
+		waitForEvents(t, "the stalled pull to finish", func() bool {
+			srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": pulled[i].TaskId}, &details[i])
+			return details[i].Status == "FINISH"
+		})
+	}
+	if took := time.Since(began); took > 8*time.Second {
+		t.Errorf("the stalled pulls finished after %v, want about 2s (OPENVOD_PULL_IDLE_TIMEOUT=2s)", took)
+	}
+	for _, d := range details {
+		if want := "the MediaUrl stalled: no byte for 2s"; d.PullUploadTask.ErrCode != 60000 || d.PullUploadTask.Message != want {
+			t.Fatalf("stalled pull = %d %q, want 60000 %q", d.PullUploadTask.ErrCode, d.PullUploadTask.Message, want)
+		}
+	}
+	first, err1 := time.Parse(time.RFC3339, details[0].BeginProcessTime)
+	second, err2 := time.Parse(time.RFC3339, details[1].BeginProcessTime)
+	if err1 != nil || err2 != nil || second.Sub(first) > time.Second {
+		t.Errorf("the pulls of one app began at %s and %s, want together (OPENVOD_WORKERS_PER_APP=2)",
+			details[0].BeginProcessTime, details[1].BeginProcessTime)
 	}
 
 	var applied struct{ UploadUrl string }
