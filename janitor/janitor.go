@@ -11,6 +11,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 )
@@ -28,11 +30,40 @@ const OrphanIntervalDefault = time.Hour
 // batch is how many rows (or objects) one sweep step handles.
 const batch = 100
 
+// Store is what the janitor reads and removes in the metadata store (a
+// store.Store).
+type Store interface {
+	AppList(ctx context.Context) ([]*openvod.App, error)
+	EventPurge(ctx context.Context, t time.Time) (int64, error)
+	UploadSessionListStale(ctx context.Context, t time.Time, limit int) ([]*openvod.UploadSession, error)
+	UploadSessionDelete(ctx context.Context, key string) error
+	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
+	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
+}
+
+// Blobs is what the janitor lists and removes in the media store (a
+// blob.Bucket).
+type Blobs interface {
+	List(ctx context.Context, prefix string) ([]blob.Info, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// MediaDeleter removes a media record, its bytes and tells its app (a
+// *media.Service).
+type MediaDeleter interface {
+	Delete(ctx context.Context, subAppID int64, fileID string) error
+}
+
 // Janitor sweeps periodically until its context ends.
 type Janitor struct {
-	Media    *media.Service
-	Logger   *slog.Logger
-	Interval time.Duration // IntervalDefault when zero
+	Store  Store
+	Blobs  Blobs
+	Media  MediaDeleter
+	Logger *slog.Logger
+	// UploadTTL is how long an upload session stays valid; stored objects
+	// nothing refers to are removed once older than it (never when zero).
+	UploadTTL time.Duration
+	Interval  time.Duration // IntervalDefault when zero
 	// EventRetention is how long events are kept (EventRetentionDefault).
 	EventRetention time.Duration
 	// OrphanInterval is how often a sweep also looks for orphan objects
@@ -65,14 +96,13 @@ func (j *Janitor) Run(ctx context.Context) {
 
 // Sweep removes old events, stale upload sessions and expired media once,
 // and orphan objects when OrphanInterval has passed since it last did (never
-// when the media service has no UploadTTL). It must not run concurrently
-// with itself.
+// when UploadTTL is zero). It must not run concurrently with itself.
 func (j *Janitor) Sweep(ctx context.Context) error {
 	now := time.Now()
 	if j.NowFunc != nil {
 		now = j.NowFunc()
 	}
-	st := j.Media.Store
+	st := j.Store
 	if n, err := st.EventPurge(ctx, now.Add(-cmp.Or(j.EventRetention, EventRetentionDefault))); err != nil {
 		return err
 	} else if n > 0 {
@@ -86,7 +116,7 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 		for _, s := range sessions {
 			if s.FileID == "" {
 				// Never committed: its bytes belong to no media.
-				if err := j.Media.Blobs.Delete(ctx, s.StorageKey); err != nil {
+				if err := j.Blobs.Delete(ctx, s.StorageKey); err != nil {
 					return err
 				}
 			}
@@ -114,7 +144,7 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 			break
 		}
 	}
-	if j.Media.UploadTTL <= 0 || now.Sub(j.lastOrphanSweep) < cmp.Or(j.OrphanInterval, OrphanIntervalDefault) {
+	if j.UploadTTL <= 0 || now.Sub(j.lastOrphanSweep) < cmp.Or(j.OrphanInterval, OrphanIntervalDefault) {
 		return nil
 	}
 	if err := j.sweepOrphans(ctx, now); err != nil {
@@ -147,7 +177,7 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 // attempt finished the task. The age rule spares the objects of writers
 // still at work all the same.
 func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
-	st, blobs := j.Media.Store, j.Media.Blobs
+	st, blobs := j.Store, j.Blobs
 	apps, err := st.AppList(ctx)
 	if err != nil {
 		return err
@@ -161,7 +191,7 @@ func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
 			}
 			var old []string
 			for _, info := range infos {
-				if now.Sub(info.ModTime) > j.Media.UploadTTL {
+				if now.Sub(info.ModTime) > j.UploadTTL {
 					old = append(old, info.Key)
 				}
 			}

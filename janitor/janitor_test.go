@@ -34,7 +34,7 @@ func TestSweep(t *testing.T) {
 	blobs, _ := local.New(filepath.Join(dir, "media"))
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}
 	svc := &media.Service{Store: st, Blobs: blobs, Events: events, Logger: slog.New(slog.DiscardHandler)}
-	j := &Janitor{Media: svc, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
+	j := &Janitor{Store: st, Blobs: blobs, Media: svc, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
 	if err := st.EventConfigPut(ctx, &openvod.EventConfig{SubAppID: app.ID, Mode: openvod.EventModePull, DeleteMediaComplete: true, UpdateTime: now}); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 	}
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}
 	svc := &media.Service{Store: st, Blobs: blobs, UploadTTL: ttl, Events: events, Logger: slog.New(slog.DiscardHandler)}
-	j := &Janitor{Media: svc, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
+	j := &Janitor{Store: st, Blobs: blobs, Media: svc, UploadTTL: ttl, Logger: slog.New(slog.DiscardHandler), NowFunc: clock}
 	putAt := func(key, what string) string {
 		t.Helper()
 		if _, err := blobs.Put(ctx, key, strings.NewReader(what), 0); err != nil {

@@ -43,6 +43,17 @@ type Config struct {
 	MaxUploadSize int64
 	UploadTTL     time.Duration
 	Workers       int
+	// WorkersPerApp bounds the PullUpload tasks of one app run at once
+	// (queue.Config.PerApp: Workers-1, at least 1, when zero).
+	WorkersPerApp int
+	// PullConnectTimeout, PullIdleTimeout and PullTotalTimeout bound a
+	// PullUpload's fetch (worker.PullUpload's fields of the same names).
+	PullConnectTimeout time.Duration
+	PullIdleTimeout    time.Duration
+	PullTotalTimeout   time.Duration
+	// MinRate is the minimum transfer rate of upload PUTs and media GETs
+	// (httplimit.RateDefault's value for a zero field).
+	MinRate httplimit.Rate
 	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
 	ClipWorkers int
 	// ScratchDir holds temporary files of Exact clips; the caller empties it at start.
@@ -89,6 +100,8 @@ func New(cfg Config) *Server {
 	if cfg.UploadTTL <= 0 {
 		cfg.UploadTTL = UploadTTLDefault
 	}
+	cfg.MinRate.BytesPerSecond = cmp.Or(cfg.MinRate.BytesPerSecond, httplimit.RateDefault.BytesPerSecond)
+	cfg.MinRate.Window = cmp.Or(cfg.MinRate.Window, httplimit.RateDefault.Window)
 	if cfg.Outbound == nil {
 		cfg.Outbound = netguard.DefaultPolicy()
 	}
@@ -102,9 +115,11 @@ func New(cfg Config) *Server {
 	hub.PushFunc = dispatcher.Enqueue
 	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, Events: events, Logger: logger}
 	runner := queue.New(queue.Config{
-		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, LeaseDuration: cfg.TaskLease, Logger: logger,
+		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, PerApp: cfg.WorkersPerApp, LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Client: &http.Client{Transport: cfg.Outbound.Transport()}, MaxSize: cfg.MaxUploadSize},
+			openvod.TaskPullUpload: &worker.PullUpload{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger,
+				Client: &http.Client{Transport: cfg.Outbound.Transport()}, MaxSize: cfg.MaxUploadSize,
+				ConnectTimeout: cfg.PullConnectTimeout, IdleTimeout: cfg.PullIdleTimeout, TotalTimeout: cfg.PullTotalTimeout},
 		},
 	})
 	clipper := queue.New(queue.Config{
@@ -124,8 +139,8 @@ func New(cfg Config) *Server {
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", api)
 	// Large bodies move at a minimum rate instead of under the server's fixed timeouts.
-	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), httplimit.RateDefault))
-	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, httplimit.RateDefault))
+	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), cfg.MinRate))
+	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, cfg.MinRate))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := st.AppList(r.Context()); err != nil {
@@ -140,7 +155,8 @@ func New(cfg Config) *Server {
 		runner.Run,
 		clipper.Run,
 		dispatcher.Run,
-		(&janitor.Janitor{Media: svc, Logger: logger, EventRetention: cfg.EventRetention}).Run,
+		(&janitor.Janitor{Store: st, Blobs: cfg.Blobs, Media: svc, UploadTTL: cfg.UploadTTL, Logger: logger,
+			EventRetention: cfg.EventRetention}).Run,
 	}
 	if l, ok := st.(store.EventListener); ok {
 		// Events other servers commit wake this server's pullers.

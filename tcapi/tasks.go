@@ -6,9 +6,9 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/cliptask"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
-	"github.com/openvod/openvod/worker"
 )
 
 type describeTaskDetailRequest struct {
@@ -49,7 +49,7 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 		set("FinishTime", openvod.FormatTime(t.FinishTime))
 	switch t.Type {
 	case openvod.TaskPullUpload:
-		pt, err := worker.PullUploadTask(t)
+		pt, err := pulltask.View(t)
 		if err != nil {
 			return nil, err
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/worker"
 )
 
 type applyUploadRequest struct {
@@ -212,7 +212,7 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 		checkContexts(req.SourceContext, req.SessionContext, req.SessionId)); err != nil {
 		return nil, err
 	}
-	in := worker.PullUploadInput{
+	in := pulltask.Input{
 		MediaUrl:       req.MediaUrl,
 		MediaType:      mediaType,
 		MediaName:      name,
@@ -223,7 +223,7 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 		SessionId:      req.SessionId,
 		StorageKey:     media.NewStorageKey(c.App.ID, mediaType),
 	}
-	t, err := worker.NewPullUploadTask(c.App.ID, &in, c.Now)
+	t, err := pulltask.New(c.App.ID, &in, c.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -13,9 +13,9 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/worker"
 )
 
 // TestPullLateAttemptKeepsCommittedBytes: attempt 1 of a PullUpload task
@@ -76,7 +76,7 @@ func TestPullLateAttemptKeepsCommittedBytes(t *testing.T) {
 		runner("b", now.Add(2*time.Hour), b.pull)
 
 		done := b.await(t, task, 30*time.Second)
-		view, err := worker.PullUploadTask(done)
+		view, err := pulltask.View(done)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -28,61 +30,6 @@ const (
 	PullErrSource   = 60000 // the source could not be fetched
 	PullErrInternal = 70000 // openvod could not store it
 )
-
-// PullUploadInput is the stored input of a PullUpload task.
-type PullUploadInput struct {
-	MediaUrl       string    `json:"MediaUrl"`
-	MediaType      string    `json:"MediaType"`
-	MediaName      string    `json:"MediaName"`
-	ExpireTime     time.Time `json:"ExpireTime"`
-	ClassId        int64     `json:"ClassId"`
-	SourceContext  string    `json:"SourceContext"`
-	SessionContext string    `json:"SessionContext"`
-	SessionId      string    `json:"SessionId"`
-	// StorageKey is fixed when the task is accepted, so a task redone after
-	// a crash rewrites the same object and never leaves two.
-	StorageKey string `json:"StorageKey"`
-}
-
-// NewPullUploadTask returns a WAITING PullUpload task for the app.
-func NewPullUploadTask(subAppID int64, in *PullUploadInput, now time.Time) (*openvod.Task, error) {
-	input, err := json.Marshal(in)
-	if err != nil {
-		return nil, err
-	}
-	return &openvod.Task{
-		ID:         fmt.Sprintf("%d-Pull-%s", subAppID, openvod.RandomHex(16)),
-		SubAppID:   subAppID,
-		Type:       openvod.TaskPullUpload,
-		Status:     openvod.TaskWaiting,
-		Input:      input,
-		SessionID:  in.SessionId,
-		OutputKey:  in.StorageKey,
-		CreateTime: now.UTC().Truncate(time.Second),
-	}, nil
-}
-
-// PullUploadTask returns the PullUploadTask view of a task: the result
-// stored at the end, or the input while it runs.
-func PullUploadTask(t *openvod.Task) (*vodevent.PullUploadTask, error) {
-	out := &vodevent.PullUploadTask{}
-	if len(t.Output) > 0 {
-		if err := json.Unmarshal(t.Output, out); err != nil {
-			return nil, fmt.Errorf("task %s output: %w", t.ID, err)
-		}
-		return out, nil
-	}
-	var in PullUploadInput
-	if err := json.Unmarshal(t.Input, &in); err != nil {
-		return nil, fmt.Errorf("task %s input: %w", t.ID, err)
-	}
-	out.TaskId = t.ID
-	out.Status = string(t.Status)
-	out.SessionContext = in.SessionContext
-	out.SessionId = in.SessionId
-	out.Progress = t.Progress
-	return out, nil
-}
 
 // Defaults of PullUpload's timeouts.
 const (
@@ -96,7 +43,13 @@ const (
 // with PullErrSource and a message saying which; zero timeouts take the
 // defaults.
 type PullUpload struct {
+	// Media makes the media record and its events.
 	Media *media.Service
+	// Blobs stores the fetched bytes.
+	Blobs blob.Bucket
+	// Events commits a finished task with its events.
+	Events Transactor
+	Logger *slog.Logger
 	// Client fetches the MediaUrl. Build it on a netguard.Policy's
 	// Transport, so the URL's host and every redirect are checked.
 	Client *http.Client
@@ -109,6 +62,8 @@ type PullUpload struct {
 	IdleTimeout time.Duration
 	// TotalTimeout bounds the whole fetch.
 	TotalTimeout time.Duration
+	// NowFunc returns the current time; nil means time.Now.
+	NowFunc func() time.Time
 }
 
 var _ queue.Handler = (*PullUpload)(nil)
@@ -116,11 +71,11 @@ var _ queue.Handler = (*PullUpload)(nil)
 // Run fetches, stores and commits the media, then finishes the task. Like
 // Clip.Run, the attempt writes and commits its own object.
 func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
-	var in PullUploadInput
+	var in pulltask.Input
 	if err := json.Unmarshal(t.Input, &in); err != nil {
 		return p.fail(ctx, t, l, &in, PullErrInternal, "the task input is unreadable")
 	}
-	at := newAttempt(p.Media.Blobs, p.Media.Logger, t, in.StorageKey)
+	at := newAttempt(p.Blobs, p.Logger, t, in.StorageKey)
 	in.StorageKey = at.key() // this attempt's own object
 	if err := p.fetch(ctx, &in, l); err != nil {
 		var fe *fetchError
@@ -132,7 +87,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	m, err := p.Media.NewMedia(ctx, media.NewMediaParams{
 		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: in.MediaType,
 		StorageKey: in.StorageKey, SourceType: "Upload", SourceContext: in.SourceContext,
-		ExpireTime: in.ExpireTime, Now: time.Now(),
+		ExpireTime: in.ExpireTime, Now: p.now(),
 	})
 	if err != nil {
 		return at.discard(ctx, err)
@@ -148,7 +103,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	if err != nil {
 		return at.discard(ctx, err)
 	}
-	return at.commit(ctx, p.Media.Events, func(q store.Querier, em *eventlog.Emitter) error {
+	return at.commit(ctx, p.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
@@ -164,13 +119,20 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 
 // GiveUp finishes a task that kept failing.
 func (p *PullUpload) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
-	var in PullUploadInput
+	var in pulltask.Input
 	json.Unmarshal(t.Input, &in)
 	in.StorageKey = openvod.AttemptKey(in.StorageKey, t.Attempts)
 	return p.fail(ctx, t, l, &in, PullErrInternal, cause.Error())
 }
 
-func (p *PullUpload) result(t *openvod.Task, in *PullUploadInput) *vodevent.PullUploadTask {
+func (p *PullUpload) now() time.Time {
+	if p.NowFunc != nil {
+		return p.NowFunc()
+	}
+	return time.Now()
+}
+
+func (p *PullUpload) result(t *openvod.Task, in *pulltask.Input) *vodevent.PullUploadTask {
 	return &vodevent.PullUploadTask{
 		TaskId: t.ID, Status: string(openvod.TaskFinish),
 		SessionContext: in.SessionContext, SessionId: in.SessionId,
@@ -178,9 +140,9 @@ func (p *PullUpload) result(t *openvod.Task, in *PullUploadInput) *vodevent.Pull
 }
 
 // fail finishes the task with an error and removes any fetched bytes.
-func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *PullUploadInput, code int64, msg string) error {
+func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *pulltask.Input, code int64, msg string) error {
 	if in.StorageKey != "" {
-		if err := p.Media.Blobs.Delete(ctx, in.StorageKey); err != nil && !errors.Is(err, blob.ErrInvalidKey) {
+		if err := p.Blobs.Delete(ctx, in.StorageKey); err != nil && !errors.Is(err, blob.ErrInvalidKey) {
 			return err
 		}
 	}
@@ -190,7 +152,7 @@ func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, 
 	if err != nil {
 		return err
 	}
-	return p.Media.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
+	return p.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := l.Finish(ctx, q, code, msg, output); err != nil {
 			return err
 		}
@@ -214,7 +176,7 @@ func (e *fetchError) Error() string { return e.msg }
 // fetch streams the MediaUrl into the media store, reporting progress. It
 // ends the fetch with a fetchError when the source breaks a timeout; an
 // error of taskCtx (lease lost, shutdown) is returned as it is.
-func (p *PullUpload) fetch(taskCtx context.Context, in *PullUploadInput, l *queue.Lease) (err error) {
+func (p *PullUpload) fetch(taskCtx context.Context, in *pulltask.Input, l *queue.Lease) (err error) {
 	connect := cmp.Or(p.ConnectTimeout, PullConnectTimeoutDefault)
 	idle := cmp.Or(p.IdleTimeout, PullIdleTimeoutDefault)
 	total := cmp.Or(p.TotalTimeout, PullTotalTimeoutDefault)
@@ -264,7 +226,7 @@ func (p *PullUpload) fetch(taskCtx context.Context, in *PullUploadInput, l *queu
 	defer stalled.Stop()
 	counter := &countingReader{r: resp.Body, onData: func() { stalled.Reset(idle) }}
 	stopProgress := reportProgress(ctx, l, counter, resp.ContentLength)
-	_, err = p.Media.Blobs.Put(ctx, in.StorageKey, counter, p.MaxSize)
+	_, err = p.Blobs.Put(ctx, in.StorageKey, counter, p.MaxSize)
 	stopProgress()
 	switch {
 	case errors.Is(err, blob.ErrTooLarge):
@@ -274,7 +236,7 @@ func (p *PullUpload) fetch(taskCtx context.Context, in *PullUploadInput, l *queu
 	case err != nil && counter.readErr != nil:
 		return &fetchError{PullErrSource, "reading the MediaUrl failed: " + counter.readErr.Error()}
 	case err != nil:
-		p.Media.Logger.Error("pull upload not stored", "err", err)
+		p.Logger.Error("pull upload not stored", "err", err)
 		return &fetchError{PullErrInternal, "storing the file failed"}
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/storetest"
@@ -40,7 +41,8 @@ func onStores(t *testing.T, test func(t *testing.T, b *pullBundle)) {
 		}
 		svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://media.test", UploadTTL: time.Hour,
 			Events: &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}, Logger: slog.New(slog.DiscardHandler)}
-		pull := &worker.PullUpload{Media: svc, Client: &http.Client{Transport: netguard.DefaultPolicy().Transport()}, MaxSize: 1 << 20}
+		pull := &worker.PullUpload{Media: svc, Blobs: blobs, Events: svc.Events, Logger: svc.Logger,
+			Client: &http.Client{Transport: netguard.DefaultPolicy().Transport()}, MaxSize: 1 << 20}
 		test(t, &pullBundle{st: st, svc: svc, pull: pull})
 	})
 }
@@ -58,7 +60,7 @@ func (b *pullBundle) run(t *testing.T, workers int) {
 // submit stores a PullUpload task of a new app for url.
 func (b *pullBundle) submit(t *testing.T, app *openvod.App, url string) *openvod.Task {
 	t.Helper()
-	task, err := worker.NewPullUploadTask(app.ID, &worker.PullUploadInput{MediaUrl: url, MediaType: "mp4", MediaName: "pulled",
+	task, err := pulltask.New(app.ID, &pulltask.Input{MediaUrl: url, MediaType: "mp4", MediaName: "pulled",
 		ExpireTime: openvod.NeverExpire, StorageKey: media.NewStorageKey(app.ID, "mp4")}, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -158,7 +160,7 @@ func TestStalledPullsDoNotDelayOtherApps(t *testing.T) {
 		if got.ErrCode != 0 || got.Message != "SUCCESS" {
 			t.Fatalf("good pull = %d %q", got.ErrCode, got.Message)
 		}
-		out, _ := worker.PullUploadTask(got)
+		out, _ := pulltask.View(got)
 		m, err := b.st.MediaGet(t.Context(), appB.ID, out.FileId)
 		if err != nil {
 			t.Fatal(err)
@@ -218,6 +220,34 @@ func TestPullTimeouts(t *testing.T) {
 			if got.ErrCode != worker.PullErrSource || got.Message != want {
 				t.Errorf("pull = %d %q, want %d %q", got.ErrCode, got.Message, worker.PullErrSource, want)
 			}
+		}
+	})
+}
+
+// TestPullUsesInjectedClock: the media record of a pull takes its times
+// from NowFunc, not from the wall clock.
+func TestPullUsesInjectedClock(t *testing.T) {
+	onStores(t, func(t *testing.T, b *pullBundle) {
+		at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+		b.pull.NowFunc = func() time.Time { return at }
+		src := sources(t, []byte("some bytes"))
+		app := b.app(t, "clock")
+		task := b.submit(t, app, src.URL+"/good")
+		b.run(t, 1)
+		got := b.await(t, task, 10*time.Second)
+		out, err := pulltask.View(got)
+		if err != nil || out.ErrCode != 0 {
+			t.Fatalf("pull = %+v, %v", out, err)
+		}
+		m, err := b.st.MediaGet(t.Context(), app.ID, out.FileId)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.CreateTime.Equal(at) || !m.UpdateTime.Equal(at) {
+			t.Fatalf("media CreateTime %v, UpdateTime %v, want the injected %v", m.CreateTime, m.UpdateTime, at)
+		}
+		if out.MediaBasicInfo.CreateTime != openvod.FormatTime(at) {
+			t.Fatalf("PullComplete CreateTime = %q, want %q", out.MediaBasicInfo.CreateTime, openvod.FormatTime(at))
 		}
 	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/server"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/worker"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -33,18 +34,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	publicURL := s.String("public-url", "OPENVOD_PUBLIC_URL", "", "base of the URLs openvod hands out (default http://<addr>)")
 	secretID := s.String("secret-id", "OPENVOD_SECRET_ID", "", "use this API SecretId instead of a generated key (with --secret-key)")
 	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
-	maxUpload := s.Int64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", server.MaxUploadSizeDefault, "largest upload or pulled file, in bytes")
-	uploadTTL := s.Duration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
-	workers := s.Int64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "PullUpload tasks run at once")
-	clipWorkers := s.Int64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
-	exactTimeout := s.Duration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
-	lease := s.Duration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
-	pushTimeout := s.Duration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
-	retryWindow := s.Duration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
-	retryBase := s.Duration("push-retry-base", "OPENVOD_PUSH_RETRY_BASE", push.RetryBaseDefault, "delay before the first push retry; it doubles at each retry")
-	retryMax := s.Duration("push-retry-max", "OPENVOD_PUSH_RETRY_MAX", push.RetryMaxDefault, "longest delay between push retries")
-	perEndpoint := s.Int64("push-concurrency", "OPENVOD_PUSH_CONCURRENCY", push.PerEndpointDefault, "push deliveries in flight to one app's URL")
-	retention := s.Duration("event-retention", "OPENVOD_EVENT_RETENTION", janitor.EventRetentionDefault, "unconsumed events are purged this long after creation")
+	maxUpload := s.PositiveInt64("max-upload-size", "OPENVOD_MAX_UPLOAD_SIZE", server.MaxUploadSizeDefault, "largest upload or pulled file, in bytes")
+	uploadTTL := s.PositiveDuration("upload-ttl", "OPENVOD_UPLOAD_TTL", server.UploadTTLDefault, "how long an ApplyUpload session and its upload URL stay valid")
+	workers := s.PositiveInt64("workers", "OPENVOD_WORKERS", queue.WorkersDefault, "PullUpload tasks run at once")
+	workersPerApp := s.PositiveInt64("workers-per-app", "OPENVOD_WORKERS_PER_APP", 0, "PullUpload tasks of one app run at once (default workers-1, at least 1), so that one app's stalled pulls leave workers to the others")
+	pullConnect := s.PositiveDuration("pull-connect-timeout", "OPENVOD_PULL_CONNECT_TIMEOUT", worker.PullConnectTimeoutDefault, "a PullUpload's source must answer (connect, redirects, headers) within this")
+	pullIdle := s.PositiveDuration("pull-idle-timeout", "OPENVOD_PULL_IDLE_TIMEOUT", worker.PullIdleTimeoutDefault, "a PullUpload fails when its source sends no byte for this long")
+	pullTotal := s.PositiveDuration("pull-total-timeout", "OPENVOD_PULL_TOTAL_TIMEOUT", worker.PullTotalTimeoutDefault, "longest fetch of one PullUpload")
+	minRate := s.PositiveInt64("min-transfer-rate", "OPENVOD_MIN_TRANSFER_RATE", httplimit.RateDefault.BytesPerSecond, "bytes per second an upload PUT's body or a media GET's answer must move at least, over each --min-transfer-window; a slower peer is cut off")
+	minRateWindow := s.PositiveDuration("min-transfer-window", "OPENVOD_MIN_TRANSFER_WINDOW", httplimit.RateDefault.Window, "time the server waits on an upload or media peer for each window's worth of --min-transfer-rate")
+	clipWorkers := s.PositiveInt64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
+	exactTimeout := s.PositiveDuration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
+	lease := s.PositiveDuration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
+	pushTimeout := s.PositiveDuration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
+	retryWindow := s.PositiveDuration("push-retry-window", "OPENVOD_PUSH_RETRY_WINDOW", eventlog.RetryWindowDefault, "how long a push is retried before the event becomes pullable")
+	retryBase := s.PositiveDuration("push-retry-base", "OPENVOD_PUSH_RETRY_BASE", push.RetryBaseDefault, "delay before the first push retry; it doubles at each retry")
+	retryMax := s.PositiveDuration("push-retry-max", "OPENVOD_PUSH_RETRY_MAX", push.RetryMaxDefault, "longest delay between push retries")
+	perEndpoint := s.PositiveInt64("push-concurrency", "OPENVOD_PUSH_CONCURRENCY", push.PerEndpointDefault, "push deliveries in flight to one app's URL")
+	retention := s.PositiveDuration("event-retention", "OPENVOD_EVENT_RETENTION", janitor.EventRetentionDefault, "unconsumed events are purged this long after creation")
 	outboundAllow := s.String("outbound-allow", "OPENVOD_OUTBOUND_ALLOW", "", "comma-separated address ranges (10.0.0.0/8, fd00::/8, or one address) push callbacks and PullUpload may reach although denied; the most specific matching range decides, a tie denies")
 	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
@@ -111,7 +118,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	srv := server.New(server.Config{
 		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
-		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), ClipWorkers: int(*clipWorkers),
+		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), WorkersPerApp: int(*workersPerApp),
+		PullConnectTimeout: *pullConnect, PullIdleTimeout: *pullIdle, PullTotalTimeout: *pullTotal,
+		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers),
 		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, Logger: logger,

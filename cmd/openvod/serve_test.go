@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +68,9 @@ func TestHelpListsSettings(t *testing.T) {
 		"OPENVOD_PUBLIC_URL", "OPENVOD_SQLITE_SYNCHRONOUS", "OPENVOD_MAX_UPLOAD_SIZE", "OPENVOD_UPLOAD_TTL",
 		"OPENVOD_WORKERS", "OPENVOD_TASK_LEASE", "OPENVOD_LOG_LEVEL", "OPENVOD_LOG_FORMAT",
 		"OPENVOD_PUSH_TIMEOUT", "OPENVOD_PUSH_RETRY_WINDOW", "OPENVOD_PUSH_RETRY_BASE", "OPENVOD_PUSH_RETRY_MAX",
-		"OPENVOD_PUSH_CONCURRENCY", "OPENVOD_EVENT_RETENTION", "OPENVOD_CLIP_WORKERS", "OPENVOD_EXACT_TIMEOUT"} {
+		"OPENVOD_PUSH_CONCURRENCY", "OPENVOD_EVENT_RETENTION", "OPENVOD_CLIP_WORKERS", "OPENVOD_EXACT_TIMEOUT",
+		"OPENVOD_WORKERS_PER_APP", "OPENVOD_PULL_CONNECT_TIMEOUT", "OPENVOD_PULL_IDLE_TIMEOUT", "OPENVOD_PULL_TOTAL_TIMEOUT",
+		"OPENVOD_MIN_TRANSFER_RATE", "OPENVOD_MIN_TRANSFER_WINDOW"} {
 		if !strings.Contains(stderr.String(), "$"+env) {
 			t.Errorf("serve --help does not mention %s", env)
 		}
@@ -112,12 +119,27 @@ func TestBadSettingIsAnError(t *testing.T) {
 		{env: map[string]string{"OPENVOD_MAX_UPLOAD_SIZE": "5G", "OPENVOD_PUSH_TIMEOUT": "fast"},
 			want: `$OPENVOD_MAX_UPLOAD_SIZE="5G" is not valid: want an integer` + "\n" + `$OPENVOD_PUSH_TIMEOUT="fast" is not valid`},
 		{args: []string{"--workers", "eight"}, want: `invalid value "eight" for flag -workers`},
+		// Values that parse but mean nothing are errors too, not the default.
+		{env: map[string]string{"OPENVOD_WORKERS": "0"}, want: `$OPENVOD_WORKERS="0" is not valid: want a positive integer`},
+		{args: []string{"--clip-workers", "-1"}, want: `--clip-workers=-1 is not valid: want a positive integer`},
+		{env: map[string]string{"OPENVOD_PUSH_CONCURRENCY": "0", "OPENVOD_MAX_UPLOAD_SIZE": "-5"},
+			want: `$OPENVOD_MAX_UPLOAD_SIZE="-5" is not valid: want a positive integer` + "\n" + `$OPENVOD_PUSH_CONCURRENCY="0" is not valid: want a positive integer`},
+		{env: map[string]string{"OPENVOD_WORKERS_PER_APP": "0"}, want: `$OPENVOD_WORKERS_PER_APP="0" is not valid`},
+		{env: map[string]string{"OPENVOD_EVENT_RETENTION": "-1h"}, want: `$OPENVOD_EVENT_RETENTION="-1h" is not valid: want a positive duration`},
+		{env: map[string]string{"OPENVOD_TASK_LEASE": "0s"}, want: `$OPENVOD_TASK_LEASE="0s" is not valid: want a positive duration`},
+		{args: []string{"--pull-idle-timeout", "0s"}, want: `--pull-idle-timeout=0s is not valid: want a positive duration`},
+		{env: map[string]string{"OPENVOD_MIN_TRANSFER_RATE": "0"}, want: `$OPENVOD_MIN_TRANSFER_RATE="0" is not valid`},
+		// The flag wins over the variable, and is the one named.
+		{env: map[string]string{"OPENVOD_UPLOAD_TTL": "1h"}, args: []string{"--upload-ttl", "0s"}, want: `--upload-ttl=0s is not valid`},
 	} {
 		env := map[string]string{"OPENVOD_DATA_DIR": t.TempDir(), "OPENVOD_ADDR": "127.0.0.1:0"}
 		for k, v := range tc.env {
 			env[k] = v
 		}
-		err := run(context.Background(), append([]string{"serve"}, tc.args...), func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+		// A server started in spite of a bad value stops after a while, and the case fails.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := run(ctx, append([]string{"serve"}, tc.args...), func(k string) string { return env[k] }, &bytes.Buffer{}, &bytes.Buffer{})
+		cancel()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("serve with %v %v: err = %v, want it to contain %q", tc.env, tc.args, err, tc.want)
 		}
@@ -127,5 +149,90 @@ func TestBadSettingIsAnError(t *testing.T) {
 	}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "$OPENVOD_EVENTS_FAIL") {
 		t.Errorf("events listen with OPENVOD_EVENTS_FAIL=maybe: err = %v", err)
+	}
+}
+
+// TestSettingsReachTheServer starts a server process with short PullUpload
+// and transfer-rate settings and two workers, both allowed to one app: two
+// PullUploads of one app whose source stalls run at once and fail after the
+// idle timeout set, and an upload PUT whose client stalls is cut off after
+// the window set, not after the defaults (30 s each, one pull of an app at
+// a time with two workers).
+func TestSettingsReachTheServer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	// The source answers with headers and then sends nothing.
+	stall, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stall.Close()
+	go func() {
+		for {
+			c, err := stall.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			go func() {
+				http.ReadRequest(bufio.NewReader(c))
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+			}()
+		}
+	}()
+	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_PULL_IDLE_TIMEOUT=2s",
+		"OPENVOD_WORKERS=2", "OPENVOD_WORKERS_PER_APP=2", "OPENVOD_MIN_TRANSFER_RATE=1000", "OPENVOD_MIN_TRANSFER_WINDOW=1s"}})
+
+	type pullDetail struct {
+		Status, BeginProcessTime string
+		PullUploadTask           struct {
+			ErrCode int64
+			Message string
+		}
+	}
+	var pulled [2]struct{ TaskId string }
+	var details [2]pullDetail
+	began := time.Now()
+	for i := range pulled {
+		srv.Call(ctx, "PullUpload", map[string]any{"MediaUrl": fmt.Sprintf("http://%s/%d.mp4", stall.Addr(), i)}, &pulled[i])
+	}
+	for i := range pulled {
+		waitForEvents(t, "the stalled pull to finish", func() bool {
+			srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": pulled[i].TaskId}, &details[i])
+			return details[i].Status == "FINISH"
+		})
+	}
+	if took := time.Since(began); took > 8*time.Second {
+		t.Errorf("the stalled pulls finished after %v, want about 2s (OPENVOD_PULL_IDLE_TIMEOUT=2s)", took)
+	}
+	for _, d := range details {
+		if want := "the MediaUrl stalled: no byte for 2s"; d.PullUploadTask.ErrCode != 60000 || d.PullUploadTask.Message != want {
+			t.Fatalf("stalled pull = %d %q, want 60000 %q", d.PullUploadTask.ErrCode, d.PullUploadTask.Message, want)
+		}
+	}
+	first, err1 := time.Parse(time.RFC3339, details[0].BeginProcessTime)
+	second, err2 := time.Parse(time.RFC3339, details[1].BeginProcessTime)
+	if err1 != nil || err2 != nil || second.Sub(first) > time.Second {
+		t.Errorf("the pulls of one app began at %s and %s, want together (OPENVOD_WORKERS_PER_APP=2)",
+			details[0].BeginProcessTime, details[1].BeginProcessTime)
+	}
+
+	var applied struct{ UploadUrl string }
+	srv.Call(ctx, "ApplyUpload", map[string]any{"MediaType": "mp4"}, &applied)
+	u, err := url.Parse(applied.UploadUrl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	began = time.Now()
+	fmt.Fprintf(conn, "PUT %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n\r\n0123456789", u.Path, srv.Addr)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	io.Copy(io.Discard, conn) // until the server answers and closes, or gives up on the body
+	if took := time.Since(began); took < time.Second || took > 5*time.Second {
+		t.Fatalf("a stalled upload PUT was cut off after %v, want about 1s (OPENVOD_MIN_TRANSFER_WINDOW=1s)", took)
 	}
 }
