@@ -95,6 +95,16 @@ func StoragePrefixes(subAppID int64) []string {
 // URL returns the public URL of a blob key.
 func (s *Service) URL(key string) string { return s.PublicURL + "/vod/" + key }
 
+// UploadURL returns the presigned upload URL of an ApplyUpload session.
+func (s *Service) UploadURL(sessionKey string) string {
+	return s.PublicURL + UploadPathPrefix + sessionKey
+}
+
+// UploadDeadline returns when an upload session opened at now ends.
+func (s *Service) UploadDeadline(now time.Time) time.Time {
+	return now.Add(s.UploadTTL).Truncate(time.Second)
+}
+
 // Category returns Video, Audio or Image for a media record.
 func Category(m *openvod.Media, meta *vodevent.MediaMetaData) string {
 	if meta != nil && len(meta.VideoStreamSet) == 0 && len(meta.AudioStreamSet) > 0 {

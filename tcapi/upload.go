@@ -76,7 +76,7 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		StorageKey:     media.NewStorageKey(c.App.ID, mediaType),
 		ExpireTime:     expire,
 		CreateTime:     c.Now,
-		Deadline:       c.Now.Add(a.cfg.Media.UploadTTL).Truncate(time.Second),
+		Deadline:       a.cfg.Media.UploadDeadline(c.Now),
 		UploadedSize:   -1,
 	}
 	if err := a.cfg.Store.UploadSessionInsert(ctx, sess); err != nil {
@@ -88,7 +88,7 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		VodSessionKey:    sess.SessionKey,
 		MediaStoragePath: "/" + sess.StorageKey,
 		TempCertificate:  tempCertificate{ExpiredTime: sess.Deadline.Unix()},
-		UploadUrl:        a.cfg.Media.PublicURL + media.UploadPathPrefix + sess.SessionKey,
+		UploadUrl:        a.cfg.Media.UploadURL(sess.SessionKey),
 	}, nil
 }
 
