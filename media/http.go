@@ -67,8 +67,9 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 }
 
 // ClaimTTLDefault is how long a PUT's claim on its upload session lasts
-// without renewal.
-const ClaimTTLDefault = time.Minute
+// without renewal: how long a PUT cut off by another server's crash keeps
+// the URL from a retry (a single-node server releases its claims at start).
+const ClaimTTLDefault = 20 * time.Second
 
 // releaseTimeout bounds the release of a claim after a failed PUT.
 const releaseTimeout = 5 * time.Second
@@ -155,6 +156,8 @@ func (u *Uploads) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	err = s.Store.UploadSessionClaim(r.Context(), key, token, now, now.Add(ttl))
 	switch {
 	case errors.Is(err, store.ErrConflict):
+		// A claim held by a PUT that died ends within ttl.
+		w.Header().Set("Retry-After", strconv.Itoa(int(ttl.Seconds())))
 		http.Error(w, "conflict: another upload to this URL is in progress or done; nothing was stored", http.StatusConflict)
 		return
 	case errors.Is(err, store.ErrNotFound):

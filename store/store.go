@@ -136,9 +136,10 @@ type Querier interface {
 	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
 	// TaskFinish marks a held task FINISH with its result; ErrConflict if not held.
 	TaskFinish(ctx context.Context, p *TaskFinishParams) error
-	// TaskExpireLeases ends every lease now, so that a restarted single node
-	// reclaims its tasks at once.
-	TaskExpireLeases(ctx context.Context) error
+	// ExpireLeases ends every task lease and upload claim now, so that a
+	// restarted single node reclaims its tasks at once and a PUT cut off by
+	// its crash can be sent again at once.
+	ExpireLeases(ctx context.Context) error
 	// TaskCountByStatus counts tasks per status.
 	TaskCountByStatus(ctx context.Context) (map[openvod.TaskStatus]int64, error)
 
@@ -261,7 +262,7 @@ type EventListener interface {
 // SingleProcess is a store capability: a store only one process uses at a
 // time (SQLite, whose file is locked). A lease found in it at start belongs
 // to a process that is gone, so the server may expire it at once
-// (TaskExpireLeases) instead of waiting for it to end.
+// (ExpireLeases) instead of waiting for it to end.
 type SingleProcess interface {
 	// SingleProcess marks the capability; it does nothing.
 	SingleProcess()

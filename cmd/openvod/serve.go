@@ -84,8 +84,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	if _, ok := st.(store.SingleProcess); ok {
-		// Only this process uses the store: tasks leased before a crash are ours to redo now.
-		if err := st.TaskExpireLeases(ctx); err != nil {
+		// Only this process uses the store: tasks leased and uploads claimed
+		// before a crash are ours to redo, or to take again, now.
+		if err := st.ExpireLeases(ctx); err != nil {
 			return err
 		}
 	}

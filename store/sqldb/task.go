@@ -195,11 +195,15 @@ WHERE id = ? AND owner = ? AND status = 'PROCESSING'`,
 	return nil
 }
 
-// TaskExpireLeases implements store.Querier.
-func (q *querier) TaskExpireLeases(ctx context.Context) error {
+// ExpireLeases implements store.Querier.
+func (q *querier) ExpireLeases(ctx context.Context) error {
 	if _, err := q.exec(ctx, `UPDATE task SET lease_until = NULL
 WHERE status = 'PROCESSING' AND lease_until IS NOT NULL`); err != nil {
-		return fmt.Errorf("task expire leases: %w", err)
+		return fmt.Errorf("expire task leases: %w", err)
+	}
+	if _, err := q.exec(ctx, `UPDATE upload_session SET claim_token = '', claim_until = NULL
+WHERE claim_token <> '' AND uploaded_size < 0`); err != nil {
+		return fmt.Errorf("expire upload claims: %w", err)
 	}
 	return nil
 }

@@ -227,7 +227,7 @@ func testTaskClaim(t *testing.T, s store.Store) {
 	equal(t, "counts", must(s.TaskCountByStatus(ctx))(t),
 		map[openvod.TaskStatus]int64{openvod.TaskWaiting: 1, openvod.TaskProcessing: 3, openvod.TaskFinish: 1})
 
-	noErr(t, "expire leases", s.TaskExpireLeases(ctx))
+	noErr(t, "expire leases", s.ExpireLeases(ctx))
 	pull, clip1, clip3 = claimed(pull, at(52)), claimed(clip1, at(52)), claimed(clip3, at(52))
 	equal(t, "claim after expiry", claim("w5", []openvod.TaskType{openvod.TaskClip, openvod.TaskPullUpload}, 52, 90, 10),
 		[]*openvod.Task{pull, clip1, clip3})

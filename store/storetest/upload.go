@@ -132,4 +132,12 @@ func testUploadSessionClaim(t *testing.T, s store.Store) {
 	noErr(t, "insert s2", s.UploadSessionInsert(ctx, committed))
 	noErr(t, "commit s2", s.UploadSessionSetCommitted(ctx, committed.SessionKey, "f2"))
 	isErr(t, "claim a committed session", s.UploadSessionClaim(ctx, committed.SessionKey, "a1", at(10), at(70)), store.ErrConflict)
+
+	crashed := newUploadSession(app, "s3", 1, 1000)
+	noErr(t, "insert s3", s.UploadSessionInsert(ctx, crashed))
+	noErr(t, "b1 claims s3", s.UploadSessionClaim(ctx, crashed.SessionKey, "b1", at(10), at(70)))
+	isErr(t, "b2 claims s3 while b1 holds", s.UploadSessionClaim(ctx, crashed.SessionKey, "b2", at(11), at(71)), store.ErrConflict)
+	noErr(t, "expire leases", s.ExpireLeases(ctx))
+	noErr(t, "b2 claims s3 after ExpireLeases", s.UploadSessionClaim(ctx, crashed.SessionKey, "b2", at(12), at(72)))
+	isErr(t, "b1 sets uploaded after ExpireLeases", s.UploadSessionSetUploaded(ctx, crashed.SessionKey, "b1", 1), store.ErrConflict)
 }
