@@ -22,12 +22,7 @@ import (
 // unreferenced old objects are removed, on both databases.
 func TestSweepOrphans(t *testing.T) {
 	t.Parallel()
-	for name, open := range storetest.Backends() {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testSweepOrphans(t, open(t), t.TempDir())
-		})
-	}
+	storetest.OnBackends(t, func(t *testing.T, st store.Store) { testSweepOrphans(t, st, t.TempDir()) })
 }
 
 func testSweepOrphans(t *testing.T, st store.Store, dir string) {
