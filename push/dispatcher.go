@@ -28,8 +28,8 @@ const (
 	WorkersDefault      = 128
 	PollIntervalDefault = time.Second
 	configTTL           = time.Second
-	// PendingPerAppFactor times PerEndpoint is PendingPerApp's default.
-	PendingPerAppFactor = 4
+	// PendingPerAppDefault caps the deliveries of one app held in memory.
+	PendingPerAppDefault = 8192
 )
 
 // Config configures a Dispatcher. Zero values take the defaults.
@@ -46,9 +46,9 @@ type Config struct {
 	// PerEndpoint caps the deliveries in flight to one app's URL.
 	PerEndpoint int
 	// PendingPerApp caps the deliveries of one app held in memory waiting
-	// for room (PendingPerAppFactor × PerEndpoint). Past it, deliveries stay
-	// in the store under their lease and are claimed when it ends, so one
-	// app's backlog cannot stop the claims of other apps' retries.
+	// for room (PendingPerAppDefault). Past it, deliveries are handed back
+	// to the store (due at once, no owner) and claimed when the app has
+	// room again, so memory stays bounded whatever an app's backlog.
 	PendingPerApp int
 	// Workers caps all deliveries in flight.
 	Workers      int
@@ -65,6 +65,8 @@ type Dispatcher struct {
 	inflight map[int64]int
 	total    int // in flight
 	queued   int // pending
+	// overflow holds deliveries past PendingPerApp, to hand back to the store.
+	overflow []int64
 	configs  *ttlcache.Cache[int64, *openvod.EventConfig]
 	kick     chan struct{} // claim due deliveries from the store, then start
 	ready    chan struct{} // start pending deliveries
@@ -80,7 +82,7 @@ func New(cfg Config) *Dispatcher {
 	cfg.Timeout = cmp.Or(cfg.Timeout, TimeoutDefault)
 	cfg.Lease = cmp.Or(cfg.Lease, LeaseDefault)
 	cfg.PerEndpoint = cmp.Or(cfg.PerEndpoint, PerEndpointDefault)
-	cfg.PendingPerApp = cmp.Or(cfg.PendingPerApp, PendingPerAppFactor*cfg.PerEndpoint)
+	cfg.PendingPerApp = cmp.Or(cfg.PendingPerApp, PendingPerAppDefault)
 	cfg.Workers = cmp.Or(cfg.Workers, WorkersDefault)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, PollIntervalDefault)
 	if cfg.Client == nil {
@@ -96,12 +98,13 @@ func New(cfg Config) *Dispatcher {
 }
 
 // Enqueue takes deliveries this server holds (just committed here, or
-// claimed). An app's deliveries past PendingPerApp are left to the store:
-// the server holds their lease, and they are claimed again when it ends.
+// claimed). An app's deliveries past PendingPerApp are handed back to the
+// store by Run, to be claimed when the app has room.
 func (d *Dispatcher) Enqueue(events []*openvod.Event) {
 	d.mu.Lock()
 	for _, e := range events {
 		if len(d.pending[e.SubAppID]) >= d.cfg.PendingPerApp {
+			d.overflow = append(d.overflow, e.Seq)
 			continue
 		}
 		d.pending[e.SubAppID] = append(d.pending[e.SubAppID], e)
@@ -137,6 +140,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	defer ticker.Stop()
 	claim := true
 	for {
+		d.release(ctx)
 		if claim {
 			d.claim(ctx)
 		}
@@ -162,24 +166,58 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
-// claim leases due deliveries from the store (retries, and deliveries of
-// servers that died) for the apps that have room.
+// releaseBatch is the most deliveries one release statement hands back.
+const releaseBatch = 500
+
+// release hands the overflow back to the store, due at once, and makes the
+// next claims look for it. A delivery it fails to hand back is claimed when
+// its lease ends.
+func (d *Dispatcher) release(ctx context.Context) {
+	d.mu.Lock()
+	seqs := d.overflow
+	d.overflow = nil
+	if len(seqs) > 0 {
+		d.claimedFull = true
+	}
+	d.mu.Unlock()
+	for len(seqs) > 0 {
+		batch := seqs[:min(len(seqs), releaseBatch)]
+		seqs = seqs[len(batch):]
+		err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+			_, err := q.EventPushRelease(ctx, batch, d.cfg.Owner, d.cfg.NowFunc())
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			d.cfg.Logger.Warn("push deliveries not handed back; they are claimed when their lease ends", "count", len(batch), "err", err)
+		}
+	}
+}
+
+// claim leases due deliveries from the store (retries, deliveries of
+// servers that died, and handed-back overflow) for the apps that have room.
+// An app counts against the room only for what it can send (PerEndpoint),
+// so one app's backlog never stops the claims of other apps' deliveries.
 func (d *Dispatcher) claim(ctx context.Context) {
 	d.mu.Lock()
-	room := 2*d.cfg.Workers - d.queued - d.total
+	room := 2*d.cfg.Workers - d.total
 	var busy []int64
+	for app, queue := range d.pending {
+		room -= min(len(queue), d.cfg.PerEndpoint)
+		if len(queue) >= d.cfg.PendingPerApp || d.inflight[app]+len(queue) >= d.cfg.PerEndpoint {
+			busy = append(busy, app)
+		}
+	}
 	for app, n := range d.inflight {
-		if n+len(d.pending[app]) >= d.cfg.PerEndpoint {
+		if _, queued := d.pending[app]; !queued && n >= d.cfg.PerEndpoint {
 			busy = append(busy, app)
 		}
 	}
 	d.mu.Unlock()
+	// More than one app can hold would be handed back again.
+	room = min(room, d.cfg.PendingPerApp)
 	if room <= 0 {
 		return
 	}
-	// An app's claimed deliveries past PendingPerApp would wait for their
-	// lease to end: claim no more than one app can hold.
-	room = min(room, d.cfg.PendingPerApp)
 	now := d.cfg.NowFunc()
 	var events []*openvod.Event
 	err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {

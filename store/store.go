@@ -179,6 +179,11 @@ type Querier interface {
 	// EventPushRetry records a failed attempt of a push the owner holds:
 	// Attempts+1, AvailableAt next, no owner. ErrConflict when not held.
 	EventPushRetry(ctx context.Context, seq int64, owner string, next time.Time) error
+	// EventPushRelease hands back, due at now and with no owner, the push
+	// deliveries among seqs that the owner holds but will not attempt yet
+	// (no attempt is counted), so that they can be claimed; it returns how
+	// many it released.
+	EventPushRelease(ctx context.Context, seqs []int64, owner string, now time.Time) (int64, error)
 	// EventPushGiveUp makes a push the owner holds pullable at now, after
 	// its last failed attempt (Attempts+1). ErrConflict when not held.
 	EventPushGiveUp(ctx context.Context, seq int64, owner string, now time.Time) error

@@ -209,6 +209,20 @@ WHERE seq = ? AND owner = ? AND state = 'push'`, timeArg(next), seq, owner))
 	return nil
 }
 
+// EventPushRelease implements store.Querier.
+func (q *querier) EventPushRelease(ctx context.Context, seqs []int64, owner string, now time.Time) (int64, error) {
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	args := append([]any{timeArg(now), owner}, int64Args(seqs)...)
+	n, err := q.exec(ctx, `UPDATE event SET available_at = ?, owner = ''
+WHERE owner = ? AND state = 'push' AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("event push release: %w", err)
+	}
+	return n, nil
+}
+
 // EventPushGiveUp implements store.Querier.
 func (q *querier) EventPushGiveUp(ctx context.Context, seq int64, owner string, now time.Time) error {
 	err := changedOne(q.exec(ctx, `UPDATE event SET attempts = attempts + 1, state = 'pull', available_at = ?, owner = ''

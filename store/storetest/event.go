@@ -201,6 +201,20 @@ func testEventPush(t *testing.T, s store.Store) {
 		t.Fatalf("after give up %+v", rb)
 	}
 
+	// A delivery released by its owner is claimed at once, with no attempt counted.
+	held := must(s.EventClaimPush(ctx, &store.EventClaimParams{Owner: "n1", Now: at(13), Until: at(43), Limit: 10, SkipApps: []int64{busy.ID}}))(t)
+	equal(t, "claim before release", len(held), 0)
+	busyOne := must(s.EventClaimPush(ctx, &store.EventClaimParams{Owner: "n1", Now: at(13), Until: at(43), Limit: 10}))(t)
+	equal(t, "claim the busy app's", ids(busyOne), []string{"busy"})
+	equal(t, "release by another owner", must(s.EventPushRelease(ctx, []int64{busyOne[0].Seq}, "n2", at(14)))(t), int64(0))
+	equal(t, "release", must(s.EventPushRelease(ctx, []int64{busyOne[0].Seq, a.Seq}, "n1", at(14)))(t), int64(1))
+	again := must(s.EventClaimPush(ctx, &store.EventClaimParams{Owner: "n2", Now: at(14), Until: at(44), Limit: 10}))(t)
+	equal(t, "claim after release", ids(again), []string{"busy"})
+	if again[0].Attempts != 0 || again[0].Owner != "n2" {
+		t.Fatalf("released then claimed %+v: want no attempt, owner n2", again[0])
+	}
+	equal(t, "release back", must(s.EventPushRelease(ctx, []int64{again[0].Seq}, "n2", at(0)))(t), int64(1))
+
 	// An expired delivery lease is claimed by another server.
 	expired := must(s.EventClaimPush(ctx, &store.EventClaimParams{Owner: "n2", Now: at(60), Until: at(90), Limit: 10}))(t)
 	equal(t, "claim after lease end", ids(expired), []string{"future", "busy"})
