@@ -187,3 +187,19 @@ func assertNoTempFiles(t *testing.T, dataDir string) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// onEachDatabase runs test in parallel subtests "sqlite" and "postgres",
+// each on a server of its own on that database (PostgreSQL in a schema of
+// its own, see pgtest).
+func onEachDatabase(t *testing.T, test func(t *testing.T, srv *openvodtest.Server)) {
+	t.Helper()
+	for name, db := range map[string]func(t *testing.T) string{
+		"sqlite":   func(*testing.T) string { return "" },
+		"postgres": func(t *testing.T) string { return pgtest.URL(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			test(t, openvodtest.Start(t, openvodtest.Options{DB: db(t)}))
+		})
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 )
 
 // TestClipVideoSessionIdConcurrent fires 20 identical ClipVideo requests
@@ -17,15 +16,7 @@ import (
 // ClipComplete event is made.
 func TestClipVideoSessionIdConcurrent(t *testing.T) {
 	t.Parallel()
-	for name, db := range map[string]func(t *testing.T) string{
-		"sqlite":   func(*testing.T) string { return "" },
-		"postgres": func(t *testing.T) string { return pgtest.URL(t) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testClipVideoSessionIdConcurrent(t, openvodtest.Start(t, openvodtest.Options{DB: db(t)}))
-		})
-	}
+	onEachDatabase(t, testClipVideoSessionIdConcurrent)
 }
 
 func testClipVideoSessionIdConcurrent(t *testing.T, srv *openvodtest.Server) {

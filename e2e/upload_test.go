@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 )
 
 // TestUploadOverlap sends two PUTs to one upload URL that overlap: B starts
@@ -22,15 +21,7 @@ import (
 // stored.
 func TestUploadOverlap(t *testing.T) {
 	t.Parallel()
-	for name, db := range map[string]func(t *testing.T) string{
-		"sqlite":   func(*testing.T) string { return "" },
-		"postgres": func(t *testing.T) string { return pgtest.URL(t) },
-	} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			testUploadOverlap(t, openvodtest.Start(t, openvodtest.Options{DB: db(t)}))
-		})
-	}
+	onEachDatabase(t, testUploadOverlap)
 }
 
 func testUploadOverlap(t *testing.T, srv *openvodtest.Server) {

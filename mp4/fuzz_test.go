@@ -8,10 +8,8 @@ import (
 	"testing"
 )
 
-// FuzzParse feeds arbitrary bytes to Parse, Info and the sample access. Any
-// failure must be an error wrapping ErrInvalid, never a panic, and every
-// sample a Samples yields must lie inside the input.
-func FuzzParse(f *testing.F) {
+// addSeeds seeds a fuzz target with the test files and two made ones.
+func addSeeds(f *testing.F) {
 	names, err := filepath.Glob(filepath.Join("testdata", "*.m*"))
 	if err != nil {
 		f.Fatal(err)
@@ -25,6 +23,13 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add(testFile(nil))
 	f.Add(testFragmentedFile(1))
+}
+
+// FuzzParse feeds arbitrary bytes to Parse, Info and the sample access. Any
+// failure must be an error wrapping ErrInvalid, never a panic, and every
+// sample a Samples yields must lie inside the input.
+func FuzzParse(f *testing.F) {
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -102,16 +102,7 @@ func TestParseLimited(t *testing.T) {
 // wrapping ErrInvalid, never a panic, and a file Parse reads gives the same
 // duration and tracks.
 func FuzzOutline(f *testing.F) {
-	names, _ := filepath.Glob(filepath.Join("testdata", "*.m[op4]*"))
-	for _, name := range names {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Add(testFile(nil))
-	f.Add(testFragmentedFile(1))
+	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o, err := ReadOutline(bytes.NewReader(data), int64(len(data)), 0)
 		if err != nil && !errors.Is(err, ErrInvalid) {
