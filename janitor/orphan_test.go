@@ -86,7 +86,7 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim: %d tasks, %v", len(claimed), err)
 	}
-	if err := st.TaskFinish(ctx, &store.TaskFinishParams{ID: "failed-task", Owner: "w", ErrCode: 70000, FinishTime: now}); err != nil {
+	if err := st.TaskFinish(ctx, &store.TaskFinishParams{ID: "failed-task", Owner: "w", Attempt: 1, ErrCode: 70000, FinishTime: now}); err != nil {
 		t.Fatal(err)
 	}
 	// Attempts' objects (openvod.AttemptKey): kept while their task is not

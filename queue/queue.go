@@ -191,7 +191,7 @@ func (r *Runner) countApp(app int64, delta int) {
 func (r *Runner) runOne(ctx context.Context, t *openvod.Task) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l := &Lease{runner: r, taskID: t.ID}
+	l := &Lease{runner: r, taskID: t.ID, attempt: t.Attempts}
 	go r.heartbeat(ctx, cancel, t.ID)
 
 	h := r.cfg.Handlers[t.Type]
@@ -248,8 +248,9 @@ func (r *Runner) heartbeat(ctx context.Context, cancel context.CancelFunc, id st
 
 // Lease is a running task's hold on it.
 type Lease struct {
-	runner *Runner
-	taskID string
+	runner  *Runner
+	taskID  string
+	attempt int64 // the task's Attempts when claimed
 }
 
 // SetProgress records the task's progress (0-100).
@@ -262,7 +263,7 @@ func (l *Lease) SetProgress(ctx context.Context, progress int64) error {
 // lease was lost, so that the transaction rolls back.
 func (l *Lease) Finish(ctx context.Context, q store.Querier, errCode int64, message string, output []byte) error {
 	return q.TaskFinish(ctx, &store.TaskFinishParams{
-		ID: l.taskID, Owner: l.runner.cfg.Owner, ErrCode: errCode, Message: message,
+		ID: l.taskID, Owner: l.runner.cfg.Owner, Attempt: l.attempt, ErrCode: errCode, Message: message,
 		Output: output, FinishTime: l.runner.cfg.NowFunc(),
 	})
 }

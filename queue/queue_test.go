@@ -233,7 +233,7 @@ func TestLeaseLost(t *testing.T) {
 		if got.Status != openvod.TaskProcessing || got.Attempts != 2 {
 			t.Fatalf("task = %s after %d attempts, want PROCESSING (the other owner's) after 2", got.Status, got.Attempts)
 		}
-		if err := st.TaskFinish(t.Context(), &store.TaskFinishParams{ID: got.ID, Owner: "other", FinishTime: clk.Now()}); err != nil {
+		if err := st.TaskFinish(t.Context(), &store.TaskFinishParams{ID: got.ID, Owner: "other", Attempt: got.Attempts, FinishTime: clk.Now()}); err != nil {
 			t.Fatalf("the new owner cannot finish: %v", err)
 		}
 	})

@@ -134,7 +134,8 @@ type Querier interface {
 	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
 	// TaskSetProgress records progress (0-100) of a task the owner holds; ErrConflict if not held.
 	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
-	// TaskFinish marks a held task FINISH with its result; ErrConflict if not held.
+	// TaskFinish marks a held task FINISH with its result; ErrConflict if not
+	// held by p.Owner in attempt p.Attempt.
 	TaskFinish(ctx context.Context, p *TaskFinishParams) error
 	// ExpireLeases ends every task lease and upload claim now, so that a
 	// restarted single node reclaims its tasks at once and a PUT cut off by
@@ -246,8 +247,11 @@ type TaskClaimParams struct {
 
 // TaskFinishParams is the result of a task.
 type TaskFinishParams struct {
-	ID         string
-	Owner      string
+	ID    string
+	Owner string
+	// Attempt is the attempt finishing (Task.Attempts when claimed): an
+	// earlier attempt of the same owner cannot finish the task.
+	Attempt    int64
 	ErrCode    int64
 	Message    string
 	Output     []byte

@@ -187,8 +187,8 @@ WHERE id = ? AND owner = ? AND status = 'PROCESSING'`, progress, id, owner))
 func (q *querier) TaskFinish(ctx context.Context, p *store.TaskFinishParams) error {
 	err := changedOne(q.exec(ctx, `UPDATE task
 SET status = 'FINISH', err_code = ?, message = ?, output = ?, finish_time = ?, lease_until = NULL
-WHERE id = ? AND owner = ? AND status = 'PROCESSING'`,
-		p.ErrCode, p.Message, bytesArg(p.Output), timeArg(p.FinishTime), p.ID, p.Owner))
+WHERE id = ? AND owner = ? AND attempts = ? AND status = 'PROCESSING'`,
+		p.ErrCode, p.Message, bytesArg(p.Output), timeArg(p.FinishTime), p.ID, p.Owner, p.Attempt))
 	if err != nil {
 		return fmt.Errorf("task finish %s by %s: %w", p.ID, p.Owner, err)
 	}

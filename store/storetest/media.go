@@ -119,7 +119,7 @@ func testStorageKeysReferenced(t *testing.T, s store.Store) {
 	claimed := must(s.TaskClaim(ctx, &store.TaskClaimParams{Types: []openvod.TaskType{openvod.TaskClip},
 		Owner: "w", Now: at(10), LeaseUntil: at(40), Limit: 2}))(t)
 	equal(t, "claimed", len(claimed), 2)
-	noErr(t, "finish", s.TaskFinish(ctx, &store.TaskFinishParams{ID: "finished", Owner: "w", ErrCode: 60000, FinishTime: at(11)}))
+	noErr(t, "finish", s.TaskFinish(ctx, &store.TaskFinishParams{ID: "finished", Owner: "w", Attempt: 1, ErrCode: 60000, FinishTime: at(11)}))
 
 	keys := []string{"media/f1", "upload/s1", "upload/s2", "out/waiting", "out/processing", "out/finished", "media/gone",
 		openvod.AttemptKey("out/waiting", 1), openvod.AttemptKey("out/processing", 2), openvod.AttemptKey("out/finished", 1),

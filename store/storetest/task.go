@@ -208,9 +208,10 @@ func testTaskClaim(t *testing.T, s store.Store) {
 	clip2.Progress = 50
 	equal(t, "get with progress", must(s.TaskGet(ctx, app.ID, clip2.ID))(t), clip2)
 
-	result := &store.TaskFinishParams{ID: clip2.ID, Owner: "w1", ErrCode: 70000, Message: "failed",
+	result := &store.TaskFinishParams{ID: clip2.ID, Owner: "w1", Attempt: clip2.Attempts, ErrCode: 70000, Message: "failed",
 		Output: []byte("{\"Out\": 1}"), FinishTime: at(45)}
-	isErr(t, "finish another's task", s.TaskFinish(ctx, &store.TaskFinishParams{ID: clip2.ID, Owner: "w2"}), store.ErrConflict)
+	isErr(t, "finish another's task", s.TaskFinish(ctx, &store.TaskFinishParams{ID: clip2.ID, Owner: "w2", Attempt: clip2.Attempts}), store.ErrConflict)
+	isErr(t, "finish by an earlier attempt", s.TaskFinish(ctx, &store.TaskFinishParams{ID: clip2.ID, Owner: "w1", Attempt: clip2.Attempts - 1}), store.ErrConflict)
 	noErr(t, "finish", s.TaskFinish(ctx, result))
 	clip2.Status, clip2.ErrCode, clip2.Message, clip2.Output, clip2.FinishTime =
 		openvod.TaskFinish, result.ErrCode, result.Message, result.Output, result.FinishTime
