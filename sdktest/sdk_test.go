@@ -885,8 +885,8 @@ func TestRawHTTP(t *testing.T) {
 			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "TC3-HMAC-SHA256", "HMAC-SHA1", 1))
 			return r
 		}, "AuthFailure.InvalidAuthorization"},
-		{"StaleTimestamp", func(t *testing.T) *http.Request { return signed(t, time.Now().Add(-301*time.Second), body) }, "AuthFailure.SignatureExpire"},
-		{"FutureTimestamp", func(t *testing.T) *http.Request { return signed(t, time.Now().Add(301*time.Second), body) }, "AuthFailure.SignatureExpire"},
+		{"StaleTimestamp", func(t *testing.T) *http.Request { return signed(t, time.Now().Add(-310*time.Second), body) }, "AuthFailure.SignatureExpire"},
+		{"FutureTimestamp", func(t *testing.T) *http.Request { return signed(t, time.Now().Add(310*time.Second), body) }, "AuthFailure.SignatureExpire"},
 		{"TamperedBody", func(t *testing.T) *http.Request {
 			r := signed(t, time.Now(), body)
 			other := []byte(`{"FileIds":["1234567890123456789"]}`)

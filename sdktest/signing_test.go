@@ -81,8 +81,8 @@ func startGatewayAt(t *testing.T, offset time.Duration) string {
 func TestGoCommonClientSigning(t *testing.T) {
 	t.Parallel()
 	srv := openvodtest.Start(t, openvodtest.Options{})
-	early := startGatewayAt(t, -301*time.Second)
-	late := startGatewayAt(t, 301*time.Second)
+	early := startGatewayAt(t, -310*time.Second)
+	late := startGatewayAt(t, 310*time.Second)
 	for _, sm := range signMethods {
 		for _, rm := range reqMethods {
 			t.Run(sm+"/"+rm, func(t *testing.T) {
@@ -110,7 +110,9 @@ func TestGoCommonClientSigning(t *testing.T) {
 // TestGoTypedSDK runs the tests of the module in gosdk, which use the Go
 // SDK's typed VOD client (every sign and request method with parameters,
 // and the README's upload example), against a server, and against two
-// gateways whose clocks are 301 s off, for expired timestamps.
+// gateways whose clocks are 310 s off, for expired timestamps (10 s past
+// the window: a timestamp in whole seconds taken at 301 s could fall back
+// inside it by the time it is checked).
 func TestGoTypedSDK(t *testing.T) {
 	t.Parallel()
 	goBin, err := exec.LookPath("go")
@@ -124,7 +126,7 @@ func TestGoTypedSDK(t *testing.T) {
 	fixture := fixtureMP4(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 	createApp(t, srv, "signing", 1500000002)
-	skewed := startGatewayAt(t, -301*time.Second) + "," + startGatewayAt(t, 301*time.Second)
+	skewed := startGatewayAt(t, -310*time.Second) + "," + startGatewayAt(t, 310*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, goBin, "test", "-count=1", "-v", ".")

@@ -21,7 +21,7 @@ const unknownFileID = "5285890799999999999"
 type settings struct {
 	endpoint, secretID, secretKey, fixture string
 	subAppID                               uint64
-	// skewed are servers with the same key whose clocks are 301 s off.
+	// skewed are servers with the same key whose clocks are 310 s off.
 	skewed []string
 }
 

@@ -90,8 +90,8 @@ test("sign methods and request methods", async (t) => {
         await h.expectError(call(h.client({ signMethod, reqMethod, secretKey: h.env().secretKey + "x" })), "AuthFailure.SignatureFailure");
         await h.expectError(call(h.client({ signMethod, reqMethod, secretId: "AKIDnosuchkey00000000000000000000" })), "AuthFailure.SecretIdNotFound");
         const c = h.client({ signMethod, reqMethod });
-        await withClockOffset(-301000, () => h.expectError(call(c), "AuthFailure.SignatureExpire"));
-        await withClockOffset(+301000, () => h.expectError(call(c), "AuthFailure.SignatureExpire"));
+        await withClockOffset(-310000, () => h.expectError(call(c), "AuthFailure.SignatureExpire"));
+        await withClockOffset(+310000, () => h.expectError(call(c), "AuthFailure.SignatureExpire"));
         await withClockOffset(-290000, () => call(c));
       });
     }
