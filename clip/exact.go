@@ -120,15 +120,21 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The timeout may end before ffmpeg has even started.
+	timedOut := func() bool { return ctx.Err() == context.DeadlineExceeded }
+	errTimeout := fmt.Errorf("ffmpeg did not finish within %s", timeout)
 	exited, err := startChild(cmd)
 	if err != nil {
+		if timedOut() {
+			return nil, errTimeout
+		}
 		return nil, fmt.Errorf("start ffmpeg: %w", err)
 	}
 	readProgress(stdout, p.End-p.Start, p.Progress)
 	err = cmd.Wait()
 	exited()
-	if ctx.Err() == context.DeadlineExceeded {
-		return nil, fmt.Errorf("ffmpeg did not finish within %s", timeout)
+	if timedOut() {
+		return nil, errTimeout
 	}
 	if err != nil {
 		if ctx.Err() != nil {
