@@ -133,7 +133,11 @@ func TestPushEvents(t *testing.T) {
 			Error      string
 		}
 	}
-	srv.Call(ctx, "DescribeEventDeliveries", nil, &deliveries)
+	// Attempts are recorded after the answer, asynchronously.
+	waitFor(t, "two recorded attempts", func() bool {
+		srv.Call(ctx, "DescribeEventDeliveries", nil, &deliveries)
+		return len(deliveries.DeliverySet) >= 2
+	})
 	if len(deliveries.DeliverySet) != 2 || deliveries.DeliverySet[0].StatusCode != 204 || deliveries.DeliverySet[1].StatusCode != 500 {
 		t.Fatalf("deliveries = %+v, want a 204 after a 500", deliveries.DeliverySet)
 	}
