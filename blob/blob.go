@@ -87,6 +87,14 @@ type Object interface {
 	Info() Info
 }
 
+// LocalFile returns the local file behind o (see [Object]), or nil.
+func LocalFile(o Object) *os.File {
+	if f, ok := o.(interface{ File() *os.File }); ok {
+		return f.File()
+	}
+	return nil
+}
+
 // Info describes an object.
 type Info struct {
 	Key     string

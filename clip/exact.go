@@ -15,8 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/openvod/openvod/mp4"
 )
 
 // ExactTimeoutDefault bounds one ffmpeg run.
@@ -161,14 +159,15 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	return &ExactResult{Path: out, Duration: info.Duration, VideoEncoder: encoder}, nil
 }
 
-// sourceDemuxer is the ffmpeg demuxer of the files mp4.Parse reads: MP4,
-// MOV and their relatives (m4a, 3gp, ...), which ffprobe names
-// [mp4.FormatName].
+// sourceDemuxer is the ffmpeg demuxer of the files openvod's parser reads:
+// MP4, MOV and their relatives (m4a, 3gp, ...), which ffprobe names
+// mov,mp4,m4a,3gp,3g2,mj2.
 const sourceDemuxer = "mov"
 
-// readSource parses the file at path with openvod's MP4 parser and returns
-// the codec (ffprobe name) of its first video track, "" when it has none.
-// It returns an *ExactSourceError when the file cannot be read as MP4 or MOV.
+// readSource parses the file at path with [ParseSource] (openvod's MP4
+// parser, within the clip budget) and returns the codec (ffprobe name) of
+// its first video track, "" when it has none. It returns an
+// *ExactSourceError when the file cannot be read as MP4 or MOV.
 func readSource(path string) (videoCodec string, err error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -179,7 +178,7 @@ func readSource(path string) (videoCodec string, err error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := mp4.Parse(f, fi.Size())
+	m, err := ParseSource(f, fi.Size())
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

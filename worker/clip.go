@@ -203,8 +203,8 @@ func (c *Clip) write(ctx context.Context, key string, plan *clip.Plan, src blob.
 		dst = f
 	}
 	var from io.ReaderAt = src
-	if f, ok := src.(interface{ File() *os.File }); ok && f.File() != nil {
-		from = f.File()
+	if f := blob.LocalFile(src); f != nil {
+		from = f
 	}
 	if _, err := plan.WriteTo(dst, from); err != nil {
 		return err
@@ -250,7 +250,7 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 // localPath returns a file path of the object for ffmpeg: its own when it
 // is a local file, else a copy in dir.
 func localPath(src blob.Object, dir string) (string, error) {
-	if f, ok := src.(interface{ Name() string }); ok {
+	if f := blob.LocalFile(src); f != nil {
 		return f.Name(), nil
 	}
 	f, err := os.Create(filepath.Join(dir, "source"))

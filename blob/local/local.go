@@ -526,10 +526,6 @@ func (o *object) Info() blob.Info                           { return o.info }
 // File returns the open file, for copies in the kernel; see blob.Object.
 func (o *object) File() *os.File { return o.f }
 
-// Name returns the path of the object's file, for tools that read files
-// (ffmpeg in Exact clipping). Writing to it is not allowed.
-func (o *object) Name() string { return o.f.Name() }
-
 // WriteTo lets io.Copy from the object use the file's fast paths (sendfile,
 // splice) on the way to a socket.
 func (o *object) WriteTo(w io.Writer) (int64, error) { return o.f.WriteTo(w) }
