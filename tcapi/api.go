@@ -13,13 +13,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
-	"net/url"
 	"reflect"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/openvod/openvod"
@@ -132,16 +129,6 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"code", code, "latency_ms", float64(latency.Microseconds())/1000)
 }
 
-// incoming is a request as read before its signature is checked.
-type incoming struct {
-	action, version string
-	// form holds the parameters of a query string or form body; nil for a
-	// JSON body.
-	form map[string]string
-	// v1 is set for an API v1 signature, whose parameters are in form.
-	v1 bool
-}
-
 func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *int64) (any, error) {
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, openvod.Errorf(openvod.CodeUnsupportedProtocol, "openvod accepts POST with a JSON or form body and GET with a query string, not %s", r.Method)
@@ -187,150 +174,6 @@ func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *i
 	}
 	*subAppID = app.ID
 	return act(r.Context(), &call{App: app, Params: p, RequestID: requestID, Now: now})
-}
-
-// readIncoming tells the signature kind apart and reads the action and
-// version: a request with an Authorization header is TC3-signed, the
-// others must carry a v1 Signature in their query string (GET) or form
-// body (POST).
-func readIncoming(r *http.Request, body []byte, in *incoming) error {
-	if r.Header.Get("Authorization") != "" {
-		in.action, in.version = r.Header.Get("X-TC-Action"), r.Header.Get("X-TC-Version")
-		if r.Method == http.MethodGet {
-			form, err := parseForm(r.URL.RawQuery)
-			if err != nil {
-				return err
-			}
-			for k := range tc3QueryCommonParams {
-				delete(form, k)
-			}
-			in.form = form
-		}
-		return nil
-	}
-	unsigned := openvod.Errorf(openvod.CodeAuthInvalidAuthorization,
-		"the request is not signed: send an Authorization header (TC3-HMAC-SHA256) or, in a query string or form body, the Signature parameter (HmacSHA1, HmacSHA256)")
-	raw := r.URL.RawQuery
-	if r.Method == http.MethodPost {
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-			return unsigned
-		}
-		raw = string(body)
-	}
-	form, err := parseForm(raw)
-	if err != nil {
-		return err
-	}
-	if form["Signature"] == "" {
-		return unsigned
-	}
-	in.form, in.v1 = form, true
-	in.action, in.version = form["Action"], form["Version"]
-	return nil
-}
-
-// parseForm parses a query string or form body: UTF-8, each name given once.
-func parseForm(raw string) (map[string]string, error) {
-	values, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameters are not a valid query string: %v", err)
-	}
-	form := make(map[string]string, len(values))
-	for k, v := range values {
-		if len(v) > 1 {
-			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %s is given %d times", k, len(v))
-		}
-		if !utf8.ValidString(k) || !utf8.ValidString(v[0]) {
-			return nil, openvod.Errorf(openvod.CodeInvalidParameter, "the parameter %q is not valid UTF-8", k)
-		}
-		form[k] = v[0]
-	}
-	return form, nil
-}
-
-// params returns the action's parameters: the JSON body's, or the
-// flattened ones of the query string or form body without the gateway's.
-func (in *incoming) params(body []byte) (params, error) {
-	if in.form == nil {
-		return parseParams(body)
-	}
-	action := make(map[string]string, len(in.form))
-	for k, v := range in.form {
-		if !in.v1 || !v1CommonParams[k] {
-			action[k] = v
-		}
-	}
-	return flatParams(action)
-}
-
-// authenticate verifies the request's signature.
-func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, body []byte, now time.Time) error {
-	if in.v1 {
-		sig, err := parseV1Signature(in.form, now)
-		if err != nil {
-			return err
-		}
-		key, err := a.secretKey(ctx, sig.SecretID)
-		if err != nil {
-			return err
-		}
-		if !sig.verify(r, in.form, key) {
-			return signatureFailure()
-		}
-		return nil
-	}
-	auth, err := parseAuthorization(r.Header.Get("Authorization"))
-	if err != nil {
-		return err
-	}
-	if err := auth.requireSignedHeaders(); err != nil {
-		return err
-	}
-	ts, err := checkTimestamp(auth, r.Header.Get("X-TC-Timestamp"), now)
-	if err != nil {
-		return err
-	}
-	key, err := a.secretKey(ctx, auth.SecretID)
-	if err != nil {
-		return err
-	}
-	payloadHash := PayloadHash(body)
-	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
-		payloadHash = PayloadHash([]byte("UNSIGNED-PAYLOAD"))
-	}
-	query := r.URL.RawQuery
-	if in.form != nil {
-		query = encodeForm(in.form)
-	}
-	if !auth.verify(r, ts, key, payloadHash, query) {
-		return signatureFailure()
-	}
-	return nil
-}
-
-// encodeForm encodes form sorted by name, as url.Values does.
-func encodeForm(form map[string]string) string {
-	values := make(url.Values, len(form))
-	for k, v := range form {
-		values.Set(k, v)
-	}
-	return values.Encode()
-}
-
-func signatureFailure() error {
-	return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
-}
-
-// secretKey returns the SecretKey of secretID.
-func (a *API) secretKey(ctx context.Context, secretID string) (string, error) {
-	key, err := a.keys.Get(secretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, secretID) })
-	if errors.Is(err, store.ErrNotFound) {
-		return "", openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
-	}
-	if err != nil {
-		return "", err
-	}
-	return key.SecretKey, nil
 }
 
 // resolveApp returns the app named by SubAppId, the default app when omitted or 0.

@@ -1,14 +1,18 @@
 package tcapi
 
 import (
+	"context"
 	"crypto/subtle"
+	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/store"
 )
 
 // MaxClockSkew is how far X-TC-Timestamp may be from the server's clock.
@@ -157,4 +161,74 @@ func checkSkew(name string, ts int64, now time.Time) error {
 			"signature expired: %s %d is %s from server time %d (allowed: 300s)", name, ts, skew.Round(time.Second), now.Unix())
 	}
 	return nil
+}
+
+// authenticate verifies the request's signature.
+func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, body []byte, now time.Time) error {
+	if in.v1 {
+		sig, err := parseV1Signature(in.form, now)
+		if err != nil {
+			return err
+		}
+		key, err := a.secretKey(ctx, sig.SecretID)
+		if err != nil {
+			return err
+		}
+		if !sig.verify(r, in.form, key) {
+			return signatureFailure()
+		}
+		return nil
+	}
+	auth, err := parseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return err
+	}
+	if err := auth.requireSignedHeaders(); err != nil {
+		return err
+	}
+	ts, err := checkTimestamp(auth, r.Header.Get("X-TC-Timestamp"), now)
+	if err != nil {
+		return err
+	}
+	key, err := a.secretKey(ctx, auth.SecretID)
+	if err != nil {
+		return err
+	}
+	payloadHash := PayloadHash(body)
+	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
+		payloadHash = PayloadHash([]byte("UNSIGNED-PAYLOAD"))
+	}
+	query := r.URL.RawQuery
+	if in.form != nil {
+		query = encodeForm(in.form)
+	}
+	if !auth.verify(r, ts, key, payloadHash, query) {
+		return signatureFailure()
+	}
+	return nil
+}
+
+// encodeForm encodes form sorted by name, as url.Values does.
+func encodeForm(form map[string]string) string {
+	values := make(url.Values, len(form))
+	for k, v := range form {
+		values.Set(k, v)
+	}
+	return values.Encode()
+}
+
+func signatureFailure() error {
+	return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
+}
+
+// secretKey returns the SecretKey of secretID.
+func (a *API) secretKey(ctx context.Context, secretID string) (string, error) {
+	key, err := a.keys.Get(secretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, secretID) })
+	if errors.Is(err, store.ErrNotFound) {
+		return "", openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId is not found; create keys with `openvod keys create`")
+	}
+	if err != nil {
+		return "", err
+	}
+	return key.SecretKey, nil
 }
