@@ -1,5 +1,5 @@
 // Package blob is the media store seam: named byte objects on local disk
-// (blob/local) or, later, S3-compatible storage, checked by one conformance
+// (blob/local) or S3-compatible storage (blob/s3), checked by one conformance
 // suite (blob/blobtest).
 package blob
 
@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -85,6 +87,55 @@ type Object interface {
 	io.Closer
 	// Info returns the object's attributes.
 	Info() Info
+}
+
+// ReservedPrefix starts the names a backend keeps for its own use (such as
+// blob/local's temporary files); no key starts with it.
+const ReservedPrefix = ".tmp"
+
+// ValidKey reports whether key follows the rules in [Bucket]: a clean
+// relative slash path, not empty, no leading, trailing or doubled slash, no
+// "." or ".." segment, no backslash or NUL, not starting with
+// ReservedPrefix.
+func ValidKey(key string) bool {
+	if key == "" || strings.HasPrefix(key, ReservedPrefix) || strings.ContainsAny(key, "\\\x00") {
+		return false
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return false
+		}
+	}
+	// Also rejects what the OS treats specially (e.g. "C:" or "NUL" on Windows).
+	return filepath.IsLocal(filepath.FromSlash(key))
+}
+
+// Presigner is a Bucket whose clients can move an object's bytes to and
+// from the storage themselves, with presigned URLs, so that they never pass
+// through openvod.
+type Presigner interface {
+	// PresignPut returns a URL that accepts PUTs of the object's bytes until
+	// expires; each completed PUT replaces the object.
+	PresignPut(ctx context.Context, key string, expires time.Time) (string, error)
+	// PresignGet returns a URL that reads the object (GET, HEAD, Range)
+	// until expires.
+	PresignGet(ctx context.Context, key string, expires time.Time) (string, error)
+}
+
+// Copier is a Bucket that copies objects inside the storage.
+type Copier interface {
+	// Copy copies the object under src to dst, replacing any object there,
+	// whole or not at all, and returns dst's attributes. It returns
+	// ErrNotFound when src holds no object.
+	Copy(ctx context.Context, dst, src string) (Info, error)
+}
+
+// TempCleaner is a Bucket that keeps partial writes of its own (temporary
+// files, multipart uploads) that a crash can leave behind.
+type TempCleaner interface {
+	// CleanTemp removes the partial writes started more than olderThan ago
+	// and returns how many it removed.
+	CleanTemp(ctx context.Context, olderThan time.Duration) (int, error)
 }
 
 // LocalFile returns the local file behind o (see [Object]), or nil.

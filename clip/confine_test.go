@@ -96,7 +96,7 @@ func TestExactForcesDemuxer(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := readSource(src); err != nil {
+	if _, err := (&ExactParams{SrcPath: src}).readSource(); err != nil {
 		t.Fatalf("openvod's parser does not read the polyglot (the test needs it to): %v", err)
 	}
 	scratch := t.TempDir()

@@ -56,7 +56,7 @@ func TestVideoEncoder(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{"hevc_opengop.mp4": "hevc", "bf2_gop1s.mp4": "h264", "aac_only.m4a": ""} {
-		if got, err := readSource(fixture(name)); got != want || err != nil {
+		if got, err := (&ExactParams{SrcPath: fixture(name)}).readSource(); got != want || err != nil {
 			t.Errorf("readSource(%s) = %q, %v, want %q", name, got, err, want)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/openvod/openvod/mp4"
 )
 
 // ExactTimeoutDefault bounds one ffmpeg run.
@@ -31,8 +34,14 @@ func FFmpegAvailable() bool {
 
 // ExactParams is a re-encoding cut.
 type ExactParams struct {
-	// SrcPath is the source file.
+	// SrcPath is the source file, or empty when the source is at SrcURL.
 	SrcPath string
+	// SrcURL, used when SrcPath is empty, is an http or https URL of the
+	// source (a presigned URL of object storage), and Src and SrcSize hold
+	// the same bytes for openvod's parser to read first.
+	SrcURL  string
+	Src     io.ReaderAt
+	SrcSize int64
 	// ScratchDir receives the output; the caller removes it.
 	ScratchDir string
 	// Start and End are the range, in seconds of presentation time.
@@ -69,12 +78,13 @@ func ffmpegFailed(reason string) error {
 // its own codec where it is HEVC, else H.264, see videoEncoder; AAC; fast
 // start), started with an argument list, never a shell.
 //
-// ffmpeg reads only the source file: Exact first parses it with openvod's
-// own MP4 parser and refuses, without running ffmpeg, a file that parser
-// cannot read (an HLS playlist, say, whatever its name or media type);
-// ffmpeg is then told the demuxer that parser reads (mov, which is MP4 and
-// MOV), may open files only (-protocol_whitelist file), and does not follow
-// the file's external data references. The ffmpeg process is killed with
+// ffmpeg reads only the source: Exact first parses it with openvod's own
+// MP4 parser and refuses, without running ffmpeg, a file that parser cannot
+// read (an HLS playlist, say, whatever its name or media type); ffmpeg is
+// then told the demuxer that parser reads (mov, which is MP4 and MOV), may
+// open the source's kind of location only (-protocol_whitelist file, or
+// http,https,tcp,tls for SrcURL), and does not follow the file's external
+// data references. The ffmpeg process is killed with
 // its process group when ctx ends, and on Linux when the server dies.
 //
 // The output is accepted only when openvod's own parser reads it and finds
@@ -87,11 +97,11 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if p.End <= p.Start {
 		return nil, fmt.Errorf("exact clip: empty range %g..%g", p.Start, p.End)
 	}
-	src, err := filepath.Abs(p.SrcPath)
+	input, protocols, err := p.input()
 	if err != nil {
 		return nil, err
 	}
-	codec, err := readSource(src)
+	codec, err := p.readSource()
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +116,7 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	args := []string{
 		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
 		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End),
-		"-f", sourceDemuxer, "-protocol_whitelist", "file", "-enable_drefs", "0", "-i", "file:" + src,
+		"-f", sourceDemuxer, "-protocol_whitelist", protocols, "-enable_drefs", "0", "-i", input,
 		"-map", "0:v:0?", "-map", "0:a:0?",
 	}
 	args = append(args, videoArgs...)
@@ -164,24 +174,28 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 // mov,mp4,m4a,3gp,3g2,mj2.
 const sourceDemuxer = "mov"
 
-// readSource parses the file at path with [ParseSource] (openvod's MP4
-// parser, within the clip budget) and returns the codec (ffprobe name) of
-// its first video track, "" when it has none. It returns an
-// *ExactSourceError when the file cannot be read as MP4 or MOV.
-func readSource(path string) (videoCodec string, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
+// readSource parses the source (SrcPath's file, else Src) with
+// [ParseSource] (openvod's MP4 parser, within the clip budget) and returns
+// the codec (ffprobe name) of its first video track, "" when it has none.
+// A file the parser refuses is an *ExactSourceError; a failure to read is
+// returned as it is.
+func (p *ExactParams) readSource() (videoCodec string, err error) {
+	src, size := p.Src, p.SrcSize
+	if p.SrcPath != "" {
+		f, err := os.Open(p.SrcPath)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return "", err
+		}
+		src, size = f, fi.Size()
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	m, err := ParseSource(src, size)
 	if err != nil {
-		return "", err
-	}
-	m, err := ParseSource(f, fi.Size())
-	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
+		if !errors.Is(err, mp4.ErrInvalid) && !errors.Is(err, ErrTooLarge) {
 			return "", err // a read error, not the source's fault
 		}
 		return "", &ExactSourceError{Reason: "the source is not an MP4 or MOV file that openvod can read, so ffmpeg was not run: " + err.Error()}
@@ -192,6 +206,19 @@ func readSource(path string) (videoCodec string, err error) {
 		}
 	}
 	return "", nil
+}
+
+// input returns ffmpeg's input and the protocols it may open for it.
+func (p *ExactParams) input() (input, protocols string, err error) {
+	if p.SrcPath != "" {
+		abs, err := filepath.Abs(p.SrcPath)
+		return "file:" + abs, "file", err
+	}
+	u, err := url.Parse(p.SrcURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || p.Src == nil {
+		return "", "", errors.New("exact clip: the source must be a file, or an http(s) URL with its bytes in Src")
+	}
+	return p.SrcURL, "http,https,tcp,tls", nil
 }
 
 // startChild starts cmd with the attributes of [childAttr], so that the

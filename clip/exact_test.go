@@ -3,9 +3,13 @@ package clip
 import (
 	"context"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -74,4 +78,44 @@ func psnr(t *testing.T, clipPath, srcPath string, n int) float64 {
 	}
 	v, _ := strconv.ParseFloat(string(m[1]), 64)
 	return v
+}
+
+// TestExactFromURL gives ffmpeg the source as an http URL (as a presigned
+// URL of object storage is): the clip has the frames of the range, and the
+// source's bytes were read through the URL with ranged requests.
+func TestExactFromURL(t *testing.T) {
+	t.Parallel()
+	requireFFmpeg(t)
+	const name = "bf2_gop1s.mp4"
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.ServeFile(w, r, fixture(name))
+	}))
+	defer srv.Close()
+	plan, f := mustPlan(t, name, 1.35, 2.35, true)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Exact(context.Background(), ExactParams{
+		SrcURL: srv.URL + "/src.mp4?X-Amz-Signature=abc", Src: f, SrcSize: fi.Size(),
+		ScratchDir: t.TempDir(), Start: plan.EffectiveStart, End: plan.EffectiveEnd,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(decodeFrames(t, res.Path)); got != 31 {
+		t.Fatalf("exact clip from a URL has %d frames, want 31", got)
+	}
+	if requests.Load() == 0 {
+		t.Fatal("ffmpeg made no request to the source URL")
+	}
+	// A URL of another scheme is refused before ffmpeg runs.
+	_, err = Exact(context.Background(), ExactParams{SrcURL: "ftp://example.com/a.mp4", Src: f, SrcSize: fi.Size(),
+		ScratchDir: t.TempDir(), Start: 0, End: 1})
+	if err == nil || !strings.Contains(err.Error(), "http(s) URL") {
+		t.Fatalf("Exact of an ftp URL: %v, want the refusal", err)
+	}
 }

@@ -154,7 +154,8 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 	return nil
 }
 
-// sweepOrphans removes the stored objects, under the apps' storage
+// sweepOrphans removes the media store's partial writes (multipart uploads,
+// temporary files) older than the upload TTL, and the stored objects, under the apps' storage
 // prefixes, that are older than the upload TTL and that no media record, no
 // upload session and no task not finished refers to: bytes of a PUT that
 // finished after its session was committed, deleted or expired, of a crash
@@ -178,6 +179,14 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 // still at work all the same.
 func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
 	st, blobs := j.Store, j.Blobs
+	if tc, ok := blobs.(blob.TempCleaner); ok {
+		// Partial writes as old as the upload TTL belong to no writer alive.
+		if n, err := tc.CleanTemp(ctx, j.UploadTTL); err != nil {
+			return err
+		} else if n > 0 {
+			j.Logger.Info("partial writes left by crashes removed", "count", n)
+		}
+	}
 	apps, err := st.AppList(ctx)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/openvod/openvod/blob"
 )
@@ -37,6 +38,10 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if ps, ok := s.Blobs.(blob.Presigner); ok && s.Redirect {
+		s.redirect(w, r, ps, key)
+		return
+	}
 	obj, err := s.Blobs.Open(r.Context(), key)
 	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, blob.ErrInvalidKey) {
 		http.NotFound(w, r)
@@ -57,6 +62,23 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", ct)
 	}
 	http.ServeContent(w, r, path.Base(key), obj.Info().ModTime, obj)
+}
+
+// RedirectTTL is how long the presigned URL of a media redirect is valid.
+const RedirectTTL = 15 * time.Minute
+
+// redirect answers 302 Found to a presigned URL of the object, so that its
+// bytes go from storage to the client without passing through openvod.
+func (s *Service) redirect(w http.ResponseWriter, r *http.Request, ps blob.Presigner, key string) {
+	url, err := ps.PresignGet(r.Context(), key, time.Now().Add(RedirectTTL))
+	if err != nil {
+		s.Logger.Error("media URL not presigned", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	// The URL expires: a client must come back here, not cache the redirect.
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, url, http.StatusFound)
 }
 
 // dropEmptySuffixRanges removes the ranges "-0" (a suffix of no bytes, not

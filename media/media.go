@@ -20,8 +20,8 @@ import (
 
 // Storage names reported for local storage (docs/wire.md §3).
 const (
-	StorageRegion = "local"
-	StorageBucket = "openvod"
+	LocalStorageRegion = "local"
+	LocalStorageBucket = "openvod"
 )
 
 // ClassNameOther is the name Tencent gives ClassId 0.
@@ -33,8 +33,16 @@ type Service struct {
 	Blobs     blob.Bucket
 	PublicURL string        // base of handed-out URLs, without a trailing slash
 	UploadTTL time.Duration // how long an ApplyUpload session and its URL stay valid
-	Events    *eventlog.Log
-	Logger    *slog.Logger
+	// MaxUploadSize is the largest upload CommitUpload accepts, in bytes.
+	MaxUploadSize int64
+	// StorageRegion and StorageBucket name the media store in the API.
+	StorageRegion, StorageBucket string
+	// Redirect makes media GETs answer with a redirect to a presigned URL
+	// of the media store, when Blobs is a blob.Presigner, instead of
+	// serving the bytes.
+	Redirect bool
+	Events   *eventlog.Log
+	Logger   *slog.Logger
 }
 
 // NewMediaParams describes a media file whose bytes are stored.
@@ -95,9 +103,14 @@ func StoragePrefixes(subAppID int64) []string {
 // URL returns the public URL of a blob key.
 func (s *Service) URL(key string) string { return s.PublicURL + "/vod/" + key }
 
-// UploadURL returns the presigned upload URL of an ApplyUpload session.
-func (s *Service) UploadURL(sessionKey string) string {
-	return s.PublicURL + UploadPathPrefix + sessionKey
+// UploadURL returns the presigned upload URL of an ApplyUpload session:
+// the media store's own when it has them (bytes then go straight to
+// storage), else openvod's, valid until the session's deadline.
+func (s *Service) UploadURL(ctx context.Context, sess *openvod.UploadSession) (string, error) {
+	if ds, ok := s.Blobs.(directStore); ok {
+		return ds.PresignPut(ctx, sess.StorageKey, sess.Deadline)
+	}
+	return s.PublicURL + UploadPathPrefix + sess.SessionKey, nil
 }
 
 // UploadDeadline returns when an upload session opened at now ends.
@@ -138,7 +151,7 @@ func (s *Service) BasicInfo(m *openvod.Media) *vodevent.MediaBasicInfo {
 		Type:          m.Type,
 		MediaUrl:      s.URL(m.StorageKey),
 		SourceInfo:    &vodevent.MediaSourceData{SourceType: m.SourceType, SourceContext: m.SourceContext},
-		StorageRegion: StorageRegion,
+		StorageRegion: s.StorageRegion,
 		StoragePath:   "/" + m.StorageKey,
 		TagSet:        []string{},
 		Vid:           "",

@@ -2,7 +2,7 @@
 # Runs every test suite of openvod: unit, store conformance on SQLite and
 # PostgreSQL, official SDK conformance (Node.js and Go), restart and crash
 # tests, and the fuzz corpus. It installs and starts what the tests need
-# (ffmpeg, Node.js, PostgreSQL) when they are missing. No suite skips itself.
+# (ffmpeg, Node.js, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -31,6 +31,16 @@ if [ -z "${OPENVOD_TEST_POSTGRES_URL:-}" ]; then
     for _ in $(seq 1 50); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.2; done
   fi
 fi
+
+# The S3 server of the object-storage tests (blob/s3/s3test), built once into
+# the user's cache directory; later runs take it from there in no time.
+versitygw_version=v1.8.0
+versitygw_dir="${XDG_CACHE_HOME:-$HOME/.cache}/openvod/tools/versitygw-$versitygw_version"
+if [ ! -x "$versitygw_dir/versitygw" ]; then
+  echo "installing versitygw $versitygw_version (S3 server for the tests; a few minutes the first time)"
+  GOBIN="$versitygw_dir" go install "github.com/versity/versitygw/cmd/versitygw@$versitygw_version"
+fi
+export OPENVOD_VERSITYGW="$versitygw_dir/versitygw"
 
 (cd sdktest/node && npm ci --no-audit --no-fund --loglevel=error)
 

@@ -35,9 +35,15 @@ import (
 // Config is what a server is made of. Zero durations and sizes take the
 // defaults of the packages they configure.
 type Config struct {
-	Store     store.Store
-	Blobs     blob.Bucket
-	PublicURL string // base of handed-out URLs, without a trailing slash
+	Store store.Store
+	Blobs blob.Bucket
+	// StorageRegion and StorageBucket name the media store in the API
+	// (media.LocalStorageRegion and media.LocalStorageBucket when empty).
+	StorageRegion, StorageBucket string
+	// MediaRedirect answers media GETs with a redirect to a presigned URL
+	// of the media store (when it has them) instead of serving the bytes.
+	MediaRedirect bool
+	PublicURL     string // base of handed-out URLs, without a trailing slash
 	// Owner names this server in task and delivery leases; unique per process.
 	Owner         string
 	MaxUploadSize int64
@@ -113,7 +119,9 @@ func New(cfg Config) *Server {
 		Backoff: cfg.Backoff, Logger: logger, Client: push.NewClient(cfg.Outbound),
 	})
 	hub.PushFunc = dispatcher.Enqueue
-	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, Events: events, Logger: logger}
+	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, MaxUploadSize: cfg.MaxUploadSize,
+		StorageRegion: cmp.Or(cfg.StorageRegion, media.LocalStorageRegion), StorageBucket: cmp.Or(cfg.StorageBucket, media.LocalStorageBucket),
+		Redirect: cfg.MediaRedirect, Events: events, Logger: logger}
 	runner := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, PerApp: cfg.WorkersPerApp, LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{

@@ -79,16 +79,20 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		Deadline:       a.cfg.Media.UploadDeadline(c.Now),
 		UploadedSize:   -1,
 	}
+	uploadURL, err := a.cfg.Media.UploadURL(ctx, sess)
+	if err != nil {
+		return nil, err
+	}
 	if err := a.cfg.Store.UploadSessionInsert(ctx, sess); err != nil {
 		return nil, err
 	}
 	return &applyUploadResponse{
-		StorageBucket:    media.StorageBucket,
-		StorageRegion:    media.StorageRegion,
+		StorageBucket:    a.cfg.Media.StorageBucket,
+		StorageRegion:    a.cfg.Media.StorageRegion,
 		VodSessionKey:    sess.SessionKey,
 		MediaStoragePath: "/" + sess.StorageKey,
 		TempCertificate:  tempCertificate{ExpiredTime: sess.Deadline.Unix()},
-		UploadUrl:        a.cfg.Media.UploadURL(sess.SessionKey),
+		UploadUrl:        uploadURL,
 	}, nil
 }
 
@@ -118,21 +122,29 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 		return nil, badKey("this upload session was already committed as FileId " + sess.FileID)
 	case c.Now.After(sess.Deadline):
 		return nil, badKey("this upload session expired at " + openvod.FormatTime(sess.Deadline))
-	case sess.UploadedSize < 0:
+	}
+	key, err := a.cfg.Media.PlaceUpload(ctx, sess)
+	switch {
+	case errors.Is(err, media.ErrNothingUploaded):
 		return nil, badKey("nothing was uploaded: PUT the file to UploadUrl first")
+	case errors.Is(err, media.ErrUploadTooLarge):
+		return nil, badKey("the uploaded file is too large: " + err.Error())
+	case err != nil:
+		return nil, err
 	}
 	m, err := a.cfg.Media.NewMedia(ctx, media.NewMediaParams{
 		SubAppID:      c.App.ID,
 		Name:          sess.MediaName,
 		ClassID:       sess.ClassID,
 		Type:          sess.MediaType,
-		StorageKey:    sess.StorageKey,
+		StorageKey:    key,
 		SourceType:    "Upload",
 		SourceContext: sess.SourceContext,
 		ExpireTime:    sess.ExpireTime,
 		Now:           c.Now,
 	})
 	if err != nil {
+		a.cfg.Media.AbandonUpload(ctx, sess, key)
 		return nil, err
 	}
 	err = a.cfg.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
@@ -145,11 +157,15 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 		return em.Emit(ctx, c.App.ID, a.cfg.Media.UploadEvent(m))
 	})
 	if errors.Is(err, store.ErrConflict) {
+		a.cfg.Media.AbandonUpload(ctx, sess, key)
 		return nil, badKey("this upload session was already committed")
 	}
 	if err != nil {
+		// The commit may have happened all the same: the janitor, which
+		// checks references, removes the copy if it did not.
 		return nil, err
 	}
+	a.cfg.Media.FinishUpload(ctx, sess, key)
 	return &commitUploadResponse{FileId: m.FileID, MediaUrl: a.cfg.Media.URL(m.StorageKey)}, nil
 }
 

@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -214,21 +214,22 @@ func (c *Clip) write(ctx context.Context, key string, plan *clip.Plan, src blob.
 }
 
 // cutExact re-encodes [start, end) with ffmpeg into a scratch file, checks
-// it with openvod's own parser, then stores it.
+// it with openvod's own parser, then stores it whole. ffmpeg reads a local
+// source as its file and one in object storage through a presigned URL.
 func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object, start, end float64, l *queue.Lease) (*cliptask.Output, error) {
 	dir, err := os.MkdirTemp(c.ScratchDir, "exact-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	srcPath, err := localPath(src, dir)
-	if err != nil {
+	params := clip.ExactParams{
+		ScratchDir: dir, Start: start, End: end, Timeout: c.ExactTimeout,
+		Progress: func(p float64) { l.SetProgress(ctx, int64(min(99, p*100))) },
+	}
+	if err := c.locate(ctx, &params, src, in.SrcStorageKey); err != nil {
 		return nil, err
 	}
-	res, err := clip.Exact(ctx, clip.ExactParams{
-		SrcPath: srcPath, ScratchDir: dir, Start: start, End: end, Timeout: c.ExactTimeout,
-		Progress: func(p float64) { l.SetProgress(ctx, int64(min(99, p*100))) },
-	})
+	res, err := clip.Exact(ctx, params)
 	if err != nil {
 		var ue *clip.ExactSourceError
 		if errors.As(err, &ue) {
@@ -247,19 +248,21 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 	return &cliptask.Output{EffectiveStart: start, EffectiveEnd: end, Precision: cliptask.Exact, VideoEncoder: res.VideoEncoder}, nil
 }
 
-// localPath returns a file path of the object for ffmpeg: its own when it
-// is a local file, else a copy in dir.
-func localPath(src blob.Object, dir string) (string, error) {
+// locate tells ffmpeg where the source is: its file when it is local,
+// else a presigned URL valid for the longest ffmpeg run.
+func (c *Clip) locate(ctx context.Context, p *clip.ExactParams, src blob.Object, key string) error {
 	if f := blob.LocalFile(src); f != nil {
-		return f.Name(), nil
+		p.SrcPath = f.Name()
+		return nil
 	}
-	f, err := os.Create(filepath.Join(dir, "source"))
+	ps, ok := c.Blobs.(blob.Presigner)
+	if !ok {
+		return errors.New("exact clip: the media store gives ffmpeg no way to read the source")
+	}
+	url, err := ps.PresignGet(ctx, key, c.now().Add(cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault)+time.Minute))
 	if err != nil {
-		return "", err
+		return err
 	}
-	defer f.Close()
-	if _, err := io.Copy(f, io.NewSectionReader(src, 0, src.Info().Size)); err != nil {
-		return "", err
-	}
-	return f.Name(), nil
+	p.SrcURL, p.Src, p.SrcSize = url, src, src.Info().Size
+	return nil
 }

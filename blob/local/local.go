@@ -39,7 +39,7 @@ import (
 
 // tmpDirName is the directory under the bucket root that holds files of Puts
 // in progress. Keys may not start with it.
-const tmpDirName = ".tmp"
+const tmpDirName = blob.ReservedPrefix
 
 // Bucket is a blob.Bucket backed by files under a directory. It is safe for
 // concurrent use.
@@ -348,7 +348,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]blob.Info, error) {
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		// Every key with this prefix lies in the directory prefix[:i]; when
 		// that is not a valid key, no valid key has the prefix.
-		if !validKey(prefix[:i]) {
+		if !blob.ValidKey(prefix[:i]) {
 			return nil, nil
 		}
 		start = b.path(prefix[:i])
@@ -375,7 +375,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]blob.Info, error) {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasPrefix(key, prefix) || !validKey(key) {
+		if !d.Type().IsRegular() || !strings.HasPrefix(key, prefix) || !blob.ValidKey(key) {
 			return nil
 		}
 		fi, err := d.Info()
@@ -405,7 +405,7 @@ func (b *Bucket) List(ctx context.Context, prefix string) ([]blob.Info, error) {
 // with every chunk it writes, so a positive olderThan well above the longest
 // stall of an upload also makes CleanTemp safe to run periodically alongside
 // Puts; with 0 it may remove the file of a Put in progress, which then fails.
-func (b *Bucket) CleanTemp(olderThan time.Duration) (int, error) {
+func (b *Bucket) CleanTemp(_ context.Context, olderThan time.Duration) (int, error) {
 	entries, err := os.ReadDir(b.tmp)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -444,24 +444,8 @@ func (b *Bucket) path(key string) string {
 	return filepath.Join(b.dir, filepath.FromSlash(key))
 }
 
-// validKey reports whether key is a clean relative slash path inside the
-// bucket: not empty, no leading, trailing or doubled slash, no "." or ".."
-// segment, no backslash or NUL, not starting with ".tmp".
-func validKey(key string) bool {
-	if key == "" || strings.HasPrefix(key, tmpDirName) || strings.ContainsAny(key, "\\\x00") {
-		return false
-	}
-	for seg := range strings.SplitSeq(key, "/") {
-		if seg == "" || seg == "." || seg == ".." {
-			return false
-		}
-	}
-	// Also rejects what the OS treats specially (e.g. "C:" or "NUL" on Windows).
-	return filepath.IsLocal(filepath.FromSlash(key))
-}
-
 func checkKey(key string) error {
-	if !validKey(key) {
+	if !blob.ValidKey(key) {
 		return fmt.Errorf("blob/local: key %q: %w", key, blob.ErrInvalidKey)
 	}
 	return nil

@@ -184,13 +184,13 @@ func TestCleanTemp(t *testing.T) {
 		t.Errorf("List = %q, want [keep]: temp files must not be listed", got)
 	}
 
-	if n, err := b.CleanTemp(time.Hour); err != nil || n != 2 {
+	if n, err := b.CleanTemp(t.Context(), time.Hour); err != nil || n != 2 {
 		t.Fatalf("CleanTemp(1h) = %d, %v, want 2, nil", n, err)
 	}
 	if names := dirNames(t, tmp); !slices.Equal(names, []string{"put-fresh"}) {
 		t.Fatalf(".tmp after CleanTemp(1h) = %q, want [put-fresh]", names)
 	}
-	if n, err := b.CleanTemp(0); err != nil || n != 1 {
+	if n, err := b.CleanTemp(t.Context(), 0); err != nil || n != 1 {
 		t.Fatalf("CleanTemp(0) = %d, %v, want 1, nil", n, err)
 	}
 	wantNoTemp(t, dir)
@@ -202,7 +202,7 @@ func TestCleanTemp(t *testing.T) {
 	if err := os.Remove(tmp); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := b.CleanTemp(0); err != nil || n != 0 {
+	if n, err := b.CleanTemp(t.Context(), 0); err != nil || n != 0 {
 		t.Fatalf("CleanTemp(0) without .tmp = %d, %v, want 0, nil", n, err)
 	}
 	if _, err := b.Put(ctx, "again", bytes.NewReader([]byte("x")), 0); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -31,6 +32,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	s := newSettings("serve", "serve [flags]", getenv, stderr)
 	addr := s.String("addr", "OPENVOD_ADDR", "127.0.0.1:8080", "address to listen on")
 	data := s.data()
+	storage := s.storage()
+	scratchDir := s.String("scratch-dir", "OPENVOD_SCRATCH_DIR", "", "directory for Exact clips' temporary files, emptied at start (default <data-dir>/scratch)")
 	publicURL := s.String("public-url", "OPENVOD_PUBLIC_URL", "", "base of the URLs openvod hands out (default http://<addr>)")
 	secretID := s.String("secret-id", "OPENVOD_SECRET_ID", "", "use this API SecretId instead of a generated key (with --secret-key)")
 	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
@@ -90,18 +93,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 	}
-	blobs, err := local.New(filepath.Join(*data.DataDir, "media"))
+	ms, err := storage.open(ctx, *data.DataDir, logger)
 	if err != nil {
 		return err
 	}
-	if n, err := blobs.CleanTemp(0); err != nil {
-		return err
-	} else if n > 0 {
-		logger.Info("removed partial files left by a crash", "count", n)
+	if _, local := ms.blobs.(*local.Bucket); local && isPostgres(data.dsn()) {
+		logger.Warn("media are on this server's disk: other servers on the same database cannot serve, clip or delete them; use --storage=s3://... to run more than one server")
 	}
 
 	// Exact clips' temporary files; a crash may have left some.
-	scratch := filepath.Join(*data.DataDir, "scratch")
+	scratch := cmp.Or(*scratchDir, filepath.Join(*data.DataDir, "scratch"))
 	if err := os.RemoveAll(scratch); err != nil {
 		return err
 	}
@@ -118,7 +119,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		base = "http://" + ln.Addr().String()
 	}
 	srv := server.New(server.Config{
-		Store: st, Blobs: blobs, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
+		Store: st, Blobs: ms.blobs, StorageRegion: ms.region, StorageBucket: ms.bucket, MediaRedirect: ms.redirect, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), WorkersPerApp: int(*workersPerApp),
 		PullConnectTimeout: *pullConnect, PullIdleTimeout: *pullIdle, PullTotalTimeout: *pullTotal,
 		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers),
@@ -133,7 +134,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if showKey {
 		fmt.Fprintf(stdout, "  SecretKey: %s\n  (shown once; also saved to %s, mode 0600)\n", key.SecretKey, filepath.Join(*data.DataDir, credentialsFile))
 	}
-	logger.Info("openvod started", "addr", ln.Addr().String(), "public_url", base, "db", st.Driver(), "data_dir", *data.DataDir, "secret_id", key.SecretID)
+	logger.Info("openvod started", "addr", ln.Addr().String(), "public_url", base, "db", st.Driver(), "data_dir", *data.DataDir,
+		"storage", *storage.Storage, "secret_id", key.SecretID)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -1,0 +1,171 @@
+// Package s3test runs a real S3 server for tests: versitygw serving a
+// temporary directory on a loopback port. scripts/test.sh installs the
+// binary; a test that cannot find or start it fails with a message saying
+// so, it never skips.
+package s3test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/openvod/openvod"
+	s3blob "github.com/openvod/openvod/blob/s3"
+)
+
+// Version is the versitygw release the tests run, as scripts/test.sh installs it.
+const Version = "v1.8.0"
+
+// Credentials of every test server.
+const (
+	AccessKey = "openvodtest"
+	SecretKey = "openvodtest-secret"
+)
+
+// Binary returns the versitygw binary: $OPENVOD_VERSITYGW, else the one
+// scripts/test.sh installs under the user's cache directory, else one on
+// the PATH.
+func Binary() (string, error) {
+	if p := os.Getenv("OPENVOD_VERSITYGW"); p != "" {
+		return p, nil
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		p := filepath.Join(dir, "openvod", "tools", "versitygw-"+Version, "versitygw")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("versitygw %s not found: run ./scripts/test.sh, which installs it, or set OPENVOD_VERSITYGW", Version)
+}
+
+// Server is a running versitygw.
+type Server struct {
+	// Endpoint is the server's URL, such as http://127.0.0.1:40123.
+	Endpoint string
+	// Dir is the directory it serves: one subdirectory per bucket, one
+	// file per object.
+	Dir string
+
+	bin  string
+	addr string
+	cmd  atomic.Pointer[exec.Cmd]
+}
+
+// Start starts a server that lives until t ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	bin, err := Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &Server{Endpoint: "http://" + addr, Dir: t.TempDir(), bin: bin, addr: addr}
+	s.start(t)
+	t.Cleanup(func() { s.kill() })
+	return s
+}
+
+// start runs versitygw and waits until it answers its health check.
+func (s *Server) start(t testing.TB) {
+	t.Helper()
+	cmd := exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr,
+		"--health", "/health", "--quiet", "posix", s.Dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start versitygw: %v", err)
+	}
+	s.cmd.Store(cmd)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(s.Endpoint + "/health")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			s.kill()
+			t.Fatalf("versitygw at %s not healthy within 15 s (%v); its output:\n%s", s.addr, err, out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *Server) kill() {
+	if cmd := s.cmd.Swap(nil); cmd != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}
+}
+
+// Restart kills the server with SIGKILL and starts it again on the same
+// address and directory.
+func (s *Server) Restart(t testing.TB) {
+	t.Helper()
+	s.kill()
+	s.start(t)
+}
+
+// Stop kills the server with SIGKILL; Restart starts it again.
+func (s *Server) Stop() { s.kill() }
+
+// Credentials returns the server's static credentials.
+func Credentials() aws.CredentialsProvider {
+	return credentials.NewStaticCredentialsProvider(AccessKey, SecretKey, "")
+}
+
+// Env returns the environment variables that give a process the server's
+// credentials through the standard AWS chain.
+func Env() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + AccessKey, "AWS_SECRET_ACCESS_KEY=" + SecretKey}
+}
+
+// NewBucket creates an empty bucket with a fresh name and returns the
+// configuration that reaches it.
+func (s *Server) NewBucket(t testing.TB) s3blob.Config {
+	t.Helper()
+	name := "t" + openvod.RandomHex(8)
+	client := s3.New(s3.Options{
+		Region: s3blob.RegionDefault, Credentials: Credentials(), BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+		t.Fatalf("create bucket %s: %v", name, err)
+	}
+	return s3blob.Config{Bucket: name, Endpoint: s.Endpoint, PathStyle: true, Credentials: Credentials()}
+}
+
+// Open returns the bucket of cfg.
+func Open(t testing.TB, cfg s3blob.Config) *s3blob.Bucket {
+	t.Helper()
+	b, err := s3blob.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
