@@ -75,6 +75,10 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if ctx.Err() != nil {
 			return at.discard(ctx, ctx.Err())
 		}
+		var ste *storeError
+		if errors.As(err, &ste) {
+			return at.discard(ctx, err) // tried again later; GiveUp after the last attempt
+		}
 		c.Logger.Error("clip failed", "task_id", t.ID, "err", err)
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
 	}
@@ -145,6 +149,10 @@ func clipComplete(task *vodevent.ClipTask2017) *vodevent.EventContent {
 // sourceError is a failure caused by the source, final for the task.
 type sourceError struct{ error }
 
+// storeError is a failure of the media store (unreachable, full), which a
+// later attempt may not meet.
+type storeError struct{ error }
+
 // now returns the current time.
 func (c *Clip) now() time.Time {
 	if c.NowFunc != nil {
@@ -159,8 +167,11 @@ func (c *Clip) now() time.Time {
 // cut made.
 func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cliptask.Output, error) {
 	src, err := c.Blobs.Open(ctx, in.SrcStorageKey)
-	if err != nil {
+	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, blob.ErrInvalidKey) {
 		return nil, &sourceError{fmt.Errorf("the source media cannot be read: %w", err)}
+	}
+	if err != nil {
+		return nil, &storeError{err}
 	}
 	defer src.Close()
 	exact := in.Precision == cliptask.Exact
@@ -184,7 +195,7 @@ func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cl
 		return nil, &sourceError{fmt.Errorf("the source cannot be cut: %w", err)}
 	}
 	if err := c.write(ctx, in.StorageKey, plan, src); err != nil {
-		return nil, err
+		return nil, &storeError{err}
 	}
 	return &cliptask.Output{EffectiveStart: plan.EffectiveStart, EffectiveEnd: plan.EffectiveEnd, HiddenLeadIn: plan.LeadIn, Precision: cliptask.Fast}, nil
 }
@@ -243,7 +254,7 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 	}
 	defer f.Close()
 	if _, err := c.Blobs.Put(ctx, in.StorageKey, f, 0); err != nil {
-		return nil, err
+		return nil, &storeError{err}
 	}
 	return &cliptask.Output{EffectiveStart: start, EffectiveEnd: end, Precision: cliptask.Exact, VideoEncoder: res.VideoEncoder}, nil
 }
