@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/store/sqlite"
@@ -29,8 +30,18 @@ type testBundle struct {
 
 func setup(t *testing.T, maxSize int64) *testBundle {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
+	blobs, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return setupWith(t, maxSize, dir, blobs)
+}
+
+// setupWith is setup on the media store blobs.
+func setupWith(t *testing.T, maxSize int64, dir string, blobs blob.Bucket) *testBundle {
+	t.Helper()
+	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -40,13 +51,9 @@ func setup(t *testing.T, maxSize int64) *testBundle {
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := &testBundle{now: now, dataDir: dir}
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}
-	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, Events: events, Logger: slog.New(slog.DiscardHandler)}
+	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, MaxUploadSize: maxSize, Events: events, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.HandleFunc(MediaPathPrefix, b.svc.ServeMedia)
 	b.uploads = &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }}

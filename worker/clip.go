@@ -270,7 +270,8 @@ func (c *Clip) locate(ctx context.Context, p *clip.ExactParams, src blob.Object,
 	if !ok {
 		return errors.New("exact clip: the media store gives ffmpeg no way to read the source")
 	}
-	url, err := ps.PresignGet(ctx, key, c.now().Add(cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault)+time.Minute))
+	// Wall-clock time, not c.now: the storage checks the URL against its own clock.
+	url, err := ps.PresignGet(ctx, key, time.Now().Add(cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault)+time.Minute))
 	if err != nil {
 		return err
 	}

@@ -52,7 +52,8 @@ func (b *recordingBucket) Create(ctx context.Context, key string) (blob.Writer, 
 
 type clipBundle struct {
 	st     store.Store
-	blobs  *recordingBucket
+	blobs  blob.Bucket
+	rec    *recordingBucket // blobs, when it is a local bucket
 	svc    *media.Service
 	runner *queue.Runner
 	now    time.Time
@@ -63,8 +64,21 @@ type clipBundle struct {
 // directory, with a fixed clock and the given ffmpeg timeout.
 func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
+	lb, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingBucket{Bucket: lb}
+	b := newClipBundleOn(t, exactTimeout, dir, rec)
+	b.rec = rec
+	return b
+}
+
+// newClipBundleOn is newClipBundle on the media store blobs.
+func newClipBundleOn(t *testing.T, exactTimeout time.Duration, dir string, blobs blob.Bucket) *clipBundle {
+	t.Helper()
+	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -74,11 +88,6 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)
 	}
-	lb, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs := &recordingBucket{Bucket: lb}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: func() time.Time { return now }}
 	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
@@ -123,9 +132,16 @@ func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input, edit 
 		t.Fatal(err)
 	}
 	b.runner.Wake()
-	deadline := time.Now().Add(60 * time.Second)
+	return b.wait(t, task.ID, 60*time.Second)
+}
+
+// wait returns the input and output of the task once it is finished.
+func (b *clipBundle) wait(t *testing.T, taskID string, within time.Duration) (*cliptask.Input, *cliptask.Output) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
-		got, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, task.ID)
+		got, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, taskID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +154,7 @@ func (b *clipBundle) clip(t *testing.T, fixture string, in cliptask.Input, edit 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("task %s did not finish", task.ID)
+	t.Fatalf("task %s did not finish", taskID)
 	return nil, nil
 }
 
@@ -169,10 +185,10 @@ func TestClipWorkerPlansAndWrites(t *testing.T) {
 	if wantBytes, _ := os.ReadFile(want); !bytes.Equal(got, wantBytes) {
 		t.Errorf("stored clip (%d bytes) differs from CutFile's (%d bytes)", len(got), len(wantBytes))
 	}
-	if len(b.blobs.creates) != 1 || b.blobs.creates[0] != key {
-		t.Errorf("Create calls %v, want one for %s", b.blobs.creates, key)
+	if len(b.rec.creates) != 1 || b.rec.creates[0] != key {
+		t.Errorf("Create calls %v, want one for %s", b.rec.creates, key)
 	}
-	for _, k := range b.blobs.puts {
+	for _, k := range b.rec.puts {
 		if k == key {
 			t.Errorf("the clip went through Put")
 		}
