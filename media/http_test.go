@@ -78,7 +78,13 @@ func (b *testBundle) session(t *testing.T, d time.Duration) *openvod.UploadSessi
 
 func (b *testBundle) put(t *testing.T, key string, body []byte) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, b.srv.URL+UploadPathPrefix+key, bytes.NewReader(body))
+	return putURL(t, b.srv.URL+UploadPathPrefix+key, body)
+}
+
+// putURL PUTs body to a URL and returns the status.
+func putURL(t *testing.T, url string, body []byte) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

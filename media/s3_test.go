@@ -19,18 +19,6 @@ func setupS3(t *testing.T, maxSize int64) *testBundle {
 	return setupWith(t, maxSize, t.TempDir(), s3test.Open(t, srv.NewBucket(t)))
 }
 
-// putURL PUTs body to a URL and returns the status.
-func putURL(t *testing.T, url string, body []byte) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // TestPlaceUploadS3: the upload URL is the store's presigned PUT; nothing
 // PUT is ErrNothingUploaded; the bytes are copied to a fresh key at commit,
 // which a later PUT to the URL does not change; FinishUpload removes the
