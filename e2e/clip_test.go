@@ -170,6 +170,23 @@ func TestClipVideo(t *testing.T) {
 	get(t, srv.URL+"/healthz")
 }
 
+// longSource returns a 40 s 640x360 H.264/AAC MP4 made by ffmpeg.
+func longSource(t *testing.T) []byte {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "long.mp4")
+	gen := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi",
+		"-i", "sine=frequency=440:sample_rate=48000", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60",
+		"-c:a", "aac", "-movflags", "+faststart", src)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v\n%s (install ffmpeg: apt-get install -y ffmpeg)", err, out)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // ffprobeDuration returns the container duration ffprobe reads.
 func ffprobeDuration(t *testing.T, path string) float64 {
 	t.Helper()
@@ -190,14 +207,7 @@ func ffprobeDuration(t *testing.T, path string) float64 {
 func TestClipSurvivesKill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := filepath.Join(t.TempDir(), "long.mp4")
-	gen := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi",
-		"-i", "sine=frequency=440:sample_rate=48000", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60",
-		"-c:a", "aac", "-movflags", "+faststart", src)
-	if out, err := gen.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s (install ffmpeg: apt-get install -y ffmpeg)", err, out)
-	}
-	data, _ := os.ReadFile(src)
+	data := longSource(t)
 	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_TASK_LEASE=3s"}})
 	fileID, _ := upload(t, srv, data)
 	var started struct{ TaskId string }
