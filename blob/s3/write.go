@@ -76,12 +76,13 @@ func (b *Bucket) Create(ctx context.Context, key string) (blob.Writer, error) {
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	return &writer{b: b, ctx: ctx, key: key, buf: make([]byte, 0, b.partSize)}, nil
+	return &writer{b: b, ctx: ctx, key: key}, nil
 }
 
 // writer buffers one part and uploads it when full, starting a multipart
 // upload at the first full part. An object smaller than a part is sent
-// with one PutObject at Commit.
+// with one PutObject at Commit. The buffer grows with what is written, so
+// a small object costs its own size, not a part's.
 type writer struct {
 	b        *Bucket
 	ctx      context.Context
@@ -103,12 +104,12 @@ func (w *writer) Write(p []byte) (int, error) {
 	}
 	written := 0
 	for len(p) > 0 {
-		m := copy(w.buf[len(w.buf):cap(w.buf)], p)
-		w.buf = w.buf[:len(w.buf)+m]
+		m := min(int(w.b.partSize)-len(w.buf), len(p))
+		w.buf = append(w.buf, p[:m]...)
 		p = p[m:]
 		written += m
 		w.n += int64(m)
-		if len(w.buf) == cap(w.buf) {
+		if len(w.buf) == int(w.b.partSize) {
 			if err := w.flush(w.ctx); err != nil {
 				w.err = err
 				return written, err
