@@ -70,7 +70,8 @@ func TestHelpListsSettings(t *testing.T) {
 		"OPENVOD_PUSH_TIMEOUT", "OPENVOD_PUSH_RETRY_WINDOW", "OPENVOD_PUSH_RETRY_BASE", "OPENVOD_PUSH_RETRY_MAX",
 		"OPENVOD_PUSH_CONCURRENCY", "OPENVOD_EVENT_RETENTION", "OPENVOD_CLIP_WORKERS", "OPENVOD_EXACT_TIMEOUT",
 		"OPENVOD_WORKERS_PER_APP", "OPENVOD_PULL_CONNECT_TIMEOUT", "OPENVOD_PULL_IDLE_TIMEOUT", "OPENVOD_PULL_TOTAL_TIMEOUT",
-		"OPENVOD_MIN_TRANSFER_RATE", "OPENVOD_MIN_TRANSFER_WINDOW"} {
+		"OPENVOD_MIN_TRANSFER_RATE", "OPENVOD_MIN_TRANSFER_WINDOW", "OPENVOD_STORAGE", "OPENVOD_S3_ENDPOINT",
+		"OPENVOD_S3_PUBLIC_ENDPOINT", "OPENVOD_S3_REGION", "OPENVOD_S3_PATH_STYLE", "OPENVOD_MEDIA_DELIVERY", "OPENVOD_SCRATCH_DIR"} {
 		if !strings.Contains(stderr.String(), "$"+env) {
 			t.Errorf("serve --help does not mention %s", env)
 		}
@@ -129,6 +130,13 @@ func TestBadSettingIsAnError(t *testing.T) {
 		{env: map[string]string{"OPENVOD_TASK_LEASE": "0s"}, want: `$OPENVOD_TASK_LEASE="0s" is not valid: want a positive duration`},
 		{args: []string{"--pull-idle-timeout", "0s"}, want: `--pull-idle-timeout=0s is not valid: want a positive duration`},
 		{env: map[string]string{"OPENVOD_MIN_TRANSFER_RATE": "0"}, want: `$OPENVOD_MIN_TRANSFER_RATE="0" is not valid`},
+		// The media store: a storage URL that does not parse, a delivery that
+		// does not exist or needs S3, an S3 server that does not answer.
+		{env: map[string]string{"OPENVOD_STORAGE": "gs://bucket"}, want: `--storage="gs://bucket" is not valid: want local or s3://BUCKET[/PREFIX]`},
+		{env: map[string]string{"OPENVOD_STORAGE": "s3://"}, want: `--storage="s3://" is not valid`},
+		{env: map[string]string{"OPENVOD_MEDIA_DELIVERY": "cdn"}, want: `--media-delivery="cdn" is not valid: want proxy or redirect`},
+		{env: map[string]string{"OPENVOD_MEDIA_DELIVERY": "redirect"}, want: `--media-delivery=redirect needs --storage=s3://`},
+		{env: map[string]string{"OPENVOD_STORAGE": "s3://b", "OPENVOD_S3_ENDPOINT": "http://127.0.0.1:9", "OPENVOD_S3_PATH_STYLE": "true"}, want: `--storage=s3://b: blob/s3: bucket "b" at http://127.0.0.1:9`},
 		// The flag wins over the variable, and is the one named.
 		{env: map[string]string{"OPENVOD_UPLOAD_TTL": "1h"}, args: []string{"--upload-ttl", "0s"}, want: `--upload-ttl=0s is not valid`},
 	} {
