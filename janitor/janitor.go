@@ -155,9 +155,10 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 }
 
 // sweepOrphans removes the media store's partial writes (multipart uploads,
-// temporary files) older than the upload TTL, and the stored objects, under the apps' storage
-// prefixes, that are older than the upload TTL and that no media record, no
-// upload session and no task not finished refers to: bytes of a PUT that
+// temporary files) older than the upload TTL, and the stored objects, under
+// the apps' storage prefixes, that are older than the upload TTL and that
+// no media record, no upload session and no task not finished refers to:
+// bytes of a PUT that
 // finished after its session was committed, deleted or expired, of a crash
 // between storing and committing, of a failed or abandoned task attempt, or
 // of a deletion whose second step failed. A task not finished refers to its
@@ -175,8 +176,10 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 // task never runs again). So an object found unreferenced stays
 // unreferenced, and deleting it can only remove bytes nothing will serve,
 // such as those a late attempt that lost its lease writes after another
-// attempt finished the task. The age rule spares the objects of writers
-// still at work all the same.
+// attempt finished the task. One object exists before its reference: the
+// copy CommitUpload makes on S3 (media.Service.PlaceUpload), referenced by
+// its transaction a moment later. The age rule spares it, and the objects
+// of writers still at work, all the same.
 func (j *Janitor) sweepOrphans(ctx context.Context, now time.Time) error {
 	st, blobs := j.Store, j.Blobs
 	if tc, ok := blobs.(blob.TempCleaner); ok {
