@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/eventlog"
@@ -63,8 +64,19 @@ type clipBundle struct {
 // directory, with a fixed clock and the given ffmpeg timeout.
 func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
+	lb, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newClipBundleOn(t, dir, exactTimeout, lb)
+}
+
+// newClipBundleOn is newClipBundle with media in bucket and the rest in
+// dir. A failed attempt is retried after 100 ms.
+func newClipBundleOn(t *testing.T, dir string, exactTimeout time.Duration, bucket blob.Bucket) *clipBundle {
+	t.Helper()
+	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -74,17 +86,14 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)
 	}
-	lb, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs := &recordingBucket{Bucket: lb}
+	blobs := &recordingBucket{Bucket: bucket}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: func() time.Time { return now }}
 	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
 	scratch := filepath.Join(dir, "scratch")
 	os.MkdirAll(scratch, 0o755)
 	runner := queue.New(queue.Config{Store: st, Owner: "test", Logger: logger, PollInterval: 20 * time.Millisecond,
+		RetryDelay: 100 * time.Millisecond,
 		Handlers: map[openvod.TaskType]queue.Handler{openvod.TaskClip: &worker.Clip{
 			Media: svc, Blobs: blobs, Events: events, Logger: logger, ScratchDir: scratch, ExactTimeout: exactTimeout,
 			NowFunc: func() time.Time { return now },
@@ -412,4 +421,22 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 			t.Errorf("media Size %d, stored %d bytes", m.Size, len(committed))
 		}
 	})
+}
+
+// TestClipWorkerStoreDownWhileParsing: a source whose reads fail because
+// the media store went down while the worker read its headers is a
+// failure of the store, not of the source: the task is tried again, and
+// makes its clip once the store is back, instead of finishing with
+// 60000 ("the source cannot be cut").
+func TestClipWorkerStoreDownWhileParsing(t *testing.T) {
+	srv := s3test.Start(t)
+	ob := srv.DownAfterOpen(t, s3test.Open(t, srv.NewBucket(t)))
+	b := newClipBundleOn(t, t.TempDir(), 0, ob)
+	_, out := b.clip(t, "bf2_gop1s.mp4", cliptask.Input{Start: 1.2, End: 2.5, Precision: cliptask.Fast})
+	if fi := out.Task.FileInfo; fi.ErrCode != 0 || fi.FileId == "" {
+		t.Fatalf("clip of a source read while the store was down finished with %+v, want the clip", fi)
+	}
+	if n := ob.Opens(); n < 2 {
+		t.Fatalf("source opened %d times, want a second attempt", n)
+	}
 }
