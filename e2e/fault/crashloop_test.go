@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,7 @@ func runCrashLoop(t *testing.T, run crashRun) {
 	ctx := context.Background()
 	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PULL", "UploadMediaCompleteEventSwitch": "ON"}, nil)
 	b := newBook()
+	b.latePut = true
 	srcID, ok := b.uploadSession(ctx, srvs, fixture, "source")
 	if !ok {
 		t.Fatal("upload of the clip source failed")
@@ -159,7 +161,17 @@ func runCrashLoop(t *testing.T, run crashRun) {
 		victim.Restart()
 	}
 	stop.Store(true)
+	loopEnd := time.Now()
 	wg.Wait()
+	producersDone := time.Since(loopEnd)
+	// What late PUTs stored and the janitor has not removed yet: every
+	// object stored by a URL whose session has not expired.
+	lateLeft := 0
+	for _, key := range run.store.objects() {
+		if slices.ContainsFunc(b.latePaths, func(p string) bool { return strings.HasSuffix(p, "/"+key) }) {
+			lateLeft++
+		}
+	}
 	if hard.Err() != nil {
 		t.Fatalf("producers did not finish their work in flight")
 	}
@@ -207,6 +219,7 @@ func runCrashLoop(t *testing.T, run crashRun) {
 		n, err := countToPull(srvs.client())
 		return err == nil && n == 0
 	})
+	drainedIn := time.Since(loopEnd)
 	stopConsumer()
 	<-consumed
 
@@ -251,7 +264,7 @@ func runCrashLoop(t *testing.T, run crashRun) {
 			known = append(known, id)
 		}
 	}
-	accepted, uploadErrs, clipErrs, pulls, confirmsFailed := len(b.accepted)-1, b.uploadErrors, b.clipErrors, b.pulls, b.confirmsFailed
+	accepted, uploadErrs, clipErrs, pulls, confirmsFailed, latePuts := len(b.accepted)-1, b.uploadErrors, b.clipErrors, b.pulls, b.confirmsFailed, len(b.latePaths)
 	others := slices.Clone(b.otherEvents)
 	outputSet := map[string]bool{}
 	outputEvents := 0 // clip outputs whose NewFileUpload arrived
@@ -297,12 +310,12 @@ func runCrashLoop(t *testing.T, run crashRun) {
 	t.Logf("invariants: servers=%d kills=%d s3 restarts=%d tasks accepted=%d finished=%d (once each: %v) failed=%d "+
 		"events produced=%d delivered=%d pullable=%d duplicated=%d lost=%d extra=%d "+
 		"media files=%d (uploads %d + clips %d + source 1) orphan files=%d partial files=%d scratch=%d strays=%d "+
-		"orphans at drain=%d swept in %s (settled=%v) healthy=%v "+
-		"(uploads accepted=%d, failed upload steps=%d, failed ClipVideo calls=%d, pulls=%d, failed confirms=%d, elapsed %s)",
+		"late PUTs taken=%d (objects left at the loop's end %d) orphans after the drain=%d cleared in %s (cleared=%v) healthy=%v "+
+		"(uploads accepted=%d, failed upload steps=%d, failed ClipVideo calls=%d, pulls=%d, failed confirms=%d, producers done %s and drained %s after the loop, elapsed %s)",
 		len(srvs.procs), kills, s3Restarts, len(tasks), finished, twice == 0, failed,
 		produced, delivered, toPull, dups+clipDups, produced-delivered, extra,
-		sc.files, uploadFiles, len(outputs), sc.orphans, sc.partial, sc.scratch, sc.strays, orphansLeft, settledIn.Round(time.Second), settled, isHealthy,
-		accepted, uploadErrs, clipErrs, pulls, confirmsFailed, time.Since(begin).Round(time.Second))
+		sc.files, uploadFiles, len(outputs), sc.orphans, sc.partial, sc.scratch, sc.strays, latePuts, lateLeft, orphansLeft, settledIn.Round(time.Second), settled, isHealthy,
+		accepted, uploadErrs, clipErrs, pulls, confirmsFailed, producersDone.Round(time.Millisecond), drainedIn.Round(time.Millisecond), time.Since(begin).Round(time.Second))
 	if outputEvents != len(outputs) {
 		t.Errorf("NewFileUpload of %d clip outputs missing", len(outputs)-outputEvents)
 	}
@@ -324,6 +337,9 @@ func runCrashLoop(t *testing.T, run crashRun) {
 	}
 	if want := 1 + uploadFiles + len(outputs); sc.files != want {
 		t.Errorf("media store holds %d files, want %d (source + %d uploads + %d clips)", sc.files, want, uploadFiles, len(outputs))
+	}
+	if run.settle > 0 && lateLeft == 0 {
+		t.Errorf("no object of a late PUT in the bucket at the loop's end (late PUTs taken: %d): the janitor's sweep was not seen at work", latePuts)
 	}
 	sc.assert(t)
 	if !isHealthy {

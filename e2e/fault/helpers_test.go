@@ -79,6 +79,12 @@ type book struct {
 	clipFailed     map[string]string   // TaskId → message of a failed ClipComplete
 	otherEvents    []string
 	uploadErrors   int // upload steps that failed (and were retried)
+	// latePut makes uploadSession PUT the bytes to the upload URL again
+	// after the commit, as a client's retry whose answer was lost would;
+	// latePaths are the URL paths of those the URL took (S3's presigned
+	// URLs take them, openvod's own answer 403).
+	latePut   bool
+	latePaths []string
 	clipErrors     int // ClipVideo calls that failed (and were retried)
 	pulls          int
 	confirmsFailed int
@@ -211,6 +217,9 @@ func (b *book) uploadSession(ctx context.Context, srvs *servers, payload []byte,
 			b.accepted[committed.FileId] = true
 			b.known[committed.FileId] = true
 			b.mu.Unlock()
+			if b.latePut {
+				b.putLate(ctx, applied.UploadUrl, payload)
+			}
 			return committed.FileId, true
 		}
 		if e := apiError(err); e != nil && strings.Contains(e.Message, "already committed") {
@@ -225,6 +234,26 @@ func (b *book) uploadSession(ctx context.Context, srvs *servers, payload []byte,
 		if !retry() {
 			return "", false
 		}
+	}
+}
+
+// putLate PUTs payload to url, an upload URL already committed, and keeps
+// its path when it is taken. Whatever the URL stores must leave the
+// committed file as it was, and be removed by the janitor.
+func (b *book) putLate(ctx context.Context, url string, payload []byte) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(payload))
+	if err != nil {
+		return
+	}
+	resp, err := httpc.Do(req)
+	if err != nil {
+		return
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		b.mu.Lock()
+		b.latePaths = append(b.latePaths, req.URL.Path)
+		b.mu.Unlock()
 	}
 }
 

@@ -6,6 +6,7 @@ package s3test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -162,12 +163,16 @@ func (s *Server) NewBucket(t testing.TB) s3blob.Config {
 
 // Files returns the keys of the objects of bucket, read from the
 // directory the server serves (one file per object; its own partial
-// writes under .sgwtmp left out), so that it works while the server is down.
+// writes under .sgwtmp left out), so that it works while the server is
+// down. An object deleted while the directory is read may be listed or not.
 func (s *Server) Files(t testing.TB, bucket string) []string {
 	t.Helper()
 	dir := filepath.Join(s.Dir, bucket)
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p != dir {
+			return nil // removed while listed: the server removes emptied directories
+		}
 		if err != nil {
 			return err
 		}
