@@ -164,8 +164,8 @@ func runCrashLoop(t *testing.T, run crashRun) {
 	loopEnd := time.Now()
 	wg.Wait()
 	producersDone := time.Since(loopEnd)
-	// What late PUTs stored and the janitor has not removed yet: every
-	// object stored by a URL whose session has not expired.
+	// What late PUTs stored that the janitor has not removed yet (it does
+	// once their session has expired and they are older than the upload TTL).
 	lateLeft := 0
 	for _, key := range run.store.objects() {
 		if slices.ContainsFunc(b.latePaths, func(p string) bool { return strings.HasSuffix(p, "/"+key) }) {
