@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -144,6 +145,38 @@ func LocalFile(o Object) *os.File {
 		return f.File()
 	}
 	return nil
+}
+
+// ReadErrors is an io.ReaderAt over R that keeps the first error of its
+// reads other than io.EOF. A parser that fails on an object can so tell
+// the object's bytes at fault (Err is nil) from a media store that failed
+// to deliver them (unreachable, timed out), which a later try may not meet.
+// It is safe for concurrent use when R is.
+type ReadErrors struct {
+	R io.ReaderAt
+
+	mu  sync.Mutex
+	err error
+}
+
+// ReadAt reads from R, keeping its error.
+func (r *ReadErrors) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.R.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		r.mu.Lock()
+		if r.err == nil {
+			r.err = err
+		}
+		r.mu.Unlock()
+	}
+	return n, err
+}
+
+// Err returns the first error of a read other than io.EOF, or nil.
+func (r *ReadErrors) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
 }
 
 // Info describes an object.

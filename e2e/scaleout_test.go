@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -124,7 +123,7 @@ func TestThreeServers(t *testing.T) {
 	a.Call(ctx, "DeleteMedia", map[string]any{"FileId": committed.FileId}, nil)
 	// Left: the two clips, and what the late PUT wrote to the upload URL's
 	// object (the janitor removes it once the session has ended).
-	objects := bucketFiles(t, filepath.Join(s3srv.Dir, bucket.Bucket))
+	objects := s3srv.Files(t, bucket.Bucket)
 	uploadObject := "vod" + applied.MediaStoragePath
 	fastObject := "vod/" + strings.TrimPrefix(urlPath(t, clip.FileInfo.FileUrl), "/vod/")
 	found := 0
@@ -140,7 +139,7 @@ func TestThreeServers(t *testing.T) {
 		t.Errorf("bucket holds %v, want the two clips (one %s) and the upload URL's %s", objects, fastObject, uploadObject)
 	}
 	for i, s := range servers {
-		if files := mediaFiles(t, s.DataDir); len(files) != 0 {
+		if files := s.DataFiles(); len(files) != 0 {
 			t.Errorf("server %d wrote media under its data directory: %v", i, files)
 		}
 	}
@@ -220,34 +219,4 @@ func pullClipComplete(t *testing.T, srv *openvodtest.Server, taskID string) *vod
 	}
 	t.Fatalf("no ClipComplete of %s within 90 s", taskID)
 	return nil
-}
-
-// bucketFiles lists the objects versitygw keeps under dir (one file each).
-func bucketFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && !strings.Contains(p, "/.sgwtmp") {
-			files = append(files, strings.TrimPrefix(p, dir+"/"))
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// mediaFiles lists the files of a data directory other than the database,
-// its key file and lock.
-func mediaFiles(t *testing.T, dataDir string) []string {
-	t.Helper()
-	var files []string
-	filepath.WalkDir(dataDir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), "openvod.db") && d.Name() != "credentials.json" {
-			files = append(files, p)
-		}
-		return err
-	})
-	return files
 }

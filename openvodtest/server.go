@@ -7,12 +7,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -159,6 +161,20 @@ func (s *Server) Kill() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	s.start()
+}
+
+// DataFiles lists the files of the data directory other than the SQLite
+// database (openvod.db and its journal) and the key file: with media on
+// an object store, there are none.
+func (s *Server) DataFiles() []string {
+	var files []string
+	filepath.WalkDir(s.DataDir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), "openvod.db") && d.Name() != "credentials.json" {
+			files = append(files, p)
+		}
+		return err
+	})
+	return files
 }
 
 // Client returns an API client with the test key.

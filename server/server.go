@@ -72,6 +72,11 @@ type Config struct {
 	Backoff         push.Backoff
 	PushConcurrency int
 	EventRetention  time.Duration
+	// JanitorInterval and OrphanInterval are how often the janitor sweeps
+	// and how often a sweep also removes orphan objects
+	// (janitor.Janitor's Interval and OrphanInterval).
+	JanitorInterval time.Duration
+	OrphanInterval  time.Duration
 	Logger          *slog.Logger
 	// Outbound decides which addresses push callbacks and PullUpload
 	// fetches may reach (netguard.DefaultPolicy when nil).
@@ -164,7 +169,7 @@ func New(cfg Config) *Server {
 		clipper.Run,
 		dispatcher.Run,
 		(&janitor.Janitor{Store: st, Blobs: cfg.Blobs, Media: svc, UploadTTL: cfg.UploadTTL, Logger: logger,
-			EventRetention: cfg.EventRetention}).Run,
+			EventRetention: cfg.EventRetention, Interval: cfg.JanitorInterval, OrphanInterval: cfg.OrphanInterval}).Run,
 	}
 	if l, ok := st.(store.EventListener); ok {
 		// Events other servers commit wake this server's pullers.

@@ -48,17 +48,23 @@ func setup(t *testing.T) *testBundle {
 // fresh data directory.
 func setupStore(t *testing.T, st store.Store) *testBundle {
 	t.Helper()
+	blobs, err := local.New(filepath.Join(t.TempDir(), "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return setupBlobs(t, st, blobs)
+}
+
+// setupBlobs starts the gateway in process on st, a fresh store, and
+// blobs, its media store.
+func setupBlobs(t *testing.T, st store.Store, blobs blob.Bucket) *testBundle {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
 	if _, err := st.AppCreate(ctx, "default", now); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.KeyInsert(ctx, &openvod.APIKey{SecretID: "AKIDtest", SecretKey: "secret", CreateTime: now}); err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
 		t.Fatal(err)
 	}
 	logs := &bytes.Buffer{}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/media"
@@ -106,7 +107,8 @@ var sourceChecks = clip.NewInspector(max(2, runtime.NumCPU()))
 // whatever the moov size), resolves the requested offsets to an absolute
 // range and checks it, choosing Exact when the headers show that Fast
 // cannot cut the source and ffmpeg is there. The worker plans the cut. A
-// source whose moov cannot be read is left to the task to fail.
+// source whose moov cannot be parsed is left to the task to fail; a media
+// store that fails to deliver it fails the request.
 func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Input) error {
 	exact := in.Precision == cliptask.Exact
 	if exact && !clip.FFmpegAvailable() {
@@ -117,10 +119,14 @@ func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Inpu
 		return fmt.Errorf("open source: %w", err)
 	}
 	defer obj.Close()
-	src, err := sourceChecks.Inspect(ctx, obj, obj.Info().Size)
+	reads := &blob.ReadErrors{R: obj}
+	src, err := sourceChecks.Inspect(ctx, reads, obj.Info().Size)
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case err != nil && reads.Err() != nil:
+		// The store failed, not the source: the range is unchecked.
+		return fmt.Errorf("read source: %w", reads.Err())
 	case errors.Is(err, clip.ErrTooLarge):
 		return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, err)
 	case err != nil:

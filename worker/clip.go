@@ -175,12 +175,17 @@ func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cl
 	}
 	defer src.Close()
 	exact := in.Precision == cliptask.Exact
-	movie, err := clip.ParseSource(src, src.Info().Size)
+	reads := &blob.ReadErrors{R: src}
+	movie, err := clip.ParseSource(reads, src.Info().Size)
 	var plan *clip.Plan
 	if err == nil {
 		// The Fast plan also snaps the range to frames for Exact, so that
 		// both precisions start on the frame shown at Start.
-		plan, err = clip.PlanFast(movie, src, in.Start, in.End, in.HideLeadIn || exact)
+		plan, err = clip.PlanFast(movie, reads, in.Start, in.End, in.HideLeadIn || exact)
+	}
+	if err != nil && reads.Err() != nil {
+		// The store failed to deliver the source: not the source's fault.
+		return nil, &storeError{reads.Err()}
 	}
 	switch {
 	case exact:

@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/eventlog"
@@ -75,7 +76,8 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	return b
 }
 
-// newClipBundleOn is newClipBundle on the media store blobs.
+// newClipBundleOn is newClipBundle on the media store blobs, with the
+// rest in dir. A failed attempt is retried after 100 ms.
 func newClipBundleOn(t *testing.T, exactTimeout time.Duration, dir string, blobs blob.Bucket) *clipBundle {
 	t.Helper()
 	ctx := context.Background()
@@ -94,6 +96,7 @@ func newClipBundleOn(t *testing.T, exactTimeout time.Duration, dir string, blobs
 	scratch := filepath.Join(dir, "scratch")
 	os.MkdirAll(scratch, 0o755)
 	runner := queue.New(queue.Config{Store: st, Owner: "test", Logger: logger, PollInterval: 20 * time.Millisecond,
+		RetryDelay: 100 * time.Millisecond, MaxAttempts: 100, // a store outage outlasts a few attempts
 		Handlers: map[openvod.TaskType]queue.Handler{openvod.TaskClip: &worker.Clip{
 			Media: svc, Blobs: blobs, Events: events, Logger: logger, ScratchDir: scratch, ExactTimeout: exactTimeout,
 			NowFunc: func() time.Time { return now },
@@ -428,4 +431,22 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 			t.Errorf("media Size %d, stored %d bytes", m.Size, len(committed))
 		}
 	})
+}
+
+// TestClipWorkerStoreDownWhileParsing: a source whose reads fail because
+// the media store went down while the worker read its headers is a
+// failure of the store, not of the source: the task is tried again, and
+// makes its clip once the store is back, instead of finishing with
+// 60000 ("the source cannot be cut").
+func TestClipWorkerStoreDownWhileParsing(t *testing.T) {
+	srv := s3test.Start(t)
+	ob := srv.DownAfterOpen(t, s3test.Open(t, srv.NewBucket(t)))
+	b := newClipBundleOn(t, 0, t.TempDir(), ob)
+	_, out := b.clip(t, "bf2_gop1s.mp4", cliptask.Input{Start: 1.2, End: 2.5, Precision: cliptask.Fast})
+	if fi := out.Task.FileInfo; fi.ErrCode != 0 || fi.FileId == "" {
+		t.Fatalf("clip of a source read while the store was down finished with %+v, want the clip", fi)
+	}
+	if n := ob.Opens(); n < 2 {
+		t.Fatalf("source opened %d times, want a second attempt", n)
+	}
 }

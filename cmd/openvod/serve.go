@@ -55,6 +55,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	retryMax := s.PositiveDuration("push-retry-max", "OPENVOD_PUSH_RETRY_MAX", push.RetryMaxDefault, "longest delay between push retries")
 	perEndpoint := s.PositiveInt64("push-concurrency", "OPENVOD_PUSH_CONCURRENCY", push.PerEndpointDefault, "push deliveries in flight to one app's URL")
 	retention := s.PositiveDuration("event-retention", "OPENVOD_EVENT_RETENTION", janitor.EventRetentionDefault, "unconsumed events are purged this long after creation")
+	janitorInterval := s.PositiveDuration("janitor-interval", "OPENVOD_JANITOR_INTERVAL", janitor.IntervalDefault, "how often expired upload sessions, media and events are removed")
+	orphanInterval := s.PositiveDuration("orphan-sweep-interval", "OPENVOD_ORPHAN_SWEEP_INTERVAL", janitor.OrphanIntervalDefault, "how often the media store is swept of objects nothing refers to (those older than --upload-ttl) and of crashed writers' partial writes; checked at each janitor run")
 	outboundAllow := s.String("outbound-allow", "OPENVOD_OUTBOUND_ALLOW", "", "comma-separated address ranges (10.0.0.0/8, fd00::/8, or one address) push callbacks and PullUpload may reach although denied; the most specific matching range decides, a tie denies")
 	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers),
 		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
-		PushConcurrency: int(*perEndpoint), EventRetention: *retention, Logger: logger,
+		PushConcurrency: int(*perEndpoint), EventRetention: *retention, JanitorInterval: *janitorInterval, OrphanInterval: *orphanInterval, Logger: logger,
 		Outbound: outbound,
 	})
 	httpSrv := httplimit.NewServer(srv.Handler, httplimit.Timeouts{})

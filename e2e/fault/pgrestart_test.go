@@ -117,12 +117,13 @@ func TestPostgresRestart(t *testing.T) {
 	srv := openvodtest.Start(t, openvodtest.Options{DB: pg.URL(), Env: []string{"OPENVOD_TASK_LEASE=3s"}})
 	t.Cleanup(func() { dumpErrors(t, srv.Stderr.String()) })
 	c := srv.Client()
+	srvs := newServers(srv)
 	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PULL", "UploadMediaCompleteEventSwitch": "ON"}, nil)
 
 	b := newBook()
 	consumeCtx, stopConsumer := context.WithCancel(ctx)
 	consumed := make(chan struct{})
-	go func() { defer close(consumed); b.consume(consumeCtx, puller(srv)) }()
+	go func() { defer close(consumed); b.consume(consumeCtx, srvs) }()
 	defer func() { stopConsumer(); <-consumed }()
 
 	hard, cancelHard := context.WithTimeout(ctx, 90*time.Second)
@@ -135,7 +136,7 @@ func TestPostgresRestart(t *testing.T) {
 	for range 3 {
 		wg.Go(func() {
 			for !stop.Load() && hard.Err() == nil {
-				b.uploadSession(hard, c, payload, fmt.Sprintf("pg-%d", seq.Add(1)))
+				b.uploadSession(hard, srvs, payload, fmt.Sprintf("pg-%d", seq.Add(1)))
 				time.Sleep(30 * time.Millisecond)
 			}
 		})
@@ -184,7 +185,7 @@ func TestPostgresRestart(t *testing.T) {
 	b.mu.Unlock()
 	missing := b.missingUploads()
 	toPull, _ := countToPull(c)
-	sc := checkStore(t, srv, known)
+	sc := checkStore(t, srv, known, localStore(t, srv))
 	isHealthy := healthy(srv)
 	t.Logf("invariants: restarts=%d (%v) events produced=%d delivered=%d pullable=%d duplicated=%d lost=%d extra=%d "+
 		"media files=%d orphan files=%d partial files=%d healthy=%v (healthy again %s after the last PostgreSQL start; failed upload steps=%d, failed confirms=%d)",

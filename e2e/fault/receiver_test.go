@@ -108,6 +108,7 @@ func TestReceiverFaults(t *testing.T) {
 		"OPENVOD_PUSH_RETRY_MAX=500ms", "OPENVOD_PUSH_RETRY_WINDOW=30s"}})
 	t.Cleanup(func() { dumpErrors(t, srv.Stderr.String()) })
 	c := srv.Client()
+	srvs := newServers(srv)
 	srv.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PUSH", "NotificationUrl": "http://" + rc.ln.Addr + "/events",
 		"WebhookSecret": vodevent.NewWebhookSecret(), "UploadMediaCompleteEventSwitch": "ON"}, nil)
 
@@ -124,7 +125,7 @@ func TestReceiverFaults(t *testing.T) {
 				time.Sleep(d)
 			}
 			uctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			if _, ok := b.uploadSession(uctx, c, payload, fmt.Sprintf("r-%d", i)); !ok {
+			if _, ok := b.uploadSession(uctx, srvs, payload, fmt.Sprintf("r-%d", i)); !ok {
 				t.Errorf("upload %d failed", i)
 			}
 			cancel()

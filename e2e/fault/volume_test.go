@@ -100,7 +100,7 @@ func TestMediaVolumeFull(t *testing.T) {
 		}
 		return ids
 	}
-	full := checkStore(t, srv, known())
+	full := checkStore(t, srv, known(), localStore(t, srv))
 	intact := 0
 	for _, s := range ok {
 		got, err := get(s.url)
@@ -158,7 +158,7 @@ func TestMediaVolumeFull(t *testing.T) {
 	if detail.PullUploadTask.ErrCode == 0 || detail.PullUploadTask.FileId != "" {
 		t.Errorf("PullUpload overflowing the volume finished with %+v, want a non-zero ErrCode and no FileId", detail.PullUploadTask)
 	}
-	after := checkStore(t, srv, known())
+	after := checkStore(t, srv, known(), localStore(t, srv))
 	after.assert(t)
 	if after.files != len(ok) {
 		t.Errorf("media store holds %d files after the failed PullUpload, want %d", after.files, len(ok))

@@ -6,13 +6,16 @@ package s3test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -23,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	s3blob "github.com/openvod/openvod/blob/s3"
 )
 
@@ -149,15 +153,127 @@ func Env() []string {
 func (s *Server) NewBucket(t testing.TB) s3blob.Config {
 	t.Helper()
 	name := "t" + openvod.RandomHex(8)
-	client := s3.New(s3.Options{
-		Region: s3blob.RegionDefault, Credentials: Credentials(), BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,
-	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
+	if _, err := s.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
 		t.Fatalf("create bucket %s: %v", name, err)
 	}
 	return s3blob.Config{Bucket: name, Endpoint: s.Endpoint, PathStyle: true, Credentials: Credentials()}
+}
+
+// Files returns the keys of the objects of bucket, read from the
+// directory the server serves (one file per object; its own partial
+// writes under .sgwtmp left out), so that it works while the server is
+// down. An object deleted while the directory is read may be listed or not.
+func (s *Server) Files(t testing.TB, bucket string) []string {
+	t.Helper()
+	dir := filepath.Join(s.Dir, bucket)
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p != dir {
+			return nil // removed while listed: the server removes emptied directories
+		}
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && d.Name() == ".sgwtmp" {
+			return fs.SkipDir
+		}
+		if d.Type().IsRegular() {
+			files = append(files, strings.TrimPrefix(p, dir+"/"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// Uploads returns the keys of the multipart uploads in progress in bucket
+// (ListMultipartUploads).
+func (s *Server) Uploads(t testing.TB, bucket string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	in := &s3.ListMultipartUploadsInput{Bucket: &bucket}
+	var keys []string
+	for {
+		out, err := s.client().ListMultipartUploads(ctx, in)
+		if err != nil {
+			t.Fatalf("list multipart uploads of %s: %v", bucket, err)
+		}
+		for _, u := range out.Uploads {
+			keys = append(keys, aws.ToString(u.Key))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return keys
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
+
+// client returns an S3 client of the server.
+func (s *Server) client() *s3.Client {
+	return s3.New(s3.Options{
+		Region: s3blob.RegionDefault, Credentials: Credentials(), BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,
+	})
+}
+
+// Outage is a bucket of a Server that goes down right after its first
+// Open and comes back at the next Open or Delete, made by DownAfterOpen.
+type Outage struct {
+	blob.Bucket
+	t     testing.TB
+	srv   *Server
+	mu    sync.Mutex
+	opens int
+	down  bool
+}
+
+// DownAfterOpen returns b, a bucket of s, whose server is SIGKILLed right
+// after the first Open (the object is found, its reads then fail) and
+// started again at the next Open or Delete: an outage that ends before the
+// caller's next request after the failed reads.
+func (s *Server) DownAfterOpen(t testing.TB, b blob.Bucket) *Outage {
+	return &Outage{Bucket: b, t: t, srv: s}
+}
+
+// Open opens the object, bringing the server back first if it is down,
+// and stops it after the first Open.
+func (o *Outage) Open(ctx context.Context, key string) (blob.Object, error) {
+	o.back()
+	obj, err := o.Bucket.Open(ctx, key)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.opens++; o.opens == 1 {
+		o.srv.Stop()
+		o.down = true
+	}
+	return obj, err
+}
+
+// Delete deletes the object, bringing the server back first if it is down.
+func (o *Outage) Delete(ctx context.Context, key string) error {
+	o.back()
+	return o.Bucket.Delete(ctx, key)
+}
+
+// Opens returns how many times Open was called.
+func (o *Outage) Opens() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.opens
+}
+
+// back starts the server again if it is down.
+func (o *Outage) back() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.down {
+		o.srv.Restart(o.t)
+		o.down = false
+	}
 }
 
 // Open returns the bucket of cfg.
