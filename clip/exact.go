@@ -97,7 +97,7 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if p.End <= p.Start {
 		return nil, fmt.Errorf("exact clip: empty range %g..%g", p.Start, p.End)
 	}
-	input, protocols, err := p.input()
+	input, inputArgs, err := p.input()
 	if err != nil {
 		return nil, err
 	}
@@ -116,9 +116,10 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	args := []string{
 		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
 		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End),
-		"-f", sourceDemuxer, "-protocol_whitelist", protocols, "-enable_drefs", "0", "-i", input,
-		"-map", "0:v:0?", "-map", "0:a:0?",
+		"-f", sourceDemuxer,
 	}
+	args = append(args, inputArgs...)
+	args = append(args, "-enable_drefs", "0", "-i", input, "-map", "0:v:0?", "-map", "0:a:0?")
 	args = append(args, videoArgs...)
 	args = append(args, "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", out)
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -208,17 +209,20 @@ func (p *ExactParams) readSource() (videoCodec string, err error) {
 	return "", nil
 }
 
-// input returns ffmpeg's input and the protocols it may open for it.
-func (p *ExactParams) input() (input, protocols string, err error) {
+// input returns ffmpeg's input and the options before it: the protocols
+// it may open and, for a URL, reconnection after a network error (a store
+// restarting) and a 30 s bound on each read.
+func (p *ExactParams) input() (input string, args []string, err error) {
 	if p.SrcPath != "" {
 		abs, err := filepath.Abs(p.SrcPath)
-		return "file:" + abs, "file", err
+		return "file:" + abs, []string{"-protocol_whitelist", "file"}, err
 	}
 	u, err := url.Parse(p.SrcURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || p.Src == nil {
-		return "", "", errors.New("exact clip: the source must be a file, or an http(s) URL with its bytes in Src")
+		return "", nil, errors.New("exact clip: the source must be a file, or an http(s) URL with its bytes in Src")
 	}
-	return p.SrcURL, "http,https,tcp,tls", nil
+	return p.SrcURL, []string{"-protocol_whitelist", "http,https,tcp,tls", "-reconnect", "1", "-reconnect_on_network_error", "1",
+		"-reconnect_delay_max", "10", "-rw_timeout", "30000000"}, nil
 }
 
 // startChild starts cmd with the attributes of [childAttr], so that the

@@ -248,10 +248,17 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 	res, err := clip.Exact(ctx, params)
 	if err != nil {
 		var ue *clip.ExactSourceError
-		if errors.As(err, &ue) {
-			return nil, &sourceError{err}
+		if !errors.As(err, &ue) {
+			return nil, err
 		}
-		return nil, err
+		if params.SrcURL != "" {
+			// ffmpeg read through the network: if the store is not there
+			// now, blame it rather than the source.
+			if _, serr := c.Blobs.Stat(ctx, in.SrcStorageKey); serr != nil {
+				return nil, &storeError{fmt.Errorf("%w (and the media store: %w)", err, serr)}
+			}
+		}
+		return nil, &sourceError{err}
 	}
 	f, err := os.Open(res.Path)
 	if err != nil {
