@@ -7,8 +7,8 @@ package s3test
 import (
 	"context"
 	"fmt"
-	"net"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -217,7 +217,7 @@ func (c *Counter) Requests(method string) int {
 }
 
 // Bytes returns the bytes of the answers to method's requests since the
-// last Reset, as far as the proxy forwarded them.
+// last Reset that the proxy read from the server.
 func (c *Counter) Bytes(method string) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -240,7 +240,9 @@ func (c *Counter) add(method string, requests int, n int64) {
 
 // Counted returns the configuration cfg of one of the server's buckets
 // going through a reverse proxy that lives until t ends and counts the
-// requests, so that a test can assert how many a read or a write makes.
+// requests, so that a test can assert how many a read or a write makes. A
+// request is counted when its answer's header passes, the answer's bytes as
+// the proxy reads them from the server.
 func (s *Server) Counted(t testing.TB, cfg s3blob.Config) (s3blob.Config, *Counter) {
 	t.Helper()
 	target, err := url.Parse(s.Endpoint)
@@ -251,6 +253,7 @@ func (s *Server) Counted(t testing.TB, cfg s3blob.Config) (s3blob.Config, *Count
 	c.Reset()
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = func(resp *http.Response) error {
+		c.add(resp.Request.Method, 1, 0)
 		resp.Body = &countedBody{ReadCloser: resp.Body, c: c, method: resp.Request.Method}
 		return nil
 	}
@@ -260,21 +263,15 @@ func (s *Server) Counted(t testing.TB, cfg s3blob.Config) (s3blob.Config, *Count
 	return cfg, c
 }
 
-// countedBody counts an answer once it is closed, with the bytes read.
+// countedBody counts the bytes read from an answer.
 type countedBody struct {
 	io.ReadCloser
 	c      *Counter
 	method string
-	n      int64
 }
 
 func (b *countedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
+	b.c.add(b.method, 0, int64(n))
 	return n, err
-}
-
-func (b *countedBody) Close() error {
-	b.c.add(b.method, 1, b.n)
-	return b.ReadCloser.Close()
 }
