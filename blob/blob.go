@@ -146,10 +146,11 @@ func LocalFile(o Object) *os.File {
 	return nil
 }
 
-// WillRead tells o that its next ReadAt calls fall within [off, end), so
-// that an object in remote storage fetches that span with one request
-// ending there instead of reading ahead to the object's end; objects that
-// need no hint (local files) ignore it.
+// WillRead tells o that its next reads (ReadAt calls, or Read from a
+// position within the span) fall within [off, end), so that an object in
+// remote storage fetches that span with one request ending there instead
+// of reading ahead to the object's end; objects that need no hint (local
+// files) ignore it.
 func WillRead(o Object, off, end int64) {
 	if w, ok := o.(interface{ WillRead(off, end int64) }); ok {
 		w.WillRead(off, end)

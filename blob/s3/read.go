@@ -74,7 +74,13 @@ func (o *object) Read(p []byte) (int, error) {
 	}
 	if o.seq == nil || o.seq.off != o.pos {
 		o.seq.close()
-		s, err := o.open(o.pos, o.info.Size)
+		end := o.info.Size
+		o.mu.Lock()
+		if o.pos >= o.span[0] && o.pos < o.span[1] {
+			end = o.span[1]
+		}
+		o.mu.Unlock()
+		s, err := o.open(o.pos, end)
 		if err != nil {
 			o.seq = nil
 			return 0, err
@@ -84,7 +90,10 @@ func (o *object) Read(p []byte) (int, error) {
 	p = p[:min(int64(len(p)), o.info.Size-o.pos)]
 	n, err := o.seq.Read(p)
 	o.pos += int64(n)
-	if err != nil {
+	if err == nil && o.seq.off == o.seq.end && o.pos < o.info.Size {
+		o.seq.finish() // the span's stream is done; the next Read starts another
+		o.seq = nil
+	} else if err != nil {
 		o.seq.close()
 		o.seq = nil
 		if errors.Is(err, io.EOF) {
@@ -114,10 +123,10 @@ func (o *object) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// WillRead makes ReadAt fetch [off, end) with one stream that ends there
-// (see blob.WillRead): reads within it stream, whatever their size, and the
-// stream ends where the span does, so that no byte past it is requested
-// and the connection is reused.
+// WillRead makes ReadAt, and Read from a position within it, fetch
+// [off, end) with one stream that ends there (see blob.WillRead): reads
+// within it stream, whatever their size, and the stream ends where the span
+// does, so that no byte past it is requested and the connection is reused.
 func (o *object) WillRead(off, end int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

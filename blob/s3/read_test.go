@@ -3,6 +3,7 @@ package s3_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"testing"
@@ -15,8 +16,7 @@ import (
 // TestWillReadOneRequest reads a span the way a Fast clip copies its runs
 // (1 MiB ReadAt calls in increasing order, small gaps between runs) after
 // blob.WillRead: one GET, of the span's bytes and no more. Without the hint
-// the stream asks for the object's rest, and the server sends bytes past
-// the span (logged).
+// each 1 MiB read is a GET of its own (logged).
 func TestWillReadOneRequest(t *testing.T) {
 	srv := s3test.Start(t)
 	cfg, counter := srv.Counted(t, srv.NewBucket(t))
@@ -60,5 +60,47 @@ func TestWillReadOneRequest(t *testing.T) {
 	read(true)
 	if n, sent := counter.Requests(http.MethodGet), counter.Bytes(http.MethodGet); n != 1 || sent != end-off {
 		t.Errorf("with WillRead: %d GET, %d bytes sent; want 1 GET of the span's %d bytes", n, sent, end-off)
+	}
+}
+
+// TestWillReadStream is the same for Read, as a proxied ranged GET of the
+// media uses it (http.ServeContent): the span's bytes with one GET that
+// ends with them, and a Read past the span still right.
+func TestWillReadStream(t *testing.T) {
+	srv := s3test.Start(t)
+	cfg, counter := srv.Counted(t, srv.NewBucket(t))
+	b := s3test.Open(t, cfg)
+	ctx := context.Background()
+	data := make([]byte, 24<<20)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	if _, err := b.Put(ctx, "src.mp4", bytes.NewReader(data), 0); err != nil {
+		t.Fatal(err)
+	}
+	const off, end = 5<<20 + 77, 6<<20 + 77
+	o, err := b.Open(ctx, "src.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	counter.Reset()
+	blob.WillRead(o, off, end)
+	if _, err := o.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, end-off+1000)
+	if _, err := io.ReadFull(o, got[:end-off]); err != nil {
+		t.Fatal(err)
+	}
+	if n, sent := counter.Requests(http.MethodGet), counter.Bytes(http.MethodGet); n != 1 || sent != end-off {
+		t.Errorf("span read: %d GET, %d bytes sent; want 1 GET of the span's %d bytes", n, sent, end-off)
+	}
+	if _, err := io.ReadFull(o, got[end-off:]); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data[off:end+1000]) {
+		t.Error("the bytes read differ from the object's")
 	}
 }
