@@ -20,6 +20,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/eventlog"
 )
 
@@ -77,14 +78,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Self == "" {
 		return nil, errors.New("benchmark: Options.Self is empty")
 	}
+	if _, err := s3test.Binary(); err != nil {
+		return nil, fmt.Errorf("benchmark: the S3 rows need an S3 server: %w", err)
+	}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "bench: "+format+"\n", args...)
 		}
 	}
-	sz, srcDesc := full, "60-minute 1280x720 30 fps H.264 3 Mb/s (2 B-frames, 2 s GOP) + AAC 128k source generated with ffmpeg"
+	sz, ss, srcDesc := full, fullStorage, "60-minute 1280x720 30 fps H.264 3 Mb/s (2 B-frames, 2 s GOP) + AAC 128k source generated with ffmpeg"
 	if o.Quick {
-		sz, srcDesc = quick, "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
+		sz, ss, srcDesc = quick, quickStorage, "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
 	}
 	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
 	var src string
@@ -142,6 +146,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	eventRows = append(eventRows, []Row{{Name: "Push events/s, SQLite, committed by the server (in-process)", Ours: num(inProc) + " events/s",
 		Baseline: "target 5,000 events/s", Ratio: ratio(inProc / 5000), Target: met(inProc >= 5000, "≥ 5,000 events/s")}})
+	logf("storage: S3 (versitygw) against local disk")
+	storageRows, storageNote, err := benchStorage(ctx, o, ss, sz.fast[0], sz.fastRuns, src, filepath.Join(tmp, "storage"), rc, logf)
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
 	// Clip rows (SQLite only) first, then the other rows store by store.
 	for _, rows := range eventRows {
 		for _, row := range rows {
@@ -167,6 +176,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, base := range order {
 		r.Rows = append(r.Rows, byBase[base]...)
 	}
+	r.Rows = append(r.Rows, storageRows...)
 	r.Notes = []string{
 		"Inputs: " + srcDesc + "; page cache warm; the server's copy of the source was uploaded through the API.",
 		fmt.Sprintf("Clip rows (SQLite server): median of %d runs (Exact: %d); \"API\" is from the ClipVideo request to the ClipComplete callback received by a push receiver on loopback (task insert, cut, fsync and rename of the clip, the final durable commit and the push); \"cutter process\" is `openvod bench cut` (clip.CutFile, with fsync) in a child process; the baselines are the ffmpeg commands run directly in the same run (ffmpeg does not fsync). Peak RSS of child processes is measured through a small launcher (ru_maxrss). Ratio = ours / baseline.", sz.fastRuns, sz.exactRuns),
@@ -175,6 +185,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Sprintf("Pull and confirm: a backlog of %d events committed by the benchmark process, drained by 4 consumers calling PullEvents (16 per call) and ConfirmEvents over signed HTTP.", sz.pull),
 		"No external baseline exists for the API and event rows: their baseline column is the target, and the ratio is ours / target (≥ 1 is met for rates, ≤ 1 for latency). Server peak memory is VmHWM of the server process at the end of its rows.",
 		"Client, receiver and server share the machine's cores.",
+		storageNote,
 	}
 	r.Machine = []string{
 		"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"),

@@ -16,7 +16,7 @@ import (
 
 // TestQuick smoke-runs `openvod bench --quick` end to end: tiny inputs
 // generated with ffmpeg, real server processes on SQLite and PostgreSQL,
-// every row present. It checks that the benchmark works, not its figures.
+// every row present, the S3 rows on a versitygw it starts. It checks that the benchmark works, not its figures.
 func TestQuick(t *testing.T) {
 	self := openvodtest.Binary(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -31,6 +31,8 @@ func TestQuick(t *testing.T) {
 		"Fast clip 20 s, API request → callback", "Fast clip 20 s, cutter process",
 		"Exact clip 5 s, API request → callback",
 		"Push events/s, SQLite, committed by the server (in-process)",
+		"S3 upload, presigned PUT + CommitUpload", "S3 Fast clip 5 s, API request → callback",
+		"S3 ranged GET, proxy", "S3 ranged GET, redirect (followed)",
 	}
 	for _, s := range []string{"SQLite", "PostgreSQL"} {
 		for _, name := range []string{"Signed API requests/s", "Push events/s", "Push latency p50 / p99", "Pull and confirm events/s", "Server peak memory"} {

@@ -37,9 +37,10 @@ type serverProc struct {
 	stderr  *os.File
 }
 
-// startServer starts self serve on a free loopback port with dataDir and
-// db (empty: SQLite in dataDir) and waits for /healthz.
-func startServer(self, dataDir, db string) (*serverProc, error) {
+// startServer starts self serve on a free loopback port with dataDir, db
+// (empty: SQLite in dataDir) and env added to its environment, and waits
+// for /healthz.
+func startServer(self, dataDir, db string, env ...string) (*serverProc, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -62,6 +63,7 @@ func startServer(self, dataDir, db string) (*serverProc, error) {
 		"OPENVOD_SECRET_KEY="+secretKey,
 		"OPENVOD_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

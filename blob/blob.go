@@ -179,6 +179,17 @@ func (r *ReadErrors) Err() error {
 	return r.err
 }
 
+// WillRead tells o that its next reads (ReadAt calls, or Read from a
+// position within the span) fall within [off, end), so that an object in
+// remote storage fetches that span with one request ending there instead
+// of reading ahead to the object's end; objects that need no hint (local
+// files) ignore it.
+func WillRead(o Object, off, end int64) {
+	if w, ok := o.(interface{ WillRead(off, end int64) }); ok {
+		w.WillRead(off, end)
+	}
+}
+
 // Info describes an object.
 type Info struct {
 	Key     string

@@ -61,6 +61,9 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
+	if off, end, ok := singleRange(r.Header); ok {
+		blob.WillRead(obj, off, end) // storage is asked for these bytes only
+	}
 	http.ServeContent(w, r, path.Base(key), obj.Info().ModTime, obj)
 }
 
@@ -79,6 +82,22 @@ func (s *Service) redirect(w http.ResponseWriter, r *http.Request, ps blob.Presi
 	// The URL expires: a client must come back here, not cache the redirect.
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, url, http.StatusFound)
+}
+
+// singleRange returns the bytes [off, end) of a Range of one closed range
+// ("bytes=off-last"); ok is false for any other Range.
+func singleRange(h http.Header) (off, end int64, ok bool) {
+	spec, ok := strings.CutPrefix(h.Get("Range"), "bytes=")
+	first, last, found := strings.Cut(spec, "-")
+	if !ok || !found || strings.Contains(last, ",") {
+		return 0, 0, false
+	}
+	off, err1 := strconv.ParseInt(strings.TrimSpace(first), 10, 64)
+	l, err2 := strconv.ParseInt(strings.TrimSpace(last), 10, 64)
+	if err1 != nil || err2 != nil || off < 0 || l < off {
+		return 0, 0, false
+	}
+	return off, l + 1, true
 }
 
 // dropEmptySuffixRanges removes the ranges "-0" (a suffix of no bytes, not

@@ -345,3 +345,31 @@ func TestUploadClaim(t *testing.T) {
 		t.Fatal("a PUT whose session was removed left its bytes")
 	}
 }
+
+// TestSingleRange finds the one closed range a proxied GET announces to
+// the media store, and nothing in any other Range.
+func TestSingleRange(t *testing.T) {
+	for _, c := range []struct {
+		rng      string
+		off, end int64
+		ok       bool
+	}{
+		{"bytes=0-0", 0, 1, true},
+		{"bytes=100-1099", 100, 1100, true},
+		{"bytes=100-", 0, 0, false},
+		{"bytes=-500", 0, 0, false},
+		{"bytes=0-1,5-9", 0, 0, false},
+		{"bytes=9-1", 0, 0, false},
+		{"items=0-1", 0, 0, false},
+		{"", 0, 0, false},
+	} {
+		h := http.Header{}
+		if c.rng != "" {
+			h.Set("Range", c.rng)
+		}
+		off, end, ok := singleRange(h)
+		if off != c.off || end != c.end || ok != c.ok {
+			t.Errorf("singleRange(%q) = %d, %d, %v; want %d, %d, %v", c.rng, off, end, ok, c.off, c.end, c.ok)
+		}
+	}
+}

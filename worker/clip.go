@@ -207,7 +207,8 @@ func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cl
 
 // write writes the planned clip into a new object under key. When both the
 // source and the object are local files, WriteTo copies between them in the
-// kernel.
+// kernel; a source in object storage is read with one request of the span
+// the plan copies.
 func (c *Clip) write(ctx context.Context, key string, plan *clip.Plan, src blob.Object) error {
 	w, err := c.Blobs.Create(ctx, key)
 	if err != nil {
@@ -222,6 +223,8 @@ func (c *Clip) write(ctx context.Context, key string, plan *clip.Plan, src blob.
 	if f := blob.LocalFile(src); f != nil {
 		from = f
 	}
+	off, end := plan.SourceSpan()
+	blob.WillRead(src, off, end)
 	if _, err := plan.WriteTo(dst, from); err != nil {
 		return err
 	}

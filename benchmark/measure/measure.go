@@ -214,6 +214,13 @@ func FFmpegVersion() string {
 	return line
 }
 
+// ResetHWM resets the peak resident set size of a process to its current
+// resident set size (Linux's clear_refs), so that a later VMHWM is the
+// peak since then.
+func ResetHWM(pid int) error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+}
+
 // VMHWM returns the peak resident set size of a process, in bytes.
 func VMHWM(pid int) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -70,6 +71,34 @@ func TestVMHWM(t *testing.T) {
 	}
 	if _, err := VMHWM(-1); err == nil {
 		t.Fatal("VMHWM of no process is not an error")
+	}
+}
+
+// TestResetHWM lowers the peak RSS of a process that grew and shrank to
+// its current RSS.
+func TestResetHWM(t *testing.T) {
+	pid := os.Getpid()
+	big := make([]byte, 200<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	runtime.KeepAlive(big)
+	big = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	before, err := VMHWM(pid)
+	if err != nil || before < 200<<20 {
+		t.Fatalf("VMHWM after 200 MB = %d, %v", before, err)
+	}
+	if err := ResetHWM(pid); err != nil {
+		t.Fatal(err)
+	}
+	after, err := VMHWM(pid)
+	if err != nil || after > before-100<<20 {
+		t.Fatalf("VMHWM after ResetHWM = %d, before %d (%v)", after, before, err)
+	}
+	if err := ResetHWM(-1); err == nil {
+		t.Fatal("ResetHWM of no process is not an error")
 	}
 }
 

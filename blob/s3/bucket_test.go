@@ -186,9 +186,9 @@ func multipartUploads(t *testing.T, srv *s3test.Server, cfg s3blob.Config) int {
 }
 
 // TestReadRequests counts the GETs reads make, through a proxy in front of
-// the server: small reads near each other share one block request, a run
-// of large reads shares one stream, and small reads a little ahead of the
-// stream read on in it.
+// the server: small reads near each other share one block request, the
+// reads of an announced span (blob.WillRead) share one stream, small ones
+// included, and a large read outside it is a request of its own.
 func TestReadRequests(t *testing.T) {
 	srv := s3test.Start(t)
 	cfg := srv.NewBucket(t)
@@ -231,12 +231,13 @@ func TestReadRequests(t *testing.T) {
 			readAt(16, int64(i*1000))
 		}
 	})
-	check("six 1 MiB reads in a row", 1, func() {
+	check("six 1 MiB reads in a row, in an announced span", 1, func() {
+		blob.WillRead(o, 1<<20, 8<<20)
 		for i := range 6 {
 			readAt(1<<20, 1<<20+int64(i)<<20)
 		}
 	})
-	check("small reads just ahead of the stream", 0, func() {
+	check("small reads further on in the span", 0, func() {
 		readAt(100, 7<<20+50)
 		readAt(100, 7<<20+5000)
 	})

@@ -57,6 +57,8 @@ type object struct {
 	ahead  *stream  // ReadAt's stream, or nil
 	blocks []*block // most recently used last
 	closed bool
+	// span is the range [span[0], span[1]) WillRead announced, or zero.
+	span [2]int64
 }
 
 type block struct {
@@ -72,7 +74,13 @@ func (o *object) Read(p []byte) (int, error) {
 	}
 	if o.seq == nil || o.seq.off != o.pos {
 		o.seq.close()
-		s, err := o.open(o.pos, o.info.Size)
+		end := o.info.Size
+		o.mu.Lock()
+		if o.pos >= o.span[0] && o.pos < o.span[1] {
+			end = o.span[1]
+		}
+		o.mu.Unlock()
+		s, err := o.open(o.pos, end)
 		if err != nil {
 			o.seq = nil
 			return 0, err
@@ -82,7 +90,10 @@ func (o *object) Read(p []byte) (int, error) {
 	p = p[:min(int64(len(p)), o.info.Size-o.pos)]
 	n, err := o.seq.Read(p)
 	o.pos += int64(n)
-	if err != nil {
+	if err == nil && o.seq.off == o.seq.end && o.pos < o.info.Size {
+		o.seq.finish() // the span's stream is done; the next Read starts another
+		o.seq = nil
+	} else if err != nil {
 		o.seq.close()
 		o.seq = nil
 		if errors.Is(err, io.EOF) {
@@ -112,6 +123,19 @@ func (o *object) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
+// WillRead makes ReadAt, and Read from a position within it, fetch
+// [off, end) with one stream that ends there (see blob.WillRead): reads
+// within it stream, whatever their size, and the stream ends where the span
+// does, so that no byte past it is requested and the connection is reused.
+func (o *object) WillRead(off, end int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.span = [2]int64{max(off, 0), min(end, o.info.Size)}
+}
+
+// inSpan reports whether [off, end) lies within the announced span.
+func (o *object) inSpan(off, end int64) bool { return off >= o.span[0] && end <= o.span[1] }
+
 func (o *object) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("blob/s3: negative offset")
@@ -126,7 +150,7 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errors.New("blob/s3: read of a closed object")
 	}
 	var err error
-	if want >= blockSize || (o.ahead != nil && off >= o.ahead.off && off-o.ahead.off <= skipMax) {
+	if want >= blockSize || o.inSpan(off, off+want) || o.ahead.covers(off, off+want) {
 		err = o.readAhead(p[:want], off)
 	} else {
 		err = o.readBlocks(p[:want], off)
@@ -141,10 +165,15 @@ func (o *object) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // readAhead fills p from ReadAt's stream, moving it to off (by reading on
-// when off is a little ahead, by a new request otherwise).
+// when off is a little ahead, by a new request otherwise). A new stream
+// ends where the announced span does when the read lies within it, with
+// the read otherwise: a stream to the object's end would have the server
+// send bytes past what is read (as far as the connection's buffers go) and
+// lose the connection at its close.
 func (o *object) readAhead(p []byte, off int64) error {
+	end := off + int64(len(p))
 	s := o.ahead
-	if s != nil && off >= s.off && off-s.off <= skipMax {
+	if s.covers(off, end) {
 		if _, err := io.CopyN(io.Discard, s, off-s.off); err != nil {
 			s = nil
 		}
@@ -153,8 +182,12 @@ func (o *object) readAhead(p []byte, off int64) error {
 	}
 	if s == nil {
 		o.ahead.close()
+		streamEnd := end
+		if o.inSpan(off, end) {
+			streamEnd = o.span[1]
+		}
 		var err error
-		if s, err = o.open(off, o.info.Size); err != nil {
+		if s, err = o.open(off, streamEnd); err != nil {
 			o.ahead = nil
 			return err
 		}
@@ -164,6 +197,10 @@ func (o *object) readAhead(p []byte, off int64) error {
 		s.close()
 		o.ahead = nil
 		return fmt.Errorf("blob/s3: read %q at %d: %w", o.info.Key, off, err)
+	}
+	if s.off == s.end {
+		s.finish()
+		o.ahead = nil
 	}
 	return nil
 }
@@ -223,6 +260,7 @@ func (o *object) Close() error {
 type stream struct {
 	body   io.ReadCloser
 	off    int64 // the object offset of the next byte
+	end    int64 // the object offset after the last byte
 	cancel context.CancelFunc
 	timer  *time.Timer
 	idle   time.Duration
@@ -245,7 +283,7 @@ func (o *object) open(off, end int64) (*stream, error) {
 		}
 		return nil, storageError("read", o.info.Key, err)
 	}
-	return &stream{body: out.Body, off: off, cancel: cancel, timer: timer, idle: b.idle}, nil
+	return &stream{body: out.Body, off: off, end: end, cancel: cancel, timer: timer, idle: b.idle}, nil
 }
 
 func (s *stream) Read(p []byte) (int, error) {
@@ -253,6 +291,20 @@ func (s *stream) Read(p []byte) (int, error) {
 	n, err := s.body.Read(p)
 	s.off += int64(n)
 	return n, err
+}
+
+// covers reports whether the stream can serve [off, end): it has not passed
+// off, off is at most skipMax ahead of it, and end is within it. A nil
+// stream covers nothing.
+func (s *stream) covers(off, end int64) bool {
+	return s != nil && off >= s.off && off-s.off <= skipMax && end <= s.end
+}
+
+// finish closes a stream read to its end, after reading the end of the
+// body, so that the connection goes back to the pool.
+func (s *stream) finish() {
+	s.body.Read(make([]byte, 1))
+	s.close()
 }
 
 // close ends the request; a nil stream is already closed.

@@ -7,8 +7,9 @@
 // upload (one PutObject when the whole object fits in a part), so memory
 // stays at one part per writer and an object appears whole or not at all.
 // Reads are ranged GETs: Read streams from its offset, and ReadAt serves
-// small reads from a cache of aligned blocks and large ones from a stream
-// that later reads further on reuse. Clients can also move bytes
+// small reads from a cache of aligned blocks, large ones with a GET of
+// their bytes, and the reads within a span announced with blob.WillRead
+// (the runs a clip copies) from one GET of that span. Clients can also move bytes
 // themselves with presigned URLs ([Bucket.PresignPut], [Bucket.PresignGet]).
 package s3
 

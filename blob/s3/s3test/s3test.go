@@ -8,9 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,32 +78,47 @@ type Server struct {
 // Start starts a server that lives until t ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Binary()
+	s, err := Launch(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &Server{Endpoint: "http://" + addr, Dir: t.TempDir(), bin: bin, addr: addr}
-	s.start(t)
 	t.Cleanup(func() { s.kill() })
 	return s
 }
 
+// Launch starts a server of dir (created if missing) on a free loopback
+// port, for a program rather than a test (the benchmarks); the caller must
+// Stop it.
+func Launch(dir string) (*Server, error) {
+	bin, err := Binary()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &Server{Endpoint: "http://" + addr, Dir: dir, bin: bin, addr: addr}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // start runs versitygw and waits until it answers its health check.
-func (s *Server) start(t testing.TB) {
-	t.Helper()
+func (s *Server) start() error {
 	cmd := exec.Command(s.bin, "--access", AccessKey, "--secret", SecretKey, "--port", s.addr,
 		"--health", "/health", "--quiet", "posix", s.Dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start versitygw: %v", err)
+		return fmt.Errorf("start versitygw: %v", err)
 	}
 	s.cmd.Store(cmd)
 	deadline := time.Now().Add(15 * time.Second)
@@ -108,12 +127,12 @@ func (s *Server) start(t testing.TB) {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
 			s.kill()
-			t.Fatalf("versitygw at %s not healthy within 15 s (%v); its output:\n%s", s.addr, err, out.String())
+			return fmt.Errorf("versitygw at %s not healthy within 15 s (%v); its output:\n%s", s.addr, err, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -131,7 +150,9 @@ func (s *Server) kill() {
 func (s *Server) Restart(t testing.TB) {
 	t.Helper()
 	s.kill()
-	s.start(t)
+	if err := s.start(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // Stop kills the server with SIGKILL; Restart starts it again.
@@ -152,13 +173,22 @@ func Env() []string {
 // configuration that reaches it.
 func (s *Server) NewBucket(t testing.TB) s3blob.Config {
 	t.Helper()
-	name := "t" + openvod.RandomHex(8)
+	cfg, err := s.CreateBucket("t" + openvod.RandomHex(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// CreateBucket creates the bucket name and returns the configuration that
+// reaches it.
+func (s *Server) CreateBucket(name string) (s3blob.Config, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := s.client().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &name}); err != nil {
-		t.Fatalf("create bucket %s: %v", name, err)
+		return s3blob.Config{}, fmt.Errorf("create bucket %s: %v", name, err)
 	}
-	return s3blob.Config{Bucket: name, Endpoint: s.Endpoint, PathStyle: true, Credentials: Credentials()}
+	return s3blob.Config{Bucket: name, Endpoint: s.Endpoint, PathStyle: true, Credentials: Credentials()}, nil
 }
 
 // Files returns the keys of the objects of bucket, read from the
@@ -284,4 +314,79 @@ func Open(t testing.TB, cfg s3blob.Config) *s3blob.Bucket {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Counter counts the requests that pass through a [Server.Counted] proxy
+// and the bytes of their answers, by method.
+type Counter struct {
+	mu       sync.Mutex
+	requests map[string]int
+	bytes    map[string]int64
+}
+
+// Requests returns the number of requests with method since the last Reset.
+func (c *Counter) Requests(method string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.requests[method]
+}
+
+// Bytes returns the bytes of the answers to method's requests since the
+// last Reset that the proxy read from the server.
+func (c *Counter) Bytes(method string) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes[method]
+}
+
+// Reset sets the counts to zero.
+func (c *Counter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests, c.bytes = map[string]int{}, map[string]int64{}
+}
+
+func (c *Counter) add(method string, requests int, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.requests[method] += requests
+	c.bytes[method] += n
+}
+
+// Counted returns the configuration cfg of one of the server's buckets
+// going through a reverse proxy that lives until t ends and counts the
+// requests, so that a test can assert how many a read or a write makes. A
+// request is counted when its answer's header passes, the answer's bytes as
+// the proxy reads them from the server.
+func (s *Server) Counted(t testing.TB, cfg s3blob.Config) (s3blob.Config, *Counter) {
+	t.Helper()
+	target, err := url.Parse(s.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Counter{}
+	c.Reset()
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		c.add(resp.Request.Method, 1, 0)
+		resp.Body = &countedBody{ReadCloser: resp.Body, c: c, method: resp.Request.Method}
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	cfg.Endpoint = srv.URL
+	return cfg, c
+}
+
+// countedBody counts the bytes read from an answer.
+type countedBody struct {
+	io.ReadCloser
+	c      *Counter
+	method string
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.c.add(b.method, 0, int64(n))
+	return n, err
 }
