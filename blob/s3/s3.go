@@ -9,8 +9,9 @@
 // Reads are ranged GETs: Read streams from its offset, and ReadAt serves
 // small reads from a cache of aligned blocks, large ones with a GET of
 // their bytes, and the reads within a span announced with blob.WillRead
-// (the runs a clip copies) from one GET of that span. Clients can also move bytes
-// themselves with presigned URLs ([Bucket.PresignPut], [Bucket.PresignGet]).
+// (the runs a clip copies) from one GET of that span. Clients can also
+// move bytes themselves with presigned URLs ([Bucket.PresignPut],
+// [Bucket.PresignGet]).
 package s3
 
 import (
