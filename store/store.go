@@ -150,8 +150,11 @@ type Querier interface {
 	// EventConfigPut stores the app's event configuration.
 	EventConfigPut(ctx context.Context, c *openvod.EventConfig) error
 
-	// EventInsert appends e to the log and sets e.Seq; ErrConflict when e.ID exists.
-	EventInsert(ctx context.Context, e *openvod.Event) error
+	// EventInsert appends the events to the log, in order, and sets their
+	// Seq, in few statements. ErrConflict when an event's ID exists: the
+	// others may then be appended, so insert several in a transaction that
+	// the error rolls back.
+	EventInsert(ctx context.Context, events ...*openvod.Event) error
 	// EventGet returns the app's event with the given ID, or ErrNotFound.
 	EventGet(ctx context.Context, subAppID int64, id string) (*openvod.Event, error)
 	// EventGetMany returns the app's events among seqs, in no order.
@@ -262,9 +265,10 @@ type TaskFinishParams struct {
 // that tells of the events they commit (PostgreSQL LISTEN/NOTIFY). Ask for
 // it with a type assertion.
 type EventListener interface {
-	// ListenEvents calls notify with the SubAppId of every event committed
-	// in the store, by any server, until ctx ends. It reconnects after
-	// errors, which it logs.
+	// ListenEvents calls notify with the SubAppId of the pullable events
+	// committed in the store, by any server (at least once per committing
+	// transaction and app), until ctx ends. It reconnects after errors,
+	// which it logs.
 	ListenEvents(ctx context.Context, logger *slog.Logger, notify func(subAppID int64))
 }
 

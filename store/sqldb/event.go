@@ -59,23 +59,79 @@ func scanEvent(s scanner) (*openvod.Event, error) {
 	return &e, nil
 }
 
-// EventInsert implements store.Querier. On a backend with notifications it
-// also notifies the other servers, on commit, that the app has a new event.
-func (q *querier) EventInsert(ctx context.Context, e *openvod.Event) error {
-	err := q.queryRow(ctx, q.write, `INSERT INTO event (id, sub_app_id, type, body, create_time, state,
-available_at, owner, lease_token, lease_until, attempts, pulls, push_deadline, consumed_time)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.ID, e.SubAppID, e.Type, e.Body, timeArg(e.CreateTime), string(e.State), timeArg(e.AvailableAt), e.Owner,
-		e.LeaseToken, timeArg(e.LeaseUntil), e.Attempts, e.Pulls, timeArg(e.PushDeadline), timeArg(e.ConsumedTime)).
-		Scan(&e.Seq)
-	if err = notFound(err); err == store.ErrNotFound {
-		err = store.ErrConflict
+// eventInsertMax is the most events one INSERT statement carries. Longer
+// batches are cut into statements of powers of two rows up to it, so that
+// few query texts are prepared whatever the batch lengths.
+const eventInsertMax = 64
+
+// EventInsert implements store.Querier with multi-row INSERTs. On a
+// backend with notifications it also notifies the other servers, on
+// commit, that an app has new pullable events: once per app, and not for
+// push deliveries, which no other server's puller or dispatcher may take
+// before their lease ends.
+func (q *querier) EventInsert(ctx context.Context, events ...*openvod.Event) error {
+	var pullable []int64
+	for rest := events; len(rest) > 0; {
+		n := eventInsertMax
+		for n > len(rest) {
+			n /= 2
+		}
+		if err := q.eventInsertRows(ctx, rest[:n]); err != nil {
+			return err
+		}
+		for _, e := range rest[:n] {
+			if e.State == openvod.EventPull && !slices.Contains(pullable, e.SubAppID) {
+				pullable = append(pullable, e.SubAppID)
+			}
+		}
+		rest = rest[n:]
 	}
-	if err == nil && q.d.EventNotify != "" {
-		_, err = q.exec(ctx, q.d.EventNotify, fmt.Sprint(e.SubAppID))
+	if q.d.EventNotify == "" {
+		return nil
 	}
+	for _, app := range pullable {
+		if _, err := q.exec(ctx, q.d.EventNotify, fmt.Sprint(app)); err != nil {
+			return fmt.Errorf("event notify %d: %w", app, err)
+		}
+	}
+	return nil
+}
+
+// eventInsertRows inserts events in one statement and sets their Seq.
+func (q *querier) eventInsertRows(ctx context.Context, events []*openvod.Event) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := make([]any, 0, 14*len(events))
+	byID := make(map[string]*openvod.Event, len(events))
+	for _, e := range events {
+		args = append(args, e.ID, e.SubAppID, e.Type, e.Body, timeArg(e.CreateTime), string(e.State),
+			timeArg(e.AvailableAt), e.Owner, e.LeaseToken, timeArg(e.LeaseUntil), e.Attempts, e.Pulls,
+			timeArg(e.PushDeadline), timeArg(e.ConsumedTime))
+		byID[e.ID] = e
+	}
+	rows, err := q.write.QueryContext(ctx, q.d.rebind(`INSERT INTO event (id, sub_app_id, type, body, create_time,
+state, available_at, owner, lease_token, lease_until, attempts, pulls, push_deadline, consumed_time)
+VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", len(events)), ", ")+` ON CONFLICT DO NOTHING RETURNING id, seq`), args...)
 	if err != nil {
-		return fmt.Errorf("event insert %s: %w", e.ID, err)
+		return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+	}
+	defer rows.Close()
+	inserted := 0
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+		}
+		if e := byID[id]; e != nil {
+			e.Seq = seq
+			inserted++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+	}
+	if inserted < len(events) {
+		return fmt.Errorf("event insert %s: an id exists: %w", events[0].ID, store.ErrConflict)
 	}
 	return nil
 }

@@ -74,6 +74,40 @@ func testEventInsert(t *testing.T, s store.Store) {
 	equal(t, "list after", ids(must(s.EventList(ctx, &store.EventListParams{SubAppID: app.ID, AfterSeq: full.Seq, Limit: 10}))(t)), []string{"e-next"})
 }
 
+func testEventInsertMany(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app, other := newApp(t, s, "app"), newApp(t, s, "other")
+	// More than one statement carries, in a length that is no power of two.
+	var batch []*openvod.Event
+	for i := range 150 {
+		a, state := app, openvod.EventPull
+		if i%3 == 1 {
+			a, state = other, openvod.EventPush
+		}
+		batch = append(batch, newEvent(a, fmt.Sprint("m", i), state, i))
+	}
+	noErr(t, "insert many", s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, batch...) }))
+	for i, e := range batch {
+		if i > 0 && e.Seq <= batch[i-1].Seq {
+			t.Fatalf("event %d has Seq %d after %d: want increasing in order", i, e.Seq, batch[i-1].Seq)
+		}
+		equal(t, "get "+e.ID, must(s.EventGet(ctx, e.SubAppID, e.ID))(t), e)
+	}
+	equal(t, "count pullable", must(s.EventCountPullable(ctx, app.ID))(t), int64(100))
+	noErr(t, "insert none", s.EventInsert(ctx))
+
+	// A batch with an existing ID is refused; its transaction rolls back.
+	fresh, dup := newEvent(app, "fresh", openvod.EventPull, 1), newEvent(app, "m0", openvod.EventPull, 1)
+	err := s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, fresh, dup) })
+	isErr(t, "batch with a duplicate", err, store.ErrConflict)
+	_, err = s.EventGet(ctx, app.ID, "fresh")
+	isErr(t, "rolled back", err, store.ErrNotFound)
+	twice := newEvent(app, "twice", openvod.EventPull, 1)
+	again := *twice
+	err = s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, twice, &again) })
+	isErr(t, "one ID twice in a batch", err, store.ErrConflict)
+}
+
 func testEventPull(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	app, other := newApp(t, s, "app"), newApp(t, s, "other")
