@@ -45,6 +45,12 @@ type Store interface {
 	// still survives a crash of the openvod process.
 	InTxRelaxed(ctx context.Context, fn func(q Querier) error) error
 
+	// RunRelaxed runs fn with the durability of InTxRelaxed but not
+	// necessarily in one transaction: each of fn's statements may commit
+	// on its own. For fn of one statement it saves a transaction's round
+	// trips on a database server.
+	RunRelaxed(ctx context.Context, fn func(q Querier) error) error
+
 	// Driver names the backend: "sqlite" or "postgres".
 	Driver() string
 
@@ -167,9 +173,10 @@ type Querier interface {
 	// to two pullers at once. Returned by Seq.
 	EventLeaseForPull(ctx context.Context, p *EventLeaseParams) ([]*openvod.Event, error)
 	// EventConfirm consumes, for ConfirmEvents, the app's events among seqs
-	// leased under token with a lease not ended at now; events already
-	// consumed keep their consumption time. It returns how many events
-	// matched: fewer than len(seqs) means some handle was bad.
+	// when every one of them is leased under token with a lease not ended
+	// at now, and none otherwise, in one statement; events already consumed
+	// keep their consumption time. It returns how many events it consumed:
+	// all of seqs (each counted once), or 0 when some handle was bad.
 	EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error)
 	// EventConsume marks the app's events among seqs done at now, unless
 	// they are already; it returns how many changed.
@@ -203,8 +210,9 @@ type Querier interface {
 	// EventPurge deletes events created before t, and their attempts.
 	EventPurge(ctx context.Context, t time.Time) (int64, error)
 
-	// DeliveryAttemptInsert records a push attempt and sets a.ID.
-	DeliveryAttemptInsert(ctx context.Context, a *openvod.DeliveryAttempt) error
+	// DeliveryAttemptInsert records push attempts, in few statements, and
+	// sets their IDs, increasing in order.
+	DeliveryAttemptInsert(ctx context.Context, attempts ...*openvod.DeliveryAttempt) error
 	// DeliveryAttemptList returns the app's newest attempts (of one event
 	// when eventID is not ""), newest first.
 	DeliveryAttemptList(ctx context.Context, subAppID int64, eventID string, limit int) ([]*openvod.DeliveryAttempt, error)

@@ -87,6 +87,16 @@ func (db *DB) InTxRelaxed(ctx context.Context, fn func(q store.Querier) error) e
 	return db.runTx(ctx, tx, fn)
 }
 
+// RunRelaxed implements [store.Store]: on the relaxed pool each statement
+// commits on its own; without one, fn runs in InTxRelaxed's transaction
+// (an in-process database loses nothing by it).
+func (db *DB) RunRelaxed(ctx context.Context, fn func(q store.Querier) error) error {
+	if db.relaxed == nil {
+		return db.InTxRelaxed(ctx, fn)
+	}
+	return fn(&querier{read: db.relaxed, write: db.relaxed, d: db.d})
+}
+
 // runTx runs fn in tx, then commits.
 func (db *DB) runTx(ctx context.Context, tx *sql.Tx, fn func(q store.Querier) error) error {
 	defer tx.Rollback() //nolint:errcheck // no-op after Commit

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
@@ -106,6 +107,24 @@ func testEventInsertMany(t *testing.T, s store.Store) {
 	again := *twice
 	err = s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, twice, &again) })
 	isErr(t, "one ID twice in a batch", err, store.ErrConflict)
+
+	// Attempts too go in batches, IDs increasing in order.
+	var attempts []*openvod.DeliveryAttempt
+	for i, e := range batch[:70] {
+		attempts = append(attempts, &openvod.DeliveryAttempt{EventSeq: e.Seq, EventID: e.ID, EventType: e.Type,
+			SubAppID: e.SubAppID, Time: at(i), URL: "http://x/", StatusCode: 200 + i, Latency: time.Duration(i) * time.Millisecond})
+	}
+	noErr(t, "attempts", s.DeliveryAttemptInsert(ctx, attempts...))
+	var newestFirst []*openvod.DeliveryAttempt
+	for i, a := range attempts {
+		if i > 0 && a.ID <= attempts[i-1].ID {
+			t.Fatalf("attempt %d has ID %d after %d: want increasing in order", i, a.ID, attempts[i-1].ID)
+		}
+		if a.SubAppID == app.ID {
+			newestFirst = append([]*openvod.DeliveryAttempt{a}, newestFirst...)
+		}
+	}
+	equal(t, "attempts listed", must(s.DeliveryAttemptList(ctx, app.ID, "", 100))(t), newestFirst)
 }
 
 func testEventPull(t *testing.T, s store.Store) {
@@ -132,6 +151,17 @@ func testEventPull(t *testing.T, s store.Store) {
 	equal(t, "confirm with another token", must(s.EventConfirm(ctx, app.ID, "t2", seqs(got[:2]), at(20)))(t), int64(0))
 	equal(t, "confirm after the lease", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:2]), at(41)))(t), int64(0))
 	equal(t, "confirm of another app", must(s.EventConfirm(ctx, other.ID, "t1", seqs(got[:2]), at(20)))(t), int64(0))
+	equal(t, "confirm with a bad handle", must(s.EventConfirm(ctx, app.ID, "t1", []int64{got[1].Seq, 999999}, at(19)))(t), int64(0))
+	if e := must(s.EventGet(ctx, app.ID, got[1].ID))(t); e.State != openvod.EventPull {
+		t.Fatalf("event %s confirmed with a bad handle beside it: state %s, want pull (all or nothing)", e.ID, e.State)
+	}
+	equal(t, "confirm a handle twice", must(s.EventConfirm(ctx, app.ID, "t1", []int64{got[1].Seq, got[1].Seq}, at(19)))(t), int64(1))
+	noErr(t, "unconfirm", s.InTx(ctx, func(q store.Querier) error {
+		_, err := q.EventResend(ctx, app.ID, []string{got[1].ID}, openvod.EventPull, at(19), at(3600))
+		return err
+	}))
+	again1 := must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(19), Token: "t1", Until: at(40), Limit: 1}))(t)
+	equal(t, "lease again", ids(again1), []string{got[1].ID})
 	equal(t, "confirm", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(19)))(t), int64(1))
 	equal(t, "confirm again", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(20)))(t), int64(1))
 	equal(t, "consume", must(s.EventConsume(ctx, app.ID, seqs(got[:2]), at(20)))(t), int64(1))
