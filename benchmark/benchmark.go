@@ -270,6 +270,12 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 		Row{Name: "Pull and confirm events/s, " + label, Ours: num(pullRate) + " events/s", Baseline: "target 20,000 events/s",
 			Ratio: ratio(pullRate / 20000), Target: met(pullRate >= 20000, "≥ 20,000 events/s")},
 	)
+	if label != "SQLite" {
+		// The targets are set for SQLite.
+		for i := range rows {
+			rows[i].Target = "— (targets are for SQLite)"
+		}
+	}
 	logf("event log growth to %d events", o.LogSize)
 	growth, err := benchGrowth(ctx, c, st, log, LogSizeSmall, o.LogSize)
 	if err != nil {
@@ -277,17 +283,12 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 	}
 	pullCost := growth[1].pullP50.Seconds() / growth[0].pullP50.Seconds()
 	insertCost := growth[0].insert / growth[1].insert
+	// The growth targets hold on both databases.
 	rows = append(rows,
 		Row{Name: "Event log growth, PullEvents p50, " + label, Ours: msf(growth[1].pullP50) + " with " + num(float64(o.LogSize)) + " unconsumed",
 			Baseline: msf(growth[0].pullP50) + " with " + num(LogSizeSmall), Ratio: ratio(pullCost), Target: met(pullCost <= 1.5, "≤ 1.5×")},
 		Row{Name: "Event log growth, insert rate, " + label, Ours: num(growth[1].insert) + " events/s with " + num(float64(o.LogSize)) + " unconsumed",
 			Baseline: num(growth[0].insert) + " events/s with " + num(LogSizeSmall), Ratio: ratio(insertCost), Target: met(insertCost <= 1.5, "≤ 1.5×")})
-	if label != "SQLite" {
-		// The targets are set for SQLite.
-		for i := range rows {
-			rows[i].Target = "— (targets are for SQLite)"
-		}
-	}
 
 	if clips {
 		logf("uploading the clip source through the API")

@@ -315,6 +315,20 @@ func benchPush(ctx context.Context, c *vodevent.Client, log *eventlog.Log, rc *r
 		time.Sleep(time.Millisecond)
 	}
 	span := time.Duration(rc.last.Load() - rc.first.Load())
+	// The next rows start when the server has recorded the deliveries.
+	for {
+		left, err := log.Store.EventList(ctx, &store.EventListParams{SubAppID: openvod.DefaultSubAppID, State: openvod.EventPush, Limit: 1})
+		if err != nil {
+			return pushResult{}, err
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return pushResult{}, errors.New("push: deliveries not recorded within 10 minutes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return pushResult{rate: float64(n-1) / span.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}, nil
 }
 
