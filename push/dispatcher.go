@@ -183,7 +183,7 @@ func (d *Dispatcher) release(ctx context.Context) {
 	for len(seqs) > 0 {
 		batch := seqs[:min(len(seqs), releaseBatch)]
 		seqs = seqs[len(batch):]
-		err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+		err := d.cfg.Store.RunRelaxed(ctx, func(q store.Querier) error {
 			_, err := q.EventPushRelease(ctx, batch, d.cfg.Owner, d.cfg.NowFunc())
 			return err
 		})
@@ -220,7 +220,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 	}
 	now := d.cfg.NowFunc()
 	var events []*openvod.Event
-	err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+	err := d.cfg.Store.RunRelaxed(ctx, func(q store.Querier) error {
 		var err error
 		events, err = q.EventClaimPush(ctx, &store.EventClaimParams{
 			Owner: d.cfg.Owner, Now: now, Until: now.Add(d.cfg.Lease), Limit: room, SkipApps: busy,

@@ -344,6 +344,11 @@ func testInTxRelaxed(t *testing.T, s store.Store) {
 	isErr(t, "relaxed rollback", err, store.ErrConflict)
 	_, err = s.EventGet(ctx, app.ID, "rolled-back")
 	isErr(t, "rolled back", err, store.ErrNotFound)
+	noErr(t, "relaxed statement", s.RunRelaxed(ctx, func(q store.Querier) error {
+		return q.EventInsert(ctx, newEvent(app, "relaxed statement", openvod.EventPull, 0))
+	}))
+	must(s.EventGet(ctx, app.ID, "relaxed statement"))(t)
+	isErr(t, "relaxed statement's error", s.RunRelaxed(ctx, func(store.Querier) error { return store.ErrConflict }), store.ErrConflict)
 	// A durable transaction after a relaxed one still works.
 	noErr(t, "durable after relaxed", s.InTx(ctx, func(q store.Querier) error {
 		return q.EventInsert(ctx, newEvent(app, "durable", openvod.EventPull, 0))
