@@ -276,20 +276,6 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 			rows[i].Target = "— (targets are for SQLite)"
 		}
 	}
-	logf("event log growth to %d events", o.LogSize)
-	growth, err := benchGrowth(ctx, c, st, log, LogSizeSmall, o.LogSize)
-	if err != nil {
-		return nil, err
-	}
-	pullCost := growth[1].pullP50.Seconds() / growth[0].pullP50.Seconds()
-	insertCost := growth[0].insert / growth[1].insert
-	// The growth targets hold on both databases.
-	rows = append(rows,
-		Row{Name: "Event log growth, PullEvents p50, " + label, Ours: msf(growth[1].pullP50) + " with " + num(float64(o.LogSize)) + " unconsumed",
-			Baseline: msf(growth[0].pullP50) + " with " + num(LogSizeSmall), Ratio: ratio(pullCost), Target: met(pullCost <= 1.5, "≤ 1.5×")},
-		Row{Name: "Event log growth, insert rate, " + label, Ours: num(growth[1].insert) + " events/s with " + num(float64(o.LogSize)) + " unconsumed",
-			Baseline: num(growth[0].insert) + " events/s with " + num(LogSizeSmall), Ratio: ratio(insertCost), Target: met(insertCost <= 1.5, "≤ 1.5×")})
-
 	if clips {
 		logf("uploading the clip source through the API")
 		srcID, err := upload(ctx, c, src)
@@ -325,6 +311,21 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 		rows = append(rows, Row{Name: "Exact clip " + sz.exact.name + ", API request → callback", Ours: msf(res.api.Wall),
 			Baseline: "same ffmpeg re-encode " + msf(res.ffmpeg.Wall), Ratio: ratio(res.api.Wall.Seconds() / res.ffmpeg.Wall.Seconds()), Target: "—"})
 	}
+
+	// Last: it leaves the app in PULL mode.
+	logf("event log growth to %d events", o.LogSize)
+	growth, err := benchGrowth(ctx, c, st, log, LogSizeSmall, o.LogSize)
+	if err != nil {
+		return nil, err
+	}
+	pullCost := growth[1].pullP50.Seconds() / growth[0].pullP50.Seconds()
+	insertCost := growth[0].insert / growth[1].insert
+	// The growth targets hold on both databases.
+	rows = append(rows,
+		Row{Name: "Event log growth, PullEvents p50, " + label, Ours: msf(growth[1].pullP50) + " with " + num(float64(o.LogSize)) + " unconsumed",
+			Baseline: msf(growth[0].pullP50) + " with " + num(LogSizeSmall), Ratio: ratio(pullCost), Target: met(pullCost <= 1.5, "≤ 1.5×")},
+		Row{Name: "Event log growth, insert rate, " + label, Ours: num(growth[1].insert) + " events/s with " + num(float64(o.LogSize)) + " unconsumed",
+			Baseline: num(growth[0].insert) + " events/s with " + num(LogSizeSmall), Ratio: ratio(insertCost), Target: met(insertCost <= 1.5, "≤ 1.5×")})
 
 	peak, err := srv.peakRSS()
 	if err != nil {
