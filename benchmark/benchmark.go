@@ -40,9 +40,21 @@ type Options struct {
 	PostgresURL string
 	// WorkDir keeps generated inputs between runs (measure.DefaultWorkDir when empty).
 	WorkDir string
+	// EventsOnly runs the API and event rows only: no clip source, no clips.
+	EventsOnly bool
+	// LogSize is the number of unconsumed events of the log growth rows
+	// (LogSizeDefault when zero; 10,000 in a quick run).
+	LogSize int
 	// Log receives progress lines (none when nil).
 	Log io.Writer
 }
+
+// LogSizeDefault is the large log of the log growth rows; the small one is
+// LogSizeSmall.
+const (
+	LogSizeDefault = 1_000_000
+	LogSizeSmall   = 1_000
+)
 
 // Row is one line of the table.
 type Row struct {
@@ -93,10 +105,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
 	var src string
 	var err error
-	if o.Quick {
+	switch {
+	case o.EventsOnly:
+	case o.Quick:
 		src, err = measure.EnsureFile(work, "src60s240p.mp4", measure.SourceFor("320x240", 60, "300k"), logf)
-	} else {
+	default:
 		src, err = measure.EnsureSource(work, logf)
+	}
+	if err == nil && src != "" {
+		err = measure.Warm(src)
 	}
 	if err != nil {
 		return nil, err
@@ -105,8 +122,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := measure.Warm(src); err != nil {
-		return nil, err
+	if o.LogSize == 0 {
+		o.LogSize = LogSizeDefault
+		if o.Quick {
+			o.LogSize = 10_000
+		}
 	}
 	pg, err := newSchema(ctx, cmp.Or(o.PostgresURL, DefaultPostgresURL))
 	if err != nil {
@@ -133,7 +153,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	var eventRows [][]Row
 	for _, s := range []perStore{{"SQLite", "", true}, {"PostgreSQL", pg.URL, false}} {
 		logf("%s: starting the server", s.label)
-		rows, err := runServer(ctx, o, sz, s.label, s.db, filepath.Join(tmp, s.label), src, tiny, rc, s.clips)
+		rows, err := runServer(ctx, o, sz, s.label, s.db, filepath.Join(tmp, s.label), src, tiny, rc, s.clips && !o.EventsOnly)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", s.label, err)
 		}
@@ -183,6 +203,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fmt.Sprintf("Signed API requests: %d DescribeMediaInfos from 16 keep-alive clients on loopback.", sz.gateway),
 		fmt.Sprintf("Push events/s: a backlog of %d PullComplete events committed by the benchmark process into the server's database (batches of 500, durable commits), claimed from the store by the server's dispatcher and POSTed to the receiver; rate between the first and the last receipt. This is the path of events a server did not commit itself (retries, another server's events), with two processes writing the database; events a server commits itself are pushed from memory without the claim, so this row is a lower bound of the usual path. The \"committed by the server\" row measures that usual path: the same backlog committed by a server running in the benchmark process, handed to its dispatcher from memory. Push latency: from the CommitUpload request of a 1-second file to the receipt of its NewFileUpload callback, %d in turn, so it includes the request and its durable commit (an fsync on SQLite), not only commit to receipt.", sz.push, sz.latency),
 		fmt.Sprintf("Pull and confirm: a backlog of %d events committed by the benchmark process, drained by 4 consumers calling PullEvents (16 per call) and ConfirmEvents over signed HTTP.", sz.pull),
+		fmt.Sprintf("Event log growth: the log of the pulling app is filled with unconsumed events (the store's bulk insert from the benchmark process, 2,000 per transaction) to %s and then to %s (`--log-size`); at each size, %d PullEvents in turn, each followed by the ConfirmEvents of its events (p50 of the PullEvents), then a backlog of %s events committed as for the pull row (batches of 500, durable commits). Ratio = the large log's figure over the small log's (for the insert rate, small over large), so ≤ 1.5× is met.", num(LogSizeSmall), num(float64(o.LogSize)), growthPulls, num(growthBacklog)),
 		"No external baseline exists for the API and event rows: their baseline column is the target, and the ratio is ours / target (≥ 1 is met for rates, ≤ 1 for latency). Server peak memory is VmHWM of the server process at the end of its rows.",
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
@@ -266,7 +287,6 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 			rows[i].Target = "— (targets are for SQLite)"
 		}
 	}
-
 	if clips {
 		logf("uploading the clip source through the API")
 		srcID, err := upload(ctx, c, src)
@@ -302,6 +322,21 @@ func runServer(ctx context.Context, o Options, sz sizes, label, db, dataDir, src
 		rows = append(rows, Row{Name: "Exact clip " + sz.exact.name + ", API request → callback", Ours: msf(res.api.Wall),
 			Baseline: "same ffmpeg re-encode " + msf(res.ffmpeg.Wall), Ratio: ratio(res.api.Wall.Seconds() / res.ffmpeg.Wall.Seconds()), Target: "—"})
 	}
+
+	// Last: it leaves the app in PULL mode.
+	logf("event log growth to %d events", o.LogSize)
+	growth, err := benchGrowth(ctx, c, st, log, LogSizeSmall, o.LogSize)
+	if err != nil {
+		return nil, err
+	}
+	pullCost := growth[1].pullP50.Seconds() / growth[0].pullP50.Seconds()
+	insertCost := growth[0].insert / growth[1].insert
+	// The growth targets hold on both databases.
+	rows = append(rows,
+		Row{Name: "Event log growth, PullEvents p50, " + label, Ours: msf(growth[1].pullP50) + " with " + num(float64(o.LogSize)) + " unconsumed",
+			Baseline: msf(growth[0].pullP50) + " with " + num(LogSizeSmall), Ratio: ratio(pullCost), Target: met(pullCost <= 1.5, "≤ 1.5×")},
+		Row{Name: "Event log growth, insert rate, " + label, Ours: num(growth[1].insert) + " events/s with " + num(float64(o.LogSize)) + " unconsumed",
+			Baseline: num(growth[0].insert) + " events/s with " + num(LogSizeSmall), Ratio: ratio(insertCost), Target: met(insertCost <= 1.5, "≤ 1.5×")})
 
 	peak, err := srv.peakRSS()
 	if err != nil {

@@ -35,7 +35,8 @@ func TestQuick(t *testing.T) {
 		"S3 ranged GET, proxy", "S3 ranged GET, redirect (followed)",
 	}
 	for _, s := range []string{"SQLite", "PostgreSQL"} {
-		for _, name := range []string{"Signed API requests/s", "Push events/s", "Push latency p50 / p99", "Pull and confirm events/s", "Server peak memory"} {
+		for _, name := range []string{"Signed API requests/s", "Push events/s", "Push latency p50 / p99", "Pull and confirm events/s",
+			"Event log growth, PullEvents p50", "Event log growth, insert rate", "Server peak memory"} {
 			want = append(want, name+", "+s)
 		}
 	}

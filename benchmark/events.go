@@ -21,6 +21,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/pull"
 	"github.com/openvod/openvod/server"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
@@ -314,6 +315,20 @@ func benchPush(ctx context.Context, c *vodevent.Client, log *eventlog.Log, rc *r
 		time.Sleep(time.Millisecond)
 	}
 	span := time.Duration(rc.last.Load() - rc.first.Load())
+	// The next rows start when the server has recorded the deliveries.
+	for {
+		left, err := log.Store.EventList(ctx, &store.EventListParams{SubAppID: openvod.DefaultSubAppID, State: openvod.EventPush, Limit: 1})
+		if err != nil {
+			return pushResult{}, err
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			return pushResult{}, errors.New("push: deliveries not recorded within 10 minutes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	return pushResult{rate: float64(n-1) / span.Seconds(), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}, nil
 }
 
@@ -362,4 +377,86 @@ func benchPushInProcess(ctx context.Context, dir string, rc *receiver, n int) (f
 		time.Sleep(time.Millisecond)
 	}
 	return float64(n-1) / time.Duration(rc.last.Load()-rc.first.Load()).Seconds(), nil
+}
+
+// growthResult is the cost of the event log at one size.
+type growthResult struct {
+	pullP50 time.Duration // PullEvents, then ConfirmEvents of what it got
+	insert  float64       // events/s
+}
+
+// Sizes of one measurement of benchGrowth.
+const (
+	growthPulls   = 50 // consume 800 events, fewer than the smallest log
+	growthBacklog = 5000
+)
+
+// benchGrowth measures the cost of the event log as it grows, on the
+// default app in PULL mode. It fills the log to small and then to large
+// unconsumed events (bulk inserts of the store, 2,000 per transaction), and
+// at each size times growthPulls PullEvents calls over signed HTTP, each
+// followed by the ConfirmEvents of what it returned, and then the commit of
+// a backlog of growthBacklog events (emitBacklog: batches of 500, durable).
+func benchGrowth(ctx context.Context, c *vodevent.Client, st store.Store, log *eventlog.Log, small, large int) (at [2]growthResult, err error) {
+	if err := c.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PULL"}, nil); err != nil {
+		return at, err
+	}
+	var unconsumed int
+	for i, size := range []int{small, large} {
+		if err := fillLog(ctx, st, fmt.Sprint("fill-", i, "-"), size-unconsumed); err != nil {
+			return at, err
+		}
+		lat := make([]time.Duration, 0, growthPulls)
+		for range growthPulls {
+			var p struct {
+				EventSet []struct{ EventHandle string }
+			}
+			t0 := time.Now()
+			if err := c.Call(ctx, "PullEvents", nil, &p); err != nil {
+				return at, err
+			}
+			lat = append(lat, time.Since(t0))
+			if len(p.EventSet) == 0 {
+				return at, fmt.Errorf("growth: PullEvents returned nothing with %d events in the log", size)
+			}
+			handles := make([]string, len(p.EventSet))
+			for i, e := range p.EventSet {
+				handles[i] = e.EventHandle
+			}
+			if err := c.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil); err != nil {
+				return at, err
+			}
+		}
+		slices.Sort(lat)
+		at[i].pullP50 = lat[len(lat)/2]
+		t0 := time.Now()
+		if err := emitBacklog(ctx, log, fmt.Sprint("growth-", i, "-"), growthBacklog); err != nil {
+			return at, err
+		}
+		at[i].insert = growthBacklog / time.Since(t0).Seconds()
+		unconsumed = size - growthPulls*pull.BatchSize + growthBacklog
+	}
+	return at, nil
+}
+
+// fillLog inserts n pullable events of the default app, 2,000 per
+// transaction.
+func fillLog(ctx context.Context, st store.Store, prefix string, n int) error {
+	body, err := vodevent.Marshal(&vodevent.EventContent{EventType: vodevent.TypePullComplete, PullCompleteEvent: &vodevent.PullUploadTask{
+		TaskId: "fill", Status: "FINISH", Message: "SUCCESS", FileId: "1234567890123456789"}})
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i += 2000 {
+		now := time.Now()
+		events := make([]*openvod.Event, min(2000, n-i))
+		for j := range events {
+			events[j] = &openvod.Event{ID: fmt.Sprint(prefix, i+j), SubAppID: openvod.DefaultSubAppID, Type: vodevent.TypePullComplete,
+				Body: body, CreateTime: now, State: openvod.EventPull, AvailableAt: now}
+		}
+		if err := st.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, events...) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }

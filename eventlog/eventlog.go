@@ -44,13 +44,17 @@ type Emitter struct {
 	events  []*openvod.Event
 }
 
-// Tx runs fn in one durable transaction with an Emitter. Only when the
-// transaction commits are the events it appended handed on.
+// Tx runs fn in one durable transaction with an Emitter. The events fn
+// emits are appended to the log when fn returns nil, in one insert, and
+// handed on only when the transaction commits.
 func (l *Log) Tx(ctx context.Context, fn func(q store.Querier, em *Emitter) error) error {
 	var em *Emitter
 	err := l.Store.InTx(ctx, func(q store.Querier) error {
 		em = &Emitter{log: l, q: q, now: l.now(), configs: map[int64]*openvod.EventConfig{}}
-		return fn(q, em)
+		if err := fn(q, em); err != nil {
+			return err
+		}
+		return q.EventInsert(ctx, em.events...)
 	})
 	if err == nil {
 		l.Hub.Committed(em.events)
@@ -66,8 +70,9 @@ func (l *Log) now() time.Time {
 }
 
 // Emit appends the event content for the app, unless the app's switch for
-// that event type is OFF. The event is pushed when the app is in PUSH mode
-// with a URL, else pullable at once.
+// that event type is OFF; the event is written when the transaction's fn
+// returns. The event is pushed when the app is in PUSH mode with a URL,
+// else pullable at once.
 func (em *Emitter) Emit(ctx context.Context, subAppID int64, content *vodevent.EventContent) error {
 	cfg, ok := em.configs[subAppID]
 	if !ok {
@@ -92,9 +97,6 @@ func (em *Emitter) Emit(ctx context.Context, subAppID int64, content *vodevent.E
 		e.State, e.Owner = openvod.EventPush, em.log.Owner
 		e.AvailableAt = em.now.Add(cmp.Or(em.log.PushLease, PushLeaseDefault))
 		e.PushDeadline = em.now.Add(cmp.Or(em.log.RetryWindow, RetryWindowDefault))
-	}
-	if err := em.q.EventInsert(ctx, e); err != nil {
-		return err
 	}
 	em.events = append(em.events, e)
 	return nil

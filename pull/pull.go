@@ -65,13 +65,13 @@ func (q *Queue) Pull(ctx context.Context, subAppID int64) ([]Item, error) {
 	}
 }
 
-// lease leases a batch under a fresh token. A lease is not worth a disk
-// flush: losing it only makes its events available again.
+// lease leases a batch under a fresh token, in one statement. A lease is
+// not worth a disk flush: losing it only makes its events available again.
 func (q *Queue) lease(ctx context.Context, subAppID int64) ([]Item, error) {
 	now := q.now()
 	token := newToken()
 	var events []*openvod.Event
-	err := q.Store.InTxRelaxed(ctx, func(qr store.Querier) error {
+	err := q.Store.RunRelaxed(ctx, func(qr store.Querier) error {
 		var err error
 		events, err = qr.EventLeaseForPull(ctx, &store.EventLeaseParams{
 			SubAppID: subAppID, Now: now, Token: token, Until: now.Add(cmp.Or(q.Lease, LeaseDefault)), Limit: BatchSize,
@@ -110,7 +110,13 @@ func (q *Queue) Confirm(ctx context.Context, subAppID int64, handles []string) e
 	if len(malformed) > 0 {
 		return q.badHandlesError(ctx, subAppID, handles, now)
 	}
-	err := q.Store.InTxRelaxed(ctx, func(qr store.Querier) error {
+	// Each EventConfirm is all or nothing: the handles of one PullEvents
+	// need no transaction around it.
+	run := q.Store.InTxRelaxed
+	if len(byToken) == 1 {
+		run = q.Store.RunRelaxed
+	}
+	err := run(ctx, func(qr store.Querier) error {
 		for token, seqs := range byToken {
 			n, err := qr.EventConfirm(ctx, subAppID, token, seqs, now)
 			if err != nil {

@@ -183,7 +183,7 @@ func (d *Dispatcher) release(ctx context.Context) {
 	for len(seqs) > 0 {
 		batch := seqs[:min(len(seqs), releaseBatch)]
 		seqs = seqs[len(batch):]
-		err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+		err := d.cfg.Store.RunRelaxed(ctx, func(q store.Querier) error {
 			_, err := q.EventPushRelease(ctx, batch, d.cfg.Owner, d.cfg.NowFunc())
 			return err
 		})
@@ -220,7 +220,7 @@ func (d *Dispatcher) claim(ctx context.Context) {
 	}
 	now := d.cfg.NowFunc()
 	var events []*openvod.Event
-	err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
+	err := d.cfg.Store.RunRelaxed(ctx, func(q store.Querier) error {
 		var err error
 		events, err = q.EventClaimPush(ctx, &store.EventClaimParams{
 			Owner: d.cfg.Owner, Now: now, Until: now.Add(d.cfg.Lease), Limit: room, SkipApps: busy,
@@ -312,17 +312,9 @@ func (d *Dispatcher) writeResults() {
 		}
 		var pullable []int64
 		err := d.cfg.Store.InTxRelaxed(ctx, func(q store.Querier) error {
-			pullable = pullable[:0]
-			for _, a := range batch {
-				made, err := d.record(ctx, q, a)
-				if err != nil {
-					return err
-				}
-				if made {
-					pullable = append(pullable, a.event.SubAppID)
-				}
-			}
-			return nil
+			var err error
+			pullable, err = d.record(ctx, q, batch)
+			return err
 		})
 		if err != nil {
 			d.cfg.Logger.Error("push results not recorded; the deliveries will be made again", "count", len(batch), "err", err)
@@ -334,22 +326,60 @@ func (d *Dispatcher) writeResults() {
 	}
 }
 
-// record stores one attempt and moves its event on; it reports whether the
-// event became pullable.
-func (d *Dispatcher) record(ctx context.Context, q store.Querier, a *attempt) (pullable bool, err error) {
-	e := a.event
-	if a.url != "" {
-		if err := q.DeliveryAttemptInsert(ctx, &openvod.DeliveryAttempt{
-			EventSeq: e.Seq, EventID: e.ID, EventType: e.Type, SubAppID: e.SubAppID, Time: a.time, URL: a.url,
-			StatusCode: a.statusCode, Latency: a.latency, Error: a.err,
-		}); err != nil {
-			return false, err
+// record stores a batch of attempts and moves their events on, in a few
+// statements for any number of deliveries; it returns the apps whose events
+// became pullable. A delivered event is consumed at the time of its app's
+// latest delivery in the batch.
+func (d *Dispatcher) record(ctx context.Context, q store.Querier, batch []*attempt) (pullable []int64, err error) {
+	var rows []*openvod.DeliveryAttempt
+	type consumed struct {
+		seqs []int64
+		at   time.Time
+	}
+	delivered := map[int64]*consumed{}
+	for _, a := range batch {
+		e := a.event
+		if a.url != "" {
+			rows = append(rows, &openvod.DeliveryAttempt{
+				EventSeq: e.Seq, EventID: e.ID, EventType: e.Type, SubAppID: e.SubAppID, Time: a.time, URL: a.url,
+				StatusCode: a.statusCode, Latency: a.latency, Error: a.err,
+			})
+		}
+		if !a.delivered() {
+			made, err := d.failed(ctx, q, a)
+			if err != nil {
+				return nil, err
+			}
+			if made {
+				pullable = append(pullable, e.SubAppID)
+			}
+			continue
+		}
+		c := delivered[e.SubAppID]
+		if c == nil {
+			c = &consumed{}
+			delivered[e.SubAppID] = c
+		}
+		c.seqs = append(c.seqs, e.Seq)
+		if a.time.After(c.at) {
+			c.at = a.time
 		}
 	}
-	if a.delivered() {
-		_, err := q.EventConsume(ctx, e.SubAppID, []int64{e.Seq}, a.time)
-		return false, err
+	if err := q.DeliveryAttemptInsert(ctx, rows...); err != nil {
+		return nil, err
 	}
+	for app, c := range delivered {
+		if _, err := q.EventConsume(ctx, app, c.seqs, c.at); err != nil {
+			return nil, err
+		}
+	}
+	return pullable, nil
+}
+
+// failed moves on the event of a failed attempt: a retry, or pullable
+// when its retries end (which it reports).
+func (d *Dispatcher) failed(ctx context.Context, q store.Querier, a *attempt) (pullable bool, err error) {
+	e := a.event
 	log := d.cfg.Logger.With("event_id", e.ID, "sub_app_id", e.SubAppID, "attempt", e.Attempts+1)
 	next := a.time.Add(d.cfg.Backoff.Delay(e.Attempts+1, a.retryAfter))
 	if a.url == "" || next.After(e.PushDeadline) {

@@ -45,6 +45,12 @@ type Store interface {
 	// still survives a crash of the openvod process.
 	InTxRelaxed(ctx context.Context, fn func(q Querier) error) error
 
+	// RunRelaxed runs fn with the durability of InTxRelaxed but not
+	// necessarily in one transaction: each of fn's statements may commit
+	// on its own. For fn of one statement it saves a transaction's round
+	// trips on a database server.
+	RunRelaxed(ctx context.Context, fn func(q Querier) error) error
+
 	// Driver names the backend: "sqlite" or "postgres".
 	Driver() string
 
@@ -150,8 +156,11 @@ type Querier interface {
 	// EventConfigPut stores the app's event configuration.
 	EventConfigPut(ctx context.Context, c *openvod.EventConfig) error
 
-	// EventInsert appends e to the log and sets e.Seq; ErrConflict when e.ID exists.
-	EventInsert(ctx context.Context, e *openvod.Event) error
+	// EventInsert appends the events to the log, in order, and sets their
+	// Seq, in few statements. ErrConflict when an event's ID exists: the
+	// others may then be appended, so insert several in a transaction that
+	// the error rolls back.
+	EventInsert(ctx context.Context, events ...*openvod.Event) error
 	// EventGet returns the app's event with the given ID, or ErrNotFound.
 	EventGet(ctx context.Context, subAppID int64, id string) (*openvod.Event, error)
 	// EventGetMany returns the app's events among seqs, in no order.
@@ -164,9 +173,10 @@ type Querier interface {
 	// to two pullers at once. Returned by Seq.
 	EventLeaseForPull(ctx context.Context, p *EventLeaseParams) ([]*openvod.Event, error)
 	// EventConfirm consumes, for ConfirmEvents, the app's events among seqs
-	// leased under token with a lease not ended at now; events already
-	// consumed keep their consumption time. It returns how many events
-	// matched: fewer than len(seqs) means some handle was bad.
+	// when every one of them is leased under token with a lease not ended
+	// at now, and none otherwise, in one statement; events already consumed
+	// keep their consumption time. It returns how many events it consumed:
+	// all of seqs (each counted once), or 0 when some handle was bad.
 	EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error)
 	// EventConsume marks the app's events among seqs done at now, unless
 	// they are already; it returns how many changed.
@@ -200,8 +210,9 @@ type Querier interface {
 	// EventPurge deletes events created before t, and their attempts.
 	EventPurge(ctx context.Context, t time.Time) (int64, error)
 
-	// DeliveryAttemptInsert records a push attempt and sets a.ID.
-	DeliveryAttemptInsert(ctx context.Context, a *openvod.DeliveryAttempt) error
+	// DeliveryAttemptInsert records push attempts, in few statements, and
+	// sets their IDs, increasing in order.
+	DeliveryAttemptInsert(ctx context.Context, attempts ...*openvod.DeliveryAttempt) error
 	// DeliveryAttemptList returns the app's newest attempts (of one event
 	// when eventID is not ""), newest first.
 	DeliveryAttemptList(ctx context.Context, subAppID int64, eventID string, limit int) ([]*openvod.DeliveryAttempt, error)
@@ -262,9 +273,10 @@ type TaskFinishParams struct {
 // that tells of the events they commit (PostgreSQL LISTEN/NOTIFY). Ask for
 // it with a type assertion.
 type EventListener interface {
-	// ListenEvents calls notify with the SubAppId of every event committed
-	// in the store, by any server, until ctx ends. It reconnects after
-	// errors, which it logs.
+	// ListenEvents calls notify with the SubAppId of the pullable events
+	// committed in the store, by any server (at least once per committing
+	// transaction and app), until ctx ends. It reconnects after errors,
+	// which it logs.
 	ListenEvents(ctx context.Context, logger *slog.Logger, notify func(subAppID int64))
 }
 

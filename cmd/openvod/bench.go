@@ -34,6 +34,8 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	quick := s.fs.Bool("quick", false, "tiny inputs and short runs (a smoke run of about a minute); does not write --out unless it is given")
 	pg := s.String("postgres", "OPENVOD_BENCH_POSTGRES", benchmark.DefaultPostgresURL, "PostgreSQL where a fresh schema is created for the run and dropped after")
 	out := s.String("out", "OPENVOD_BENCH_OUT", "docs/benchmarks.md", "Markdown file whose part between <!-- bench:begin --> and <!-- bench:end --> is replaced with the table (\"-\": none)")
+	eventsOnly := s.fs.Bool("events", false, "the API and event rows only (no clip source, no clips); does not write --out unless it is given")
+	logSize := s.fs.Int("log-size", 0, "unconsumed events in the large log of the event log growth rows (0: 1,000,000, or 10,000 with --quick)")
 	work := s.String("work", "OPENVOD_BENCH_WORK", measure.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
 	if err := s.parse(args); err != nil {
 		return err
@@ -44,14 +46,14 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: *quick, PostgresURL: *pg, WorkDir: *work, Log: stderr})
+	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: *quick, EventsOnly: *eventsOnly, LogSize: *logSize, PostgresURL: *pg, WorkDir: *work, Log: stderr})
 	if err != nil {
 		return err
 	}
 	if err := r.WriteTable(stdout); err != nil {
 		return err
 	}
-	if *out != "-" && (!*quick || outSet) {
+	if *out != "-" && (!*quick && !*eventsOnly || outSet) {
 		if err := r.WriteMarkdown(*out); err != nil {
 			return err
 		}

@@ -11,7 +11,8 @@ import (
 	"io/fs"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/sqldb"
@@ -19,8 +20,10 @@ import (
 
 // Pool limits of the store's connection pool.
 const (
-	// MaxConnsDefault caps the connections one store opens.
-	MaxConnsDefault = 32
+	// MaxConnsDefault caps the connections one store opens for durable
+	// work; RelaxedConnsDefault more serve its relaxed transactions.
+	MaxConnsDefault     = 32
+	RelaxedConnsDefault = 16
 	// ConnMaxIdleTimeDefault closes connections idle for longer.
 	ConnMaxIdleTimeDefault = 5 * time.Minute
 )
@@ -35,7 +38,6 @@ var dialect = sqldb.Dialect{
 	NumberedParams: true,
 	ClaimLock:      "FOR UPDATE SKIP LOCKED",
 	MigrationLock:  `SELECT pg_advisory_xact_lock(hashtext('openvod migrate ' || current_schema()))`,
-	RelaxTx:        `SET LOCAL synchronous_commit = off`,
 	EventNotify:    `SELECT pg_notify(` + EventChannel + `, ?)`,
 }
 
@@ -47,14 +49,21 @@ const EventChannel = `'openvod_event_' || current_schema()`
 // string as pgx accepts it; a search_path parameter selects the schema) and
 // applies pending migrations; concurrent Opens of one schema are safe. The
 // caller must Close the store.
+//
+// Relaxed transactions (store.Store.InTxRelaxed) run on a pool of their
+// own whose connections start with synchronous_commit off, so that they
+// take no statement more than a durable one, and with enable_sort off:
+// they pick the oldest few events of a log that may hold millions (pull
+// leases, push claims), which the indexes give in order, and a plan that
+// sorts every candidate instead (chosen on statistics that do not yet know
+// the log's size, as before the table's first analyze) costs a sort of the
+// whole log per call.
 func Open(ctx context.Context, url string) (store.Store, error) {
-	db, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres open: %w", err)
 	}
-	db.SetMaxOpenConns(MaxConnsDefault)
-	db.SetMaxIdleConns(MaxConnsDefault)
-	db.SetConnMaxIdleTime(ConnMaxIdleTimeDefault)
+	db := pool(cfg, MaxConnsDefault)
 	migrations, err := fs.Sub(migrationFS, "migration")
 	if err == nil {
 		err = sqldb.Migrate(ctx, db, dialect, migrations)
@@ -63,7 +72,20 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres open: %w", err)
 	}
-	return &Store{DB: sqldb.New(db, db, dialect), url: url}, nil
+	relaxedCfg := cfg.Copy()
+	relaxedCfg.RuntimeParams["synchronous_commit"] = "off"
+	relaxedCfg.RuntimeParams["enable_sort"] = "off"
+	relaxed := pool(relaxedCfg, RelaxedConnsDefault)
+	return &Store{DB: sqldb.New(db, db, relaxed, dialect), url: url}, nil
+}
+
+// pool opens a pool of up to n connections of cfg.
+func pool(cfg *pgx.ConnConfig, n int) *sql.DB {
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(ConnMaxIdleTimeDefault)
+	return db
 }
 
 // Store is the store Open returns. It has the store.EventListener

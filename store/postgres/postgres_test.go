@@ -120,23 +120,49 @@ func TestCapabilities(t *testing.T) {
 		close(done)
 	}()
 	defer func() { cancel(); <-done }()
+	pushApp, err := b.AppCreate(t.Context(), "push app", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each round inserts a pullable event of app and a push delivery of
+	// pushApp, which no other server may take yet: only app is announced.
+	insert := func(i int) {
+		t.Helper()
+		now := time.Now()
+		pullable := &openvod.Event{ID: fmt.Sprintf("evt_cap%d", i), SubAppID: app.ID, Type: "ClipComplete", Body: []byte("{}"),
+			CreateTime: now, State: openvod.EventPull, AvailableAt: now}
+		pushed := &openvod.Event{ID: fmt.Sprintf("evt_push%d", i), SubAppID: pushApp.ID, Type: "ClipComplete", Body: []byte("{}"),
+			CreateTime: now, State: openvod.EventPush, Owner: "a", AvailableAt: now.Add(time.Minute)}
+		if err := b.EventInsert(t.Context(), pushed, pullable); err != nil {
+			t.Fatal(err)
+		}
+	}
 	deadline := time.After(10 * time.Second)
 	for i := 0; ; i++ {
 		// Insert until heard: the listener may not be connected yet.
-		e := &openvod.Event{ID: fmt.Sprintf("evt_cap%d", i), SubAppID: app.ID, Type: "ClipComplete", Body: []byte("{}"),
-			CreateTime: time.Now(), State: openvod.EventPull, AvailableAt: time.Now()}
-		if err := b.EventInsert(t.Context(), e); err != nil {
-			t.Fatal(err)
-		}
+		insert(i)
 		select {
 		case id := <-heard:
 			if id != app.ID {
 				t.Fatalf("heard app %d, want %d", id, app.ID)
 			}
-			return
 		case <-time.After(100 * time.Millisecond):
+			continue
 		case <-deadline:
 			t.Fatal("no event heard")
+		}
+		break
+	}
+	insert(-1)
+	timeout := time.After(300 * time.Millisecond)
+	for {
+		select {
+		case id := <-heard:
+			if id != app.ID {
+				t.Fatalf("heard app %d, which only has push deliveries; want only %d", id, app.ID)
+			}
+		case <-timeout:
+			return
 		}
 	}
 }

@@ -20,9 +20,9 @@ type Dialect struct {
 	// transaction already excludes other writers.
 	MigrationLock string
 	// RelaxConn and RestoreConn run on the writer connection before and
-	// after a relaxed transaction (SQLite: PRAGMA synchronous), RelaxTx
-	// first inside it (PostgreSQL: SET LOCAL synchronous_commit = off).
-	RelaxConn, RestoreConn, RelaxTx string
+	// after a relaxed transaction (SQLite: PRAGMA synchronous), when the
+	// store has no relaxed pool (see [New]).
+	RelaxConn, RestoreConn string
 	// PrepareStatements keeps every query prepared, for backends whose
 	// drivers do not cache statements themselves.
 	PrepareStatements bool

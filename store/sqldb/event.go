@@ -59,23 +59,93 @@ func scanEvent(s scanner) (*openvod.Event, error) {
 	return &e, nil
 }
 
-// EventInsert implements store.Querier. On a backend with notifications it
-// also notifies the other servers, on commit, that the app has a new event.
-func (q *querier) EventInsert(ctx context.Context, e *openvod.Event) error {
-	err := q.queryRow(ctx, q.write, `INSERT INTO event (id, sub_app_id, type, body, create_time, state,
-available_at, owner, lease_token, lease_until, attempts, pulls, push_deadline, consumed_time)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
-		e.ID, e.SubAppID, e.Type, e.Body, timeArg(e.CreateTime), string(e.State), timeArg(e.AvailableAt), e.Owner,
-		e.LeaseToken, timeArg(e.LeaseUntil), e.Attempts, e.Pulls, timeArg(e.PushDeadline), timeArg(e.ConsumedTime)).
-		Scan(&e.Seq)
-	if err = notFound(err); err == store.ErrNotFound {
-		err = store.ErrConflict
+// insertRowsMax is the most rows one multi-row INSERT carries. Longer
+// batches are cut into statements of powers of two rows up to it, so that
+// few query texts are prepared whatever the batch lengths.
+const insertRowsMax = 64
+
+// inChunks calls insert with consecutive ranges [lo, hi) covering n rows,
+// each of a power of two rows up to insertRowsMax.
+func inChunks(n int, insert func(lo, hi int) error) error {
+	for lo := 0; lo < n; {
+		size := insertRowsMax
+		for size > n-lo {
+			size /= 2
+		}
+		if err := insert(lo, lo+size); err != nil {
+			return err
+		}
+		lo += size
 	}
-	if err == nil && q.d.EventNotify != "" {
-		_, err = q.exec(ctx, q.d.EventNotify, fmt.Sprint(e.SubAppID))
+	return nil
+}
+
+// valuesRows returns n rows of the placeholder tuple row for a VALUES list.
+func valuesRows(row string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// EventInsert implements store.Querier with multi-row INSERTs. On a
+// backend with notifications it also notifies the other servers, on
+// commit, that an app has new pullable events: once per app, and not for
+// push deliveries, which no other server's puller or dispatcher may take
+// before their lease ends.
+func (q *querier) EventInsert(ctx context.Context, events ...*openvod.Event) error {
+	if err := inChunks(len(events), func(lo, hi int) error { return q.eventInsertRows(ctx, events[lo:hi]) }); err != nil {
+		return err
 	}
+	var pullable []int64
+	for _, e := range events {
+		if e.State == openvod.EventPull && !slices.Contains(pullable, e.SubAppID) {
+			pullable = append(pullable, e.SubAppID)
+		}
+	}
+	if q.d.EventNotify == "" {
+		return nil
+	}
+	for _, app := range pullable {
+		if _, err := q.exec(ctx, q.d.EventNotify, fmt.Sprint(app)); err != nil {
+			return fmt.Errorf("event notify %d: %w", app, err)
+		}
+	}
+	return nil
+}
+
+// eventInsertRows inserts events in one statement and sets their Seq.
+func (q *querier) eventInsertRows(ctx context.Context, events []*openvod.Event) error {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := make([]any, 0, 14*len(events))
+	byID := make(map[string]*openvod.Event, len(events))
+	for _, e := range events {
+		args = append(args, e.ID, e.SubAppID, e.Type, e.Body, timeArg(e.CreateTime), string(e.State),
+			timeArg(e.AvailableAt), e.Owner, e.LeaseToken, timeArg(e.LeaseUntil), e.Attempts, e.Pulls,
+			timeArg(e.PushDeadline), timeArg(e.ConsumedTime))
+		byID[e.ID] = e
+	}
+	rows, err := q.write.QueryContext(ctx, q.d.rebind(`INSERT INTO event (id, sub_app_id, type, body, create_time,
+state, available_at, owner, lease_token, lease_until, attempts, pulls, push_deadline, consumed_time)
+VALUES `+valuesRows(row, len(events))+` ON CONFLICT DO NOTHING RETURNING id, seq`), args...)
 	if err != nil {
-		return fmt.Errorf("event insert %s: %w", e.ID, err)
+		return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+	}
+	defer rows.Close()
+	inserted := 0
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+		}
+		if e := byID[id]; e != nil {
+			e.Seq = seq
+			inserted++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("event insert %s: %w", events[0].ID, err)
+	}
+	if inserted < len(events) {
+		return fmt.Errorf("event insert %s: an id exists: %w", events[0].ID, store.ErrConflict)
 	}
 	return nil
 }
@@ -149,14 +219,18 @@ WHERE sub_app_id = ? AND state <> 'done' AND seq IN (`+placeholders(len(seqs))+`
 	return n, nil
 }
 
-// EventConfirm implements store.Querier.
+// EventConfirm implements store.Querier. The count of matching events
+// makes the statement all or nothing.
 func (q *querier) EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error) {
 	if len(seqs) == 0 {
 		return 0, nil
 	}
-	args := append([]any{timeArg(now), subAppID, token, timeArg(now)}, int64Args(seqs)...)
+	seqs = slices.Compact(slices.Sorted(slices.Values(seqs)))
+	match := `sub_app_id = ? AND lease_token = ? AND lease_until >= ? AND seq IN (` + placeholders(len(seqs)) + `)`
+	matchArgs := append([]any{subAppID, token, timeArg(now)}, int64Args(seqs)...)
+	args := append(append(append([]any{timeArg(now)}, matchArgs...), matchArgs...), len(seqs))
 	n, err := q.exec(ctx, `UPDATE event SET state = 'done', consumed_time = COALESCE(consumed_time, ?), owner = ''
-WHERE sub_app_id = ? AND lease_token = ? AND lease_until >= ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+WHERE `+match+` AND (SELECT COUNT(*) FROM event WHERE `+match+`) = ?`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("event confirm %d: %w", subAppID, err)
 	}
@@ -286,14 +360,34 @@ func (q *querier) EventPurge(ctx context.Context, t time.Time) (int64, error) {
 
 const attemptColumns = `id, event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error`
 
-// DeliveryAttemptInsert implements store.Querier.
-func (q *querier) DeliveryAttemptInsert(ctx context.Context, a *openvod.DeliveryAttempt) error {
-	err := q.queryRow(ctx, q.write, `INSERT INTO delivery_attempt (event_seq, event_id, event_type, sub_app_id,
-time, url, status_code, latency_us, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		a.EventSeq, a.EventID, a.EventType, a.SubAppID, timeArg(a.Time), a.URL, a.StatusCode,
-		a.Latency.Microseconds(), a.Error).Scan(&a.ID)
+// DeliveryAttemptInsert implements store.Querier with multi-row INSERTs.
+func (q *querier) DeliveryAttemptInsert(ctx context.Context, attempts ...*openvod.DeliveryAttempt) error {
+	return inChunks(len(attempts), func(lo, hi int) error { return q.deliveryAttemptInsertRows(ctx, attempts[lo:hi]) })
+}
+
+// deliveryAttemptInsertRows inserts attempts in one statement and sets
+// their IDs, increasing in the order of the rows.
+func (q *querier) deliveryAttemptInsertRows(ctx context.Context, attempts []*openvod.DeliveryAttempt) error {
+	args := make([]any, 0, 9*len(attempts))
+	for _, a := range attempts {
+		args = append(args, a.EventSeq, a.EventID, a.EventType, a.SubAppID, timeArg(a.Time), a.URL, a.StatusCode,
+			a.Latency.Microseconds(), a.Error)
+	}
+	ids, err := queryAll(ctx, q, q.write, func(s scanner) (*int64, error) {
+		id := new(int64)
+		return id, s.Scan(id)
+	}, `INSERT INTO delivery_attempt (event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error)
+VALUES `+valuesRows(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(attempts))+` RETURNING id`, args...)
+	if err == nil && len(ids) != len(attempts) {
+		err = fmt.Errorf("%d ids returned for %d rows", len(ids), len(attempts))
+	}
 	if err != nil {
-		return fmt.Errorf("delivery attempt insert %s: %w", a.EventID, err)
+		return fmt.Errorf("delivery attempt insert %s: %w", attempts[0].EventID, err)
+	}
+	// IDs are drawn row by row; RETURNING need not list them in order.
+	slices.SortFunc(ids, func(a, b *int64) int { return cmp.Compare(*a, *b) })
+	for i, a := range attempts {
+		a.ID = *ids[i]
 	}
 	return nil
 }

@@ -10,6 +10,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -21,8 +22,9 @@ import (
 // DB is a [store.Store] over database/sql. It is safe for concurrent use.
 type DB struct {
 	querier
-	write *sql.DB
-	read  *sql.DB
+	write   *sql.DB
+	read    *sql.DB
+	relaxed *sql.DB // nil: relaxed transactions relax the write pool
 	// writeStmts and readStmts cache prepared statements when the dialect
 	// asks for it; nil otherwise.
 	writeStmts, readStmts *stmtCache
@@ -31,10 +33,13 @@ type DB struct {
 var _ store.Store = (*DB)(nil)
 
 // New returns a store that runs writes and transactions on write and reads
-// outside transactions on read; both may be the same pool. The schema must
-// already be migrated (see [Migrate]). Close closes both pools.
-func New(write, read *sql.DB, d Dialect) *DB {
-	db := &DB{querier: querier{read: read, write: write, d: d}, write: write, read: read}
+// outside transactions on read; both may be the same pool. relaxed, when
+// not nil, is a pool whose connections commit without waiting for the disk
+// (PostgreSQL: synchronous_commit off at connection): InTxRelaxed runs on
+// it and needs no statement of the dialect to relax its commit. The schema
+// must already be migrated (see [Migrate]). Close closes every pool.
+func New(write, read, relaxed *sql.DB, d Dialect) *DB {
+	db := &DB{querier: querier{read: read, write: write, d: d}, write: write, read: read, relaxed: relaxed}
 	if d.PrepareStatements {
 		db.writeStmts, db.readStmts = newStmtCache(write), newStmtCache(read)
 		db.querier.write = preparedConn{cache: db.writeStmts}
@@ -50,18 +55,21 @@ func (db *DB) InTx(ctx context.Context, fn func(q store.Querier) error) error {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	return db.runTx(ctx, tx, "", fn)
+	return db.runTx(ctx, tx, fn)
 }
 
 // InTxRelaxed is InTx with a commit that does not wait for the disk; see
-// [store.Store].
+// [store.Store]. It runs on the relaxed pool, else on the write pool's
+// connection between the dialect's RelaxConn and RestoreConn, else (a
+// dialect with neither) as InTx.
 func (db *DB) InTxRelaxed(ctx context.Context, fn func(q store.Querier) error) error {
-	if db.d.RelaxConn == "" {
-		tx, err := db.write.BeginTx(ctx, nil)
+	if db.relaxed != nil || db.d.RelaxConn == "" {
+		pool := cmp.Or(db.relaxed, db.write)
+		tx, err := pool.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("begin transaction: %w", err)
 		}
-		return db.runTx(ctx, tx, db.d.RelaxTx, fn)
+		return db.runTx(ctx, tx, fn)
 	}
 	c, err := db.write.Conn(ctx)
 	if err != nil {
@@ -76,17 +84,22 @@ func (db *DB) InTxRelaxed(ctx context.Context, fn func(q store.Querier) error) e
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	return db.runTx(ctx, tx, db.d.RelaxTx, fn)
+	return db.runTx(ctx, tx, fn)
 }
 
-// runTx runs first (when not "") and fn in tx, then commits.
-func (db *DB) runTx(ctx context.Context, tx *sql.Tx, first string, fn func(q store.Querier) error) error {
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if first != "" {
-		if _, err := tx.ExecContext(ctx, first); err != nil {
-			return fmt.Errorf("relax durability: %w", err)
-		}
+// RunRelaxed implements [store.Store]: on the relaxed pool each statement
+// commits on its own; without one, fn runs in InTxRelaxed's transaction
+// (an in-process database loses nothing by it).
+func (db *DB) RunRelaxed(ctx context.Context, fn func(q store.Querier) error) error {
+	if db.relaxed == nil {
+		return db.InTxRelaxed(ctx, fn)
 	}
+	return fn(&querier{read: db.relaxed, write: db.relaxed, d: db.d})
+}
+
+// runTx runs fn in tx, then commits.
+func (db *DB) runTx(ctx context.Context, tx *sql.Tx, fn func(q store.Querier) error) error {
+	defer tx.Rollback() //nolint:errcheck // no-op after Commit
 	var c conn = tx
 	if db.writeStmts != nil {
 		c = preparedConn{cache: db.writeStmts, tx: tx}
@@ -115,6 +128,9 @@ func (db *DB) Close() error {
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
+	}
+	if db.relaxed != nil {
+		err = errors.Join(err, db.relaxed.Close())
 	}
 	return err
 }

@@ -88,7 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (store.Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
-	return &sqliteStore{sqldb.New(write, read, dialect(level))}, nil
+	return &sqliteStore{sqldb.New(write, read, nil, dialect(level))}, nil
 }
 
 // sqliteStore is an SQLite store, which only one process uses at a time.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
@@ -74,6 +75,58 @@ func testEventInsert(t *testing.T, s store.Store) {
 	equal(t, "list after", ids(must(s.EventList(ctx, &store.EventListParams{SubAppID: app.ID, AfterSeq: full.Seq, Limit: 10}))(t)), []string{"e-next"})
 }
 
+func testEventInsertMany(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app, other := newApp(t, s, "app"), newApp(t, s, "other")
+	// More than one statement carries, in a length that is no power of two.
+	var batch []*openvod.Event
+	for i := range 150 {
+		a, state := app, openvod.EventPull
+		if i%3 == 1 {
+			a, state = other, openvod.EventPush
+		}
+		batch = append(batch, newEvent(a, fmt.Sprint("m", i), state, i))
+	}
+	noErr(t, "insert many", s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, batch...) }))
+	for i, e := range batch {
+		if i > 0 && e.Seq <= batch[i-1].Seq {
+			t.Fatalf("event %d has Seq %d after %d: want increasing in order", i, e.Seq, batch[i-1].Seq)
+		}
+		equal(t, "get "+e.ID, must(s.EventGet(ctx, e.SubAppID, e.ID))(t), e)
+	}
+	equal(t, "count pullable", must(s.EventCountPullable(ctx, app.ID))(t), int64(100))
+	noErr(t, "insert none", s.EventInsert(ctx))
+
+	// A batch with an existing ID is refused; its transaction rolls back.
+	fresh, dup := newEvent(app, "fresh", openvod.EventPull, 1), newEvent(app, "m0", openvod.EventPull, 1)
+	err := s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, fresh, dup) })
+	isErr(t, "batch with a duplicate", err, store.ErrConflict)
+	_, err = s.EventGet(ctx, app.ID, "fresh")
+	isErr(t, "rolled back", err, store.ErrNotFound)
+	twice := newEvent(app, "twice", openvod.EventPull, 1)
+	again := *twice
+	err = s.InTx(ctx, func(q store.Querier) error { return q.EventInsert(ctx, twice, &again) })
+	isErr(t, "one ID twice in a batch", err, store.ErrConflict)
+
+	// Attempts too go in batches, IDs increasing in order.
+	var attempts []*openvod.DeliveryAttempt
+	for i, e := range batch[:70] {
+		attempts = append(attempts, &openvod.DeliveryAttempt{EventSeq: e.Seq, EventID: e.ID, EventType: e.Type,
+			SubAppID: e.SubAppID, Time: at(i), URL: "http://x/", StatusCode: 200 + i, Latency: time.Duration(i) * time.Millisecond})
+	}
+	noErr(t, "attempts", s.DeliveryAttemptInsert(ctx, attempts...))
+	var newestFirst []*openvod.DeliveryAttempt
+	for i, a := range attempts {
+		if i > 0 && a.ID <= attempts[i-1].ID {
+			t.Fatalf("attempt %d has ID %d after %d: want increasing in order", i, a.ID, attempts[i-1].ID)
+		}
+		if a.SubAppID == app.ID {
+			newestFirst = append([]*openvod.DeliveryAttempt{a}, newestFirst...)
+		}
+	}
+	equal(t, "attempts listed", must(s.DeliveryAttemptList(ctx, app.ID, "", 100))(t), newestFirst)
+}
+
 func testEventPull(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	app, other := newApp(t, s, "app"), newApp(t, s, "other")
@@ -98,6 +151,17 @@ func testEventPull(t *testing.T, s store.Store) {
 	equal(t, "confirm with another token", must(s.EventConfirm(ctx, app.ID, "t2", seqs(got[:2]), at(20)))(t), int64(0))
 	equal(t, "confirm after the lease", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:2]), at(41)))(t), int64(0))
 	equal(t, "confirm of another app", must(s.EventConfirm(ctx, other.ID, "t1", seqs(got[:2]), at(20)))(t), int64(0))
+	equal(t, "confirm with a bad handle", must(s.EventConfirm(ctx, app.ID, "t1", []int64{got[1].Seq, 999999}, at(19)))(t), int64(0))
+	if e := must(s.EventGet(ctx, app.ID, got[1].ID))(t); e.State != openvod.EventPull {
+		t.Fatalf("event %s confirmed with a bad handle beside it: state %s, want pull (all or nothing)", e.ID, e.State)
+	}
+	equal(t, "confirm a handle twice", must(s.EventConfirm(ctx, app.ID, "t1", []int64{got[1].Seq, got[1].Seq}, at(19)))(t), int64(1))
+	noErr(t, "unconfirm", s.InTx(ctx, func(q store.Querier) error {
+		_, err := q.EventResend(ctx, app.ID, []string{got[1].ID}, openvod.EventPull, at(19), at(3600))
+		return err
+	}))
+	again1 := must(s.EventLeaseForPull(ctx, &store.EventLeaseParams{SubAppID: app.ID, Now: at(19), Token: "t1", Until: at(40), Limit: 1}))(t)
+	equal(t, "lease again", ids(again1), []string{got[1].ID})
 	equal(t, "confirm", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(19)))(t), int64(1))
 	equal(t, "confirm again", must(s.EventConfirm(ctx, app.ID, "t1", seqs(got[:1]), at(20)))(t), int64(1))
 	equal(t, "consume", must(s.EventConsume(ctx, app.ID, seqs(got[:2]), at(20)))(t), int64(1))
@@ -280,6 +344,11 @@ func testInTxRelaxed(t *testing.T, s store.Store) {
 	isErr(t, "relaxed rollback", err, store.ErrConflict)
 	_, err = s.EventGet(ctx, app.ID, "rolled-back")
 	isErr(t, "rolled back", err, store.ErrNotFound)
+	noErr(t, "relaxed statement", s.RunRelaxed(ctx, func(q store.Querier) error {
+		return q.EventInsert(ctx, newEvent(app, "relaxed statement", openvod.EventPull, 0))
+	}))
+	must(s.EventGet(ctx, app.ID, "relaxed statement"))(t)
+	isErr(t, "relaxed statement's error", s.RunRelaxed(ctx, func(store.Querier) error { return store.ErrConflict }), store.ErrConflict)
 	// A durable transaction after a relaxed one still works.
 	noErr(t, "durable after relaxed", s.InTx(ctx, func(q store.Querier) error {
 		return q.EventInsert(ctx, newEvent(app, "durable", openvod.EventPull, 0))

@@ -28,6 +28,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AppCreateConcurrent", testAppCreateConcurrent},
 		{"EventConfig", testEventConfig},
 		{"EventInsert", testEventInsert},
+		{"EventInsertMany", testEventInsertMany},
 		{"EventPull", testEventPull},
 		{"EventPullConcurrent", testEventPullConcurrent},
 		{"EventPurgeAndAttempts", testEventPurgeAndAttempts},
