@@ -45,7 +45,12 @@ export OPENVOD_VERSITYGW="$versitygw_dir/versitygw"
 (cd sdktest/node && npm ci --no-audit --no-fund --loglevel=error)
 
 go vet ./...
-go test -count=1 -timeout 15m $(go list ./... | grep -v /e2e/fault)
+go test -count=1 -timeout 15m $(go list ./... | grep -v -e /e2e/fault -e /e2e/crash)
+# The crash and fault suites measure what gets through while servers are
+# killed within fixed times: they run after the rest, one at a time, so that
+# no other package competes with them for the cores.
+echo "== crash suite (SIGKILL during production, push and pull, two servers)"
+go test -count=1 -timeout 10m ./e2e/crash/
 echo "== fault suite (crash loop, receiver faults, PostgreSQL restart, full volume)"
 log=$(mktemp)
 status=0
