@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/openvod/openvod/benchmark/measure"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +18,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/openvod/openvod/benchmark/measure"
 
 	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/eventlog"

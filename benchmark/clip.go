@@ -3,11 +3,12 @@ package benchmark
 import (
 	"context"
 	"fmt"
-	"github.com/openvod/openvod/benchmark/measure"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/openvod/openvod/benchmark/measure"
 
 	"github.com/openvod/openvod/vodevent"
 )

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"fmt"
-	"github.com/openvod/openvod/benchmark/measure"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/openvod/openvod/benchmark/measure"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers driver "pgx"
 

@@ -70,21 +70,21 @@ func healthy(srv *openvodtest.Server) bool {
 
 // book keeps what a run produced and what its consumer received.
 type book struct {
-	mu             sync.Mutex
-	accepted       map[string]bool     // FileIds whose CommitUpload answered success
-	known          map[string]bool     // every FileId known to exist (accepted, learned from an answer or an event)
-	uploadEvents   map[string]int      // FileId → NewFileUpload events received
-	clipsAccepted  map[string]bool     // TaskIds ClipVideo answered
-	clipEvents     map[string][]string // TaskId → output FileId of each ClipComplete received
-	clipFailed     map[string]string   // TaskId → message of a failed ClipComplete
-	otherEvents    []string
-	uploadErrors   int // upload steps that failed (and were retried)
+	mu            sync.Mutex
+	accepted      map[string]bool     // FileIds whose CommitUpload answered success
+	known         map[string]bool     // every FileId known to exist (accepted, learned from an answer or an event)
+	uploadEvents  map[string]int      // FileId → NewFileUpload events received
+	clipsAccepted map[string]bool     // TaskIds ClipVideo answered
+	clipEvents    map[string][]string // TaskId → output FileId of each ClipComplete received
+	clipFailed    map[string]string   // TaskId → message of a failed ClipComplete
+	otherEvents   []string
+	uploadErrors  int // upload steps that failed (and were retried)
 	// latePut makes uploadSession PUT the bytes to the upload URL again
 	// after the commit, as a client's retry whose answer was lost would;
 	// latePaths are the URL paths of those the URL took (S3's presigned
 	// URLs take them, openvod's own answer 403).
-	latePut   bool
-	latePaths []string
+	latePut        bool
+	latePaths      []string
 	clipErrors     int // ClipVideo calls that failed (and were retried)
 	pulls          int
 	confirmsFailed int
