@@ -2,20 +2,12 @@ package s3_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/openvod/openvod/blob"
 	s3blob "github.com/openvod/openvod/blob/s3"
@@ -153,7 +145,7 @@ func TestCleanTemp(t *testing.T) {
 	if _, err := w.Write(randomBytes(6 << 20)); err != nil { // one part sent: a multipart upload exists
 		t.Fatal(err)
 	}
-	if n := multipartUploads(t, srv, cfg); n != 1 {
+	if n := len(srv.Uploads(t, cfg.Bucket)); n != 1 {
 		t.Fatalf("%d multipart uploads in progress, want 1", n)
 	}
 	if n, err := b.CleanTemp(t.Context(), time.Hour); err != nil || n != 0 {
@@ -163,7 +155,7 @@ func TestCleanTemp(t *testing.T) {
 	if n, err := b.CleanTemp(t.Context(), time.Second); err != nil || n != 1 {
 		t.Fatalf("CleanTemp(1s) = %d, %v; want 1", n, err)
 	}
-	if n := multipartUploads(t, srv, cfg); n != 0 {
+	if n := len(srv.Uploads(t, cfg.Bucket)); n != 0 {
 		t.Fatalf("%d multipart uploads left, want 0", n)
 	}
 	if _, err := w.Commit(t.Context()); err == nil {
@@ -174,35 +166,13 @@ func TestCleanTemp(t *testing.T) {
 	}
 }
 
-func multipartUploads(t *testing.T, srv *s3test.Server, cfg s3blob.Config) int {
-	t.Helper()
-	client := s3.New(s3.Options{Region: s3blob.RegionDefault, Credentials: s3test.Credentials(),
-		BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true})
-	out, err := client.ListMultipartUploads(context.Background(), &s3.ListMultipartUploadsInput{Bucket: &cfg.Bucket})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(out.Uploads)
-}
-
 // TestReadRequests counts the GETs reads make, through a proxy in front of
 // the server: small reads near each other share one block request, the
 // reads of an announced span (blob.WillRead) share one stream, small ones
 // included, and a large read outside it is a request of its own.
 func TestReadRequests(t *testing.T) {
 	srv := s3test.Start(t)
-	cfg := srv.NewBucket(t)
-	target, _ := url.Parse(srv.Endpoint)
-	var gets atomic.Int64
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet {
-			gets.Add(1)
-		}
-		proxy.ServeHTTP(w, r)
-	}))
-	defer front.Close()
-	cfg.Endpoint = front.URL
+	cfg, counter := srv.Counted(t, srv.NewBucket(t))
 	b := s3test.Open(t, cfg)
 	data := randomBytes(8 << 20)
 	mustPut(t, b, "big", data)
@@ -213,9 +183,9 @@ func TestReadRequests(t *testing.T) {
 	defer o.Close()
 	check := func(what string, want int64, reads func()) {
 		t.Helper()
-		before := gets.Load()
+		before := counter.Requests(http.MethodGet)
 		reads()
-		if got := gets.Load() - before; got != want {
+		if got := counter.Requests(http.MethodGet) - before; got != int(want) {
 			t.Errorf("%s: %d GETs, want %d", what, got, want)
 		}
 	}

@@ -22,14 +22,9 @@ func TestWillReadOneRequest(t *testing.T) {
 	cfg, counter := srv.Counted(t, srv.NewBucket(t))
 	b := s3test.Open(t, cfg)
 	ctx := context.Background()
-	data := make([]byte, 48<<20)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
-	if _, err := b.Put(ctx, "src.mp4", bytes.NewReader(data), 0); err != nil {
-		t.Fatal(err)
-	}
+	data := randomBytes(48 << 20)
+	mustPut(t, b, "src.mp4", data)
+	rng := rand.New(rand.NewPCG(1, 2)) // the gaps between runs
 	const off, end = 3<<20 + 123, 15<<20 + 4567
 	read := func(hint bool) {
 		t.Helper()
@@ -71,14 +66,8 @@ func TestWillReadStream(t *testing.T) {
 	cfg, counter := srv.Counted(t, srv.NewBucket(t))
 	b := s3test.Open(t, cfg)
 	ctx := context.Background()
-	data := make([]byte, 24<<20)
-	rng := rand.New(rand.NewPCG(3, 4))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
-	}
-	if _, err := b.Put(ctx, "src.mp4", bytes.NewReader(data), 0); err != nil {
-		t.Fatal(err)
-	}
+	data := randomBytes(24 << 20)
+	mustPut(t, b, "src.mp4", data)
 	const off, end = 5<<20 + 77, 6<<20 + 77
 	o, err := b.Open(ctx, "src.mp4")
 	if err != nil {

@@ -8,18 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -30,7 +25,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob"
 	s3blob "github.com/openvod/openvod/blob/s3"
 )
 
@@ -250,62 +244,6 @@ func (s *Server) client() *s3.Client {
 	})
 }
 
-// Outage is a bucket of a Server that goes down right after its first
-// Open and comes back at the next Open or Delete, made by DownAfterOpen.
-type Outage struct {
-	blob.Bucket
-	t     testing.TB
-	srv   *Server
-	mu    sync.Mutex
-	opens int
-	down  bool
-}
-
-// DownAfterOpen returns b, a bucket of s, whose server is SIGKILLed right
-// after the first Open (the object is found, its reads then fail) and
-// started again at the next Open or Delete: an outage that ends before the
-// caller's next request after the failed reads.
-func (s *Server) DownAfterOpen(t testing.TB, b blob.Bucket) *Outage {
-	return &Outage{Bucket: b, t: t, srv: s}
-}
-
-// Open opens the object, bringing the server back first if it is down,
-// and stops it after the first Open.
-func (o *Outage) Open(ctx context.Context, key string) (blob.Object, error) {
-	o.back()
-	obj, err := o.Bucket.Open(ctx, key)
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.opens++; o.opens == 1 {
-		o.srv.Stop()
-		o.down = true
-	}
-	return obj, err
-}
-
-// Delete deletes the object, bringing the server back first if it is down.
-func (o *Outage) Delete(ctx context.Context, key string) error {
-	o.back()
-	return o.Bucket.Delete(ctx, key)
-}
-
-// Opens returns how many times Open was called.
-func (o *Outage) Opens() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.opens
-}
-
-// back starts the server again if it is down.
-func (o *Outage) back() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.down {
-		o.srv.Restart(o.t)
-		o.down = false
-	}
-}
-
 // Open returns the bucket of cfg.
 func Open(t testing.TB, cfg s3blob.Config) *s3blob.Bucket {
 	t.Helper()
@@ -314,79 +252,4 @@ func Open(t testing.TB, cfg s3blob.Config) *s3blob.Bucket {
 		t.Fatal(err)
 	}
 	return b
-}
-
-// Counter counts the requests that pass through a [Server.Counted] proxy
-// and the bytes of their answers, by method.
-type Counter struct {
-	mu       sync.Mutex
-	requests map[string]int
-	bytes    map[string]int64
-}
-
-// Requests returns the number of requests with method since the last Reset.
-func (c *Counter) Requests(method string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.requests[method]
-}
-
-// Bytes returns the bytes of the answers to method's requests since the
-// last Reset that the proxy read from the server.
-func (c *Counter) Bytes(method string) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.bytes[method]
-}
-
-// Reset sets the counts to zero.
-func (c *Counter) Reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.requests, c.bytes = map[string]int{}, map[string]int64{}
-}
-
-func (c *Counter) add(method string, requests int, n int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.requests[method] += requests
-	c.bytes[method] += n
-}
-
-// Counted returns the configuration cfg of one of the server's buckets
-// going through a reverse proxy that lives until t ends and counts the
-// requests, so that a test can assert how many a read or a write makes. A
-// request is counted when its answer's header passes, the answer's bytes as
-// the proxy reads them from the server.
-func (s *Server) Counted(t testing.TB, cfg s3blob.Config) (s3blob.Config, *Counter) {
-	t.Helper()
-	target, err := url.Parse(s.Endpoint)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Counter{}
-	c.Reset()
-	proxy := httputil.NewSingleHostReverseProxy(target)
-	proxy.ModifyResponse = func(resp *http.Response) error {
-		c.add(resp.Request.Method, 1, 0)
-		resp.Body = &countedBody{ReadCloser: resp.Body, c: c, method: resp.Request.Method}
-		return nil
-	}
-	srv := httptest.NewServer(proxy)
-	t.Cleanup(srv.Close)
-	cfg.Endpoint = srv.URL
-	return cfg, c
-}
-
-// countedBody counts the bytes read from an answer.
-type countedBody struct {
-	io.ReadCloser
-	c      *Counter
-	method string
-}
-
-func (b *countedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	b.c.add(b.method, 0, int64(n))
-	return n, err
 }
