@@ -1,7 +1,8 @@
 // Package s3test runs a real S3 server for tests: versitygw serving a
 // temporary directory on a loopback port. scripts/test.sh installs the
 // binary; a test that cannot find or start it fails with a message saying
-// so, it never skips.
+// so, it never skips. Outages (outage.go) and a proxy counting requests and
+// bytes (counted.go) put the server under the conditions a test needs.
 package s3test
 
 import (
