@@ -1,22 +1,17 @@
 package clip
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/mp4"
 )
 
@@ -25,12 +20,6 @@ const ExactTimeoutDefault = 30 * time.Minute
 
 // ErrNoFFmpeg is returned by Exact when ffmpeg is not installed.
 var ErrNoFFmpeg = errors.New("Exact precision needs ffmpeg, which is not installed (apt-get install ffmpeg)")
-
-// FFmpegAvailable reports whether ffmpeg is on the PATH.
-func FFmpegAvailable() bool {
-	_, err := exec.LookPath("ffmpeg")
-	return err == nil
-}
 
 // ExactParams is a re-encoding cut.
 type ExactParams struct {
@@ -90,8 +79,7 @@ func ffmpegFailed(reason string) error {
 // The output is accepted only when openvod's own parser reads it and finds
 // the duration right to a frame: ffmpeg's exit status alone is not trusted.
 func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
-	bin, err := exec.LookPath("ffmpeg")
-	if err != nil {
+	if !ffmpeg.Available() {
 		return nil, ErrNoFFmpeg
 	}
 	if p.End <= p.Start {
@@ -109,47 +97,20 @@ func Exact(ctx context.Context, p ExactParams) (*ExactResult, error) {
 	if timeout <= 0 {
 		timeout = ExactTimeoutDefault
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	out := filepath.Join(p.ScratchDir, "clip.mp4")
 	encoder, videoArgs := videoEncoder(codec)
-	args := []string{
-		"-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1", "-y",
-		"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End),
-		"-f", sourceDemuxer,
-	}
+	args := []string{"-ss", formatSeconds(p.Start), "-to", formatSeconds(p.End), "-f", sourceDemuxer}
 	args = append(args, inputArgs...)
 	args = append(args, "-enable_drefs", "0", "-i", input, "-map", "0:v:0?", "-map", "0:a:0?")
 	args = append(args, videoArgs...)
 	args = append(args, "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4", out)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedWriter{w: &stderr, n: 8 << 10}
-	stdout, err := cmd.StdoutPipe()
+	err = ffmpeg.Run(ctx, ffmpeg.Cmd{Args: args, Timeout: timeout, Duration: p.End - p.Start, Progress: p.Progress})
+	var fe *ffmpeg.Error
+	if errors.As(err, &fe) {
+		return nil, ffmpegFailed(fe.Reason)
+	}
 	if err != nil {
 		return nil, err
-	}
-	// The timeout may end before ffmpeg has even started.
-	timedOut := func() bool { return ctx.Err() == context.DeadlineExceeded }
-	errTimeout := fmt.Errorf("ffmpeg did not finish within %s", timeout)
-	exited, err := startChild(cmd)
-	if err != nil {
-		if timedOut() {
-			return nil, errTimeout
-		}
-		return nil, fmt.Errorf("start ffmpeg: %w", err)
-	}
-	readProgress(stdout, p.End-p.Start, p.Progress)
-	err = cmd.Wait()
-	exited()
-	if timedOut() {
-		return nil, errTimeout
-	}
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, ffmpegFailed(lastLine(stderr.String(), err))
 	}
 	f, err := os.Open(out)
 	if err != nil {
@@ -209,88 +170,15 @@ func (p *ExactParams) readSource() (videoCodec string, err error) {
 	return "", nil
 }
 
-// input returns ffmpeg's input and the options before it: the protocols
-// it may open and, for a URL, reconnection after a network error (a store
-// restarting) and a 30 s bound on each read.
+// input returns ffmpeg's input and the options before it (ffmpeg.Input);
+// a URL source needs its bytes in Src for openvod's parser.
 func (p *ExactParams) input() (input string, args []string, err error) {
-	if p.SrcPath != "" {
-		abs, err := filepath.Abs(p.SrcPath)
-		return "file:" + abs, []string{"-protocol_whitelist", "file"}, err
-	}
-	u, err := url.Parse(p.SrcURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || p.Src == nil {
+	if p.SrcPath == "" && p.Src == nil {
 		return "", nil, errors.New("exact clip: the source must be a file, or an http(s) URL with its bytes in Src")
 	}
-	return p.SrcURL, []string{"-protocol_whitelist", "http,https,tcp,tls", "-reconnect", "1", "-reconnect_on_network_error", "1",
-		"-reconnect_delay_max", "10", "-rw_timeout", "30000000"}, nil
-}
-
-// startChild starts cmd with the attributes of [childAttr], so that the
-// child dies with the server, and makes ctx's cancellation kill its
-// process group. On Linux the parent-death signal is sent when the OS
-// thread that started the child ends, and Go ends a thread when a
-// goroutine locked to it exits; so the child is started from a goroutine
-// locked to its thread, which stays locked (and alive) until the caller
-// calls exited, after Wait.
-func startChild(cmd *exec.Cmd) (exited func(), err error) {
-	cmd.SysProcAttr = childAttr()
-	cmd.Cancel = func() error { return killGroup(cmd.Process) }
-	started := make(chan error, 1)
-	done := make(chan struct{})
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		err := cmd.Start()
-		started <- err
-		if err == nil {
-			<-done
-		}
-	}()
-	if err := <-started; err != nil {
-		return nil, err
-	}
-	return func() { close(done) }, nil
-}
-
-// readProgress reads ffmpeg's -progress lines and reports the fraction done.
-func readProgress(r io.Reader, total float64, report func(float64)) {
-	sc := bufio.NewScanner(r)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), "=")
-		if !ok || k != "out_time_us" || report == nil || total <= 0 {
-			continue
-		}
-		if us, err := strconv.ParseInt(v, 10, 64); err == nil && us >= 0 {
-			report(min(1, float64(us)/1e6/total))
-		}
-	}
-	io.Copy(io.Discard, r)
+	return ffmpeg.Input(p.SrcPath, p.SrcURL)
 }
 
 // formatSeconds writes s to the microsecond, rounded down, so that a start
 // on a frame's time keeps that frame.
 func formatSeconds(s float64) string { return strconv.FormatFloat(math.Floor(s*1e6)/1e6, 'f', 6, 64) }
-
-// lastLine returns the last line ffmpeg printed, or the exit error.
-func lastLine(stderr string, err error) string {
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	if last := strings.TrimSpace(lines[len(lines)-1]); last != "" {
-		return last
-	}
-	return err.Error()
-}
-
-// limitedWriter keeps the first n bytes written to it.
-type limitedWriter struct {
-	w io.Writer
-	n int
-}
-
-func (l *limitedWriter) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(len(p), l.n)
-		l.w.Write(p[:k])
-		l.n -= k
-	}
-	return len(p), nil
-}

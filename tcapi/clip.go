@@ -10,6 +10,7 @@ import (
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
+	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 )
@@ -111,7 +112,7 @@ var sourceChecks = clip.NewInspector(max(2, runtime.NumCPU()))
 // store that fails to deliver it fails the request.
 func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Input) error {
 	exact := in.Precision == cliptask.Exact
-	if exact && !clip.FFmpegAvailable() {
+	if exact && !ffmpeg.Available() {
 		return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s", clip.ErrNoFFmpeg.Error())
 	}
 	obj, err := a.cfg.Sources.Open(ctx, m.StorageKey)
@@ -145,7 +146,7 @@ func (a *API) checkClip(ctx context.Context, m *openvod.Media, in *cliptask.Inpu
 	case end < 0:
 		end += src.Duration
 	}
-	if src.Unsupported != nil && !exact && !clip.FFmpegAvailable() {
+	if src.Unsupported != nil && !exact && !ffmpeg.Available() {
 		return openvod.Errorf(openvod.CodeUnsupportedOperation, "FileId %s cannot be clipped: %v", m.FileID, src.Unsupported)
 	}
 	var re *clip.RangeError

@@ -16,6 +16,7 @@ import (
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
@@ -194,7 +195,7 @@ func (c *Clip) cut(ctx context.Context, in *cliptask.Input, l *queue.Lease) (*cl
 			start, end = plan.EffectiveStart, plan.EffectiveEnd
 		}
 		return c.cutExact(ctx, in, src, start, end, l)
-	case errors.Is(err, clip.ErrUnsupported) && clip.FFmpegAvailable():
+	case errors.Is(err, clip.ErrUnsupported) && ffmpeg.Available():
 		return c.cutExact(ctx, in, src, in.Start, in.End, l) // Fast cannot cut it exactly: re-encode
 	case err != nil:
 		return nil, &sourceError{fmt.Errorf("the source cannot be cut: %w", err)}

@@ -20,6 +20,7 @@ import (
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
@@ -237,7 +238,7 @@ func TestClipWorkerTaskWithoutOutputKey(t *testing.T) {
 // check but whose frames Fast cannot cut (an open GOP) is re-encoded by the
 // worker, which reports Exact.
 func TestClipWorkerFallsBackToExact(t *testing.T) {
-	if !clip.FFmpegAvailable() {
+	if !ffmpeg.Available() {
 		t.Skip("ffmpeg is not installed")
 	}
 	f, err := os.Open("../clip/testdata/h264_opengop.mp4")
@@ -260,7 +261,7 @@ func TestClipWorkerFallsBackToExact(t *testing.T) {
 // TestClipWorkerExactTimeout: the worker's ExactTimeout bounds ffmpeg; a
 // clip over it fails with a message saying so.
 func TestClipWorkerExactTimeout(t *testing.T) {
-	if !clip.FFmpegAvailable() {
+	if !ffmpeg.Available() {
 		t.Skip("ffmpeg is not installed")
 	}
 	b := newClipBundle(t, time.Millisecond)

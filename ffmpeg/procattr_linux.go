@@ -1,4 +1,4 @@
-package clip
+package ffmpeg
 
 import (
 	"os"
@@ -6,7 +6,7 @@ import (
 )
 
 // childAttr puts an ffmpeg child in a process group of its own and has the
-// kernel SIGKILL it when the thread that started it ends (see startChild),
+// kernel SIGKILL it when the thread that started it ends (see start),
 // which is at the latest when the server dies, even by SIGKILL.
 func childAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

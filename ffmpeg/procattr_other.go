@@ -1,6 +1,6 @@
 //go:build !linux
 
-package clip
+package ffmpeg
 
 import (
 	"os"
