@@ -89,6 +89,7 @@ type TaskType string
 const (
 	TaskPullUpload TaskType = "PullUpload"
 	TaskClip       TaskType = "Clip"
+	TaskProcedure  TaskType = "Procedure" // media processing: ProcessMedia, task flows
 )
 
 // Task is a durable background task. Input and Output are JSON owned by the
@@ -109,6 +110,8 @@ type Task struct {
 	BeginProcessTime time.Time
 	FinishTime       time.Time
 	OutputKey        string // the blob key the task writes, fixed when it is accepted
+	// Priority orders runnable tasks: higher first (TasksPriority, -10..10).
+	Priority int64
 }
 
 // EventMode is how an app receives events.

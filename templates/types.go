@@ -177,3 +177,16 @@ type AnimatedGraphics struct {
 	CreateTime         string  `json:"CreateTime"`
 	UpdateTime         string  `json:"UpdateTime"`
 }
+
+// Resolved holds the templates of a MediaProcessTaskInput's sub-tasks,
+// aligned with its sets (Transcodes[i] is TranscodeTaskSet[i]'s), as they
+// were when the task was accepted: a later Modify does not change it.
+type Resolved struct {
+	Transcodes       []*Transcode                `json:"Transcodes"`
+	AnimatedGraphics []*AnimatedGraphics         `json:"AnimatedGraphics"`
+	Snapshots        []*SnapshotByTimeOffset     `json:"Snapshots"`
+	SampleSnapshots  []*SampleSnapshot           `json:"SampleSnapshots"`
+	ImageSprites     []*ImageSprite              `json:"ImageSprites"`
+	Covers           []*SnapshotByTimeOffset     `json:"Covers"`
+	Adaptive         []*AdaptiveDynamicStreaming `json:"Adaptive"`
+}
