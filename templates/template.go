@@ -35,9 +35,10 @@ const (
 	PositionPercent = "Percent"
 )
 
-// template is what every template type has: a Definition (0 for
+// template is what every template type has: a kind, a Definition (0 for
 // procedures) and the fields the catalog sets, its Type and times.
 type template interface {
+	kind() Kind
 	definition() int64
 	// stamp sets the Definition, Type, CreateTime and UpdateTime.
 	stamp(def int64, typ string, created, updated time.Time)
