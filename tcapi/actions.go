@@ -1,7 +1,8 @@
 package tcapi
 
 // actionTable lists every action openvod serves. Each group lives in its
-// own file: upload.go, media.go, tasks.go, events.go, deliveries.go.
+// own file: upload.go, media.go, tasks.go, process.go, events.go,
+// deliveries.go.
 func (a *API) actionTable() map[string]action {
 	return map[string]action{
 		"ApplyUpload":        a.applyUpload,
@@ -10,6 +11,9 @@ func (a *API) actionTable() map[string]action {
 		"DescribeMediaInfos": a.describeMediaInfos,
 		"DeleteMedia":        a.deleteMedia,
 		"DescribeTaskDetail": a.describeTaskDetail,
+
+		"ProcessMedia":            a.processMedia,
+		"ProcessMediaByProcedure": a.processMediaByProcedure,
 
 		"ModifyEventConfig":   a.modifyEventConfig,
 		"DescribeEventConfig": a.describeEventConfig,
