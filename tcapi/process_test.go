@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/proctask"
+	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/storetest"
 	"github.com/openvod/openvod/vodevent"
@@ -390,4 +392,65 @@ func TestCommitUploadProcedure(t *testing.T) {
 			t.Fatalf("task %+v, input %+v", task, in)
 		}
 	})
+}
+
+// TestPullAndClipProcedure: PullUpload and ClipVideo store the task flow
+// they name, resolved, in their task's input, with the request's
+// SessionContext (and PullUpload's TasksPriority), for their worker to
+// start on the new media.
+func TestPullAndClipProcedure(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	src, err := os.ReadFile("../clip/testdata/bf2_gop1s.mp4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "1500000001/src/f0.mp4"
+	if _, err := b.blobs.Put(ctx, key, bytes.NewReader(src), 0); err != nil {
+		t.Fatal(err)
+	}
+	m := &openvod.Media{FileID: "5285890000000000201", SubAppID: openvod.DefaultSubAppID, Name: "src", Type: "mp4",
+		StorageKey: key, Size: int64(len(src)), SourceType: "Upload", CreateTime: b.now, UpdateTime: b.now}
+	if err := b.st.MediaInsert(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	var pull, clip struct{ TaskId string }
+	if err := b.client.Call(ctx, "PullUpload", json.RawMessage(`{"MediaUrl":"http://src.test/a.mp4","Procedure":"LongVideoPreset","TasksPriority":4,"SessionContext":"p"}`), &pull); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.client.Call(ctx, "ClipVideo", json.RawMessage(`{"FileId":"`+m.FileID+`","EndTimeOffset":1,"Procedure":"LongVideoPreset","SessionContext":"c"}`), &clip); err != nil {
+		t.Fatal(err)
+	}
+	pt, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, pull.TaskId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pin pulltask.Input
+	if err := json.Unmarshal(pt.Input, &pin); err != nil {
+		t.Fatal(err)
+	}
+	ct, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, clip.TaskId)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cin, _, err := cliptask.View(ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name           string
+		in             *proctask.Input
+		priority       int64
+		sessionContext string
+	}{{"PullUpload", pin.Procedure, 4, "p"}, {"ClipVideo", cin.Procedure, 0, "c"}} {
+		in := c.in
+		if in == nil || in.ProcedureName != "LongVideoPreset" || in.FileId != "" || in.TasksPriority != c.priority ||
+			in.SessionContext != c.sessionContext || subTasks(&in.Task) != 3 || len(in.Templates.Adaptive) != 1 || len(in.Templates.ImageSprites) != 1 {
+			t.Errorf("%s: stored flow %+v", c.name, in)
+		}
+	}
+	if n := taskCount(t, b.st); n != 2 {
+		t.Fatalf("%d tasks, want the pull and the clip only", n)
+	}
 }
