@@ -77,16 +77,13 @@ func (a *API) processMedia(ctx context.Context, c *call) (any, error) {
 	if err := firstErr(checkNoAI(&req), checkInPlace(&req), p.check()); err != nil {
 		return nil, err
 	}
-	task := req.MediaProcessTask
-	if task == nil {
-		task = &vodevent.MediaProcessTaskInput{}
-	}
-	id, err := a.startProcedure(ctx, c, p, func(m *openvod.Media) (*proctask.Input, error) {
-		r, err := templates.Resolve(ctx, a.cfg.Store, c.App.ID, task)
+	id, err := a.startProcedure(ctx, c, p, func() (*proctask.Input, error) {
+		// Resolve refuses a task without sub-tasks (or none at all).
+		r, err := templates.Resolve(ctx, a.cfg.Store, c.App.ID, req.MediaProcessTask)
 		if err != nil {
 			return nil, err
 		}
-		return &proctask.Input{Task: *task, Templates: *r}, nil
+		return &proctask.Input{Task: *req.MediaProcessTask, Templates: *r}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -104,7 +101,7 @@ func (a *API) processMediaByProcedure(ctx context.Context, c *call) (any, error)
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	id, err := a.startProcedure(ctx, c, p, func(*openvod.Media) (*proctask.Input, error) {
+	id, err := a.startProcedure(ctx, c, p, func() (*proctask.Input, error) {
 		return procedureInput(ctx, a.cfg.Store, c.App.ID, req.ProcedureName)
 	})
 	if err != nil {
@@ -186,11 +183,11 @@ func checkInPlace(req *processMediaRequest) error {
 }
 
 // startProcedure starts a Procedure task on the FileId of p with the
-// input build returns (nil: nothing to run, no task) and returns its
-// TaskId. A SessionId used by a Procedure task of the app within
+// input build returns once the media is found (nil: nothing to run, no
+// task) and returns its TaskId. A SessionId used by a Procedure task of the app within
 // SessionWindow gets that task's TaskId and starts nothing.
 func (a *API) startProcedure(ctx context.Context, c *call, p *procedureParams,
-	build func(m *openvod.Media) (*proctask.Input, error)) (string, error) {
+	build func() (*proctask.Input, error)) (string, error) {
 	if p.SessionId != "" {
 		t, err := a.cfg.Store.TaskFindBySession(ctx, c.App.ID, openvod.TaskProcedure, p.SessionId, c.Now.Add(-SessionWindow))
 		if err == nil {
@@ -207,7 +204,7 @@ func (a *API) startProcedure(ctx context.Context, c *call, p *procedureParams,
 	if err != nil {
 		return "", err
 	}
-	in, err := build(m)
+	in, err := build()
 	if err != nil || in == nil {
 		return "", err
 	}
