@@ -87,8 +87,8 @@ func procSprite() MediaProcessTaskResult {
 func procCover() MediaProcessTaskResult {
 	return MediaProcessTaskResult{Type: ResultCoverBySnapshot, CoverBySnapshotTask: &MediaProcessTaskResultOf[CoverBySnapshotTaskInput, CoverBySnapshotTaskOutput]{
 		Status: SubTaskSuccess, Message: "SUCCESS",
-		Input:  &CoverBySnapshotTaskInput{Definition: 10, PositionType: "Time", PositionValue: 0, WatermarkSet: []WatermarkInput{}},
-		Output: &CoverBySnapshotTaskOutput{CoverUrl: procOut + "5/cover.jpg"},
+		Input:    &CoverBySnapshotTaskInput{Definition: 10, PositionType: "Time", PositionValue: 0, WatermarkSet: []WatermarkInput{}},
+		Output:   &CoverBySnapshotTaskOutput{CoverUrl: procOut + "5/cover.jpg"},
 		Progress: 100, BeginProcessTime: procFinish, FinishTime: procFinish,
 	}}
 }
@@ -148,7 +148,9 @@ func procedurePull() *EventContent {
 // MediaTranscodeItem's Md5, which the official Node.js SDK lacks.
 func TestProcedureLikeTencentSample(t *testing.T) {
 	t.Parallel()
-	var sample struct{ Response struct{ EventSet []json.RawMessage } }
+	var sample struct {
+		Response struct{ EventSet []json.RawMessage }
+	}
 	if err := json.Unmarshal(compactFile(t, "tencent_procedure_pull.json"), &sample); err != nil {
 		t.Fatal(err)
 	}
