@@ -133,6 +133,10 @@ func imgWebPAnimation(t *testing.T, path string) (w, h int64, frames int) {
 // of the source) as a PNG, through filter (a scale filter, or "null").
 func imgFrameAt(t *testing.T, src *Source, n int, filter, out string) {
 	t.Helper()
+	os.Remove(out)
 	imgRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src.Path, "-map", "0:v:0",
 		"-vf", fmt.Sprintf("select=eq(n\\,%d),%s", n, filter), "-frames:v", "1", "-fps_mode", "passthrough", out)
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("the source has no frame %d: %v", n, err)
+	}
 }
