@@ -22,6 +22,10 @@ var ErrNotFound = errors.New("store: not found")
 // unique constraint: a lease lost, a session already committed, a duplicate key.
 var ErrConflict = errors.New("store: conflict")
 
+// ErrLimit is returned when a write would pass a limit on how many rows an
+// app may have.
+var ErrLimit = errors.New("store: limit reached")
+
 // KeyRef names a secret key (an upload session key: its upload URL is a
 // bearer secret) in errors and logs without revealing it: "sha256:" and the
 // first 12 hex digits of the key's SHA-256.
@@ -233,12 +237,51 @@ type Querier interface {
 	// EventPurge deletes events created before t, and their attempts.
 	EventPurge(ctx context.Context, t time.Time) (int64, error)
 
+	// TemplateInsert stores a new custom template of t.SubAppID and sets
+	// t.Definition to the app's next one: FirstTemplateDefinition for its
+	// first template, then one more each time, across kinds, never given
+	// twice even after deletes. ErrLimit when the app has limit templates
+	// of t.Kind, ErrConflict when uniqueName and the app has a template of
+	// t.Kind named t.Name. It decides in one transaction, so concurrent
+	// inserts get distinct Definitions and never pass limit.
+	TemplateInsert(ctx context.Context, t *Template, limit int, uniqueName bool) error
+	// TemplateGet returns the app's template of kind with the Definition, or ErrNotFound.
+	TemplateGet(ctx context.Context, subAppID int64, kind string, definition int64) (*Template, error)
+	// TemplateGetByName returns the app's template of kind named name (the
+	// one with the lowest Definition), or ErrNotFound.
+	TemplateGetByName(ctx context.Context, subAppID int64, kind, name string) (*Template, error)
+	// TemplateList returns the app's templates of kind, by Definition.
+	TemplateList(ctx context.Context, subAppID int64, kind string) ([]*Template, error)
+	// TemplateUpdate replaces the Name, Body and UpdateTime of the app's
+	// template of t.Kind with t.Definition; ErrNotFound when it does not exist.
+	TemplateUpdate(ctx context.Context, t *Template) error
+	// TemplateDelete removes the app's template of kind with the
+	// Definition, or returns ErrNotFound.
+	TemplateDelete(ctx context.Context, subAppID int64, kind string, definition int64) error
+
 	// DeliveryAttemptInsert records push attempts, in few statements, and
 	// sets their IDs, increasing in order.
 	DeliveryAttemptInsert(ctx context.Context, attempts ...*openvod.DeliveryAttempt) error
 	// DeliveryAttemptList returns the app's newest attempts (of one event
 	// when eventID is not ""), newest first.
 	DeliveryAttemptList(ctx context.Context, subAppID int64, eventID string, limit int) ([]*openvod.DeliveryAttempt, error)
+}
+
+// FirstTemplateDefinition is the Definition of an app's first custom
+// template, above every preset's.
+const FirstTemplateDefinition = 1000001
+
+// Template is a custom media-processing template of an app. The store
+// keeps Body (the template's JSON) as given; Kind, Name and Definition
+// identify it.
+type Template struct {
+	SubAppID   int64
+	Kind       string
+	Definition int64
+	Name       string
+	Body       []byte
+	CreateTime time.Time
+	UpdateTime time.Time
 }
 
 // EventLeaseParams leases pullable events of one app.
