@@ -113,6 +113,10 @@ type Task struct {
 	OutputKey        string // the blob key the task writes, fixed when it is accepted
 	// Priority orders runnable tasks: higher first (TasksPriority, -10..10).
 	Priority int64
+	// State is what the task has done so far, JSON owned by its worker
+	// (a Procedure task's finished sub-tasks), so that a later attempt
+	// resumes from it; nil before anything is recorded.
+	State []byte
 }
 
 // EventMode is how an app receives events.

@@ -108,16 +108,35 @@ type Querier interface {
 	MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error)
 	// MediaGetMany returns the app's media among fileIDs, in no order.
 	MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error)
-	// MediaDelete removes the app's media record or returns ErrNotFound.
+	// MediaDelete removes the app's media record, and its outputs, or
+	// returns ErrNotFound.
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
-	// MediaStorageKeyExists reports whether any media references the blob key.
+	// MediaStorageKeyExists reports whether any media or media output
+	// references the blob key.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
-	// StorageKeysReferenced returns those of keys that a media record, an
-	// upload session or a task not finished refers to; such a task refers
-	// to its OutputKey and to every key openvod.AttemptKey derives from it.
+	// StorageKeysReferenced returns those of keys that a media record, a
+	// media output, an upload session or a task not finished refers to;
+	// such a task refers to its OutputKey and to every key
+	// openvod.AttemptKey derives from it, and, when its OutputKey ends in
+	// "/" (the prefix its attempts write under), to every key under it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
+
+	// MediaOutputPut stores o, replacing the app's output of the same
+	// FileID, Kind and Definition (one set per template, as Tencent keeps
+	// it), and returns the keys of the output it replaced (nil if none)
+	// that o does not reuse, whose blobs the caller deletes after commit.
+	// ErrNotFound when the media does not exist; ErrConflict when a
+	// concurrent call stored that output first.
+	MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) (replaced []string, err error)
+	// MediaOutputList returns the app's outputs of the media among
+	// fileIDs, by FileID, Kind, Definition.
+	MediaOutputList(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputDelete removes the app's outputs of fileID of the kind, of
+	// one definition or, when definition is 0, all of them, and returns
+	// what it removed, by Definition.
+	MediaOutputDelete(ctx context.Context, subAppID int64, fileID, kind string, definition int64) ([]*openvod.MediaOutput, error)
 
 	// TaskInsert stores a new task in WAITING; ErrConflict when the ID
 	// exists. It does not take t.SessionID (see TaskInsertOnce).
@@ -135,8 +154,9 @@ type Querier interface {
 	// created at or after since, or ErrNotFound.
 	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
 	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
-	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest
-	// first, skipping tasks of p.SkipApps. Claimed tasks become PROCESSING
+	// WAITING ones and PROCESSING ones whose lease ended before p.Now,
+	// highest Priority first and then oldest first, skipping tasks of
+	// p.SkipApps. Claimed tasks become PROCESSING
 	// with Attempts+1 and BeginProcessTime set if it was zero. A task is
 	// never leased to two owners.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*openvod.Task, error)
@@ -144,6 +164,9 @@ type Querier interface {
 	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
 	// TaskSetProgress records progress (0-100) of a task the owner holds; ErrConflict if not held.
 	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
+	// TaskSetState records the State of a task the owner holds in attempt
+	// attempt; ErrConflict if not held.
+	TaskSetState(ctx context.Context, id, owner string, attempt int64, state []byte) error
 	// TaskFinish marks a held task FINISH with its result; ErrConflict if not
 	// held by p.Owner in attempt p.Attempt.
 	TaskFinish(ctx context.Context, p *TaskFinishParams) error

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/cliptask"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -54,6 +55,12 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 			return nil, err
 		}
 		resp = resp.set("PullUploadTask", pt)
+	case openvod.TaskProcedure:
+		pt, err := proctask.View(t)
+		if err != nil {
+			return nil, err
+		}
+		resp = resp.set("ProcedureTask", pt)
 	case openvod.TaskClip:
 		ct, err := clipTaskDetail(t)
 		if err != nil {

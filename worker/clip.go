@@ -284,19 +284,13 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 // locate tells ffmpeg where the source is: its file when it is local,
 // else a presigned URL valid for the longest ffmpeg run.
 func (c *Clip) locate(ctx context.Context, p *clip.ExactParams, src blob.Object, key string) error {
-	if f := blob.LocalFile(src); f != nil {
-		p.SrcPath = f.Name()
-		return nil
-	}
-	ps, ok := c.Blobs.(blob.Presigner)
-	if !ok {
-		return errors.New("exact clip: the media store gives ffmpeg no way to read the source")
-	}
-	// Wall-clock time, not c.now: the storage checks the URL against its own clock.
-	url, err := ps.PresignGet(ctx, key, time.Now().Add(cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault)+time.Minute))
+	path, url, err := locateSource(ctx, c.Blobs, src, key, cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault))
 	if err != nil {
-		return err
+		return fmt.Errorf("exact clip: %w", err)
 	}
-	p.SrcURL, p.Src, p.SrcSize = url, src, src.Info().Size
+	p.SrcPath, p.SrcURL = path, url
+	if url != "" {
+		p.Src, p.SrcSize = src, src.Info().Size
+	}
 	return nil
 }
