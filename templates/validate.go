@@ -193,10 +193,14 @@ func CheckTranscode(t *Transcode) error {
 		return err
 	}
 	if t.Container != "hls" {
-		if t.SegmentType != "" {
+		if t.SegmentType != "" && t.SegmentType != "ts" { // ts: left from an hls template modified
 			return bad("SegmentType", "SegmentType", "only an hls template has a SegmentType: leave it empty")
 		}
+		t.SegmentType = ""
 		return nil
+	}
+	if t.SegmentType == "fmp4" {
+		return bad("SegmentType", "SegmentType", "openvod makes HLS of TS segments only: use ts")
 	}
 	return oneOf(&t.SegmentType, "ts", "SegmentType", "SegmentType", "ts")
 }

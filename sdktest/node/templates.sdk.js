@@ -251,7 +251,7 @@ test("ProcedureTemplate: create, describe, reset, describe, delete, not found", 
 
   await c.ResetProcedureTemplate({ Name: "flow", MediaProcessTask: { ImageSpriteTaskSet: [{ Definition: 10 }] } });
   p = (await c.DescribeProcedureTemplates({ Names: ["flow"] })).ProcedureTemplateSet[0];
-  assert.deepEqual([p.Comment, p.MediaProcessTask.TranscodeTaskSet, p.MediaProcessTask.ImageSpriteTaskSet], ["", null, [{ Definition: 10 }]]);
+  assert.deepEqual([p.Comment, p.MediaProcessTask.TranscodeTaskSet, p.MediaProcessTask.ImageSpriteTaskSet], ["", [], [{ Definition: 10 }]]);
 
   const SubAppId = otherApp();
   assert.equal((await c.DescribeProcedureTemplates({ SubAppId, Names: ["flow"] })).TotalCount, 0);
