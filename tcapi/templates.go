@@ -47,7 +47,7 @@ func (k *templateKind[T, P]) actions(a *API, name string, table map[string]actio
 	table["Delete"+name] = func(ctx context.Context, c *call) (any, error) { return nil, k.deleteAction(ctx, a, c) }
 }
 
-// onlyParams refuses a parameter other than the common ones and allowed,
+// decodeOnly refuses a parameter other than the common ones and allowed,
 // then decodes p into v and requires the required parameters.
 func (p params) decodeOnly(v any, allowed, required []string) error {
 	for key := range p.values {
