@@ -38,7 +38,7 @@ type templateKind[T any, P templates.Template[T]] struct {
 	match func(req *describeTemplatesRequest, t P) bool
 }
 
-// actions returns the kind's actions, by name, for the template named
+// actions adds the kind's actions to table, for the template named
 // name (e.g. TranscodeTemplate).
 func (k *templateKind[T, P]) actions(a *API, name string, table map[string]action) {
 	table["Create"+name] = func(ctx context.Context, c *call) (any, error) { return k.createAction(ctx, a, c) }

@@ -95,8 +95,8 @@ func fromRow[T any, P Template[T]](r *store.Template) (P, error) {
 	return p, nil
 }
 
-// IsPreset reports whether def is a preset of P's kind.
-func IsPreset[T any, P Template[T]](def int64) bool {
+// isPreset reports whether def is a preset of P's kind.
+func isPreset[T any, P Template[T]](def int64) bool {
 	_, ok := presetsOf[T, P]()[def]
 	return ok
 }
@@ -214,7 +214,7 @@ func Delete[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID
 
 // checkCustom refuses a preset's Definition: presets cannot be changed.
 func checkCustom[T any, P Template[T]](def int64) error {
-	if IsPreset[T, P](def) {
+	if isPreset[T, P](def) {
 		return openvod.Errorf(CodeTemplateNotExist, "Definition: %d is a preset %s template, which cannot be modified or deleted: create a custom one", def, P(nil).kind())
 	}
 	return nil
