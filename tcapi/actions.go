@@ -2,9 +2,9 @@ package tcapi
 
 // actionTable lists every action openvod serves. Each group lives in its
 // own file: upload.go, media.go, tasks.go, process.go, events.go,
-// deliveries.go.
+// deliveries.go, templates.go.
 func (a *API) actionTable() map[string]action {
-	return map[string]action{
+	table := map[string]action{
 		"ApplyUpload":        a.applyUpload,
 		"CommitUpload":       a.commitUpload,
 		"PullUpload":         a.pullUpload,
@@ -26,4 +26,6 @@ func (a *API) actionTable() map[string]action {
 		"ResendEvents":            a.resendEvents,
 		"ClipVideo":               a.clipVideo,
 	}
+	a.templateActions(table) // templates.go
+	return table
 }
