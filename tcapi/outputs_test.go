@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -69,9 +71,10 @@ func newOutputFixture(t *testing.T, b *testBundle, fileID string) *outputFixture
 	f.put(t, b, vodevent.ResultAnimatedGraphics, 20000, 0, []string{"f20000.gif"},
 		&vodevent.MediaAnimatedGraphicsItem{Url: url("f20000.gif"), Definition: 20000, Container: "gif", Height: 480, Width: 640,
 			Bitrate: 1000, Size: 600, StartTimeOffset: 10, EndTimeOffset: 15})
-	// Two covers: the newer one (of the older template) is the media's.
-	f.put(t, b, vodevent.ResultCoverBySnapshot, 10, time.Minute, []string{"cover.10.jpg"}, &vodevent.CoverBySnapshotTaskOutput{CoverUrl: url("cover.10.jpg")})
-	f.put(t, b, vodevent.ResultCoverBySnapshot, 1001, 0, []string{"cover.1001.jpg"}, &vodevent.CoverBySnapshotTaskOutput{CoverUrl: url("cover.1001.jpg")})
+	// Three covers: the newest, neither first nor last, is the media's.
+	f.put(t, b, vodevent.ResultCoverBySnapshot, 10, 0, []string{"cover.10.jpg"}, &vodevent.CoverBySnapshotTaskOutput{CoverUrl: url("cover.10.jpg")})
+	f.put(t, b, vodevent.ResultCoverBySnapshot, 20, 2*time.Minute, []string{"cover.20.jpg"}, &vodevent.CoverBySnapshotTaskOutput{CoverUrl: url("cover.20.jpg")})
+	f.put(t, b, vodevent.ResultCoverBySnapshot, 1001, time.Minute, []string{"cover.1001.jpg"}, &vodevent.CoverBySnapshotTaskOutput{CoverUrl: url("cover.1001.jpg")})
 	return f
 }
 
@@ -212,7 +215,7 @@ func TestDescribeMediaInfosOutputs(t *testing.T) {
 		}
 		var basic vodevent.MediaBasicInfo
 		json.Unmarshal(info["BasicInfo"], &basic)
-		if want := "http://vod.test/vod/1500000001/" + f.media.FileID + "/out/cover.10.jpg"; basic.CoverUrl != want {
+		if want := "http://vod.test/vod/1500000001/" + f.media.FileID + "/out/cover.20.jpg"; basic.CoverUrl != want {
 			t.Errorf("CoverUrl %q, want the newest cover %q", basic.CoverUrl, want)
 		}
 		wantJSON(t, "TranscodeInfo", info["TranscodeInfo"], &media.MediaTranscodeInfo{TranscodeSet: []*vodevent.MediaTranscodeItem{
@@ -270,10 +273,15 @@ func (b *testBundle) events(t *testing.T) [][]byte {
 	return bodies
 }
 
-// wantEvent fails t unless body is the FileDeleted event of fileID's parts.
-func wantEvent(t *testing.T, body []byte, fileID string, parts ...vodevent.MediaDeleteItem) {
+// wantEvent fails t unless body is the golden event of vodevent's testdata
+// name, whose FileId is goldenID, for fileID.
+func wantEvent(t *testing.T, body []byte, name, goldenID, fileID string) {
 	t.Helper()
-	want, _ := vodevent.Marshal(media.DeleteEvent(fileID, parts...))
+	golden, err := os.ReadFile(filepath.Join("..", "vodevent", "testdata", name+".golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.ReplaceAll(bytes.TrimSuffix(golden, []byte("\n")), []byte(goldenID), []byte(fileID))
 	if !bytes.Equal(body, want) {
 		t.Errorf("event\n got %s\nwant %s", body, want)
 	}
@@ -312,7 +320,7 @@ func TestDeleteMediaParts(t *testing.T) {
 
 		// Switch off: removed, no event.
 		deleteParts(`[{"Type":"AdaptiveDynamicStreamingFiles","Definition":10}]`)
-		if got, want := kinds(), []string{"AdaptiveDynamicStreaming/20", "AnimatedGraphics/20000", "CoverBySnapshot/10", "CoverBySnapshot/1001",
+		if got, want := kinds(), []string{"AdaptiveDynamicStreaming/20", "AnimatedGraphics/20000", "CoverBySnapshot/10", "CoverBySnapshot/20", "CoverBySnapshot/1001",
 			"ImageSprites/10", "SampleSnapshot/10", "SnapshotByTimeOffset/10", "Transcode/100010", "Transcode/100210"}; !slices.Equal(got, want) {
 			t.Errorf("outputs after deleting ADS 10: %v, want %v", got, want)
 		}
@@ -331,12 +339,12 @@ func TestDeleteMediaParts(t *testing.T) {
 			t.Errorf("outputs after deleting TranscodeFiles: %v, want %v", got, want)
 		}
 		b.checkBlobs(t, append(f.keysOf(others...), f.keysOf("AdaptiveDynamicStreaming/20")...),
-			f.keysOf("Transcode/100010", "Transcode/100210", "CoverBySnapshot/10", "CoverBySnapshot/1001"))
+			f.keysOf("Transcode/100010", "Transcode/100210", "CoverBySnapshot/10", "CoverBySnapshot/20", "CoverBySnapshot/1001"))
 		ev := b.events(t)
 		if len(ev) != 1 {
 			t.Fatalf("%d events after DeleteMedia TranscodeFiles, want 1", len(ev))
 		}
-		wantEvent(t, ev[0], id, vodevent.MediaDeleteItem{Type: "TranscodeFiles", Definition: 0})
+		wantEvent(t, ev[0], "file_deleted_parts", "24961954183381008", id)
 		info, _ := b.describe(t, `{"FileIds":["`+id+`"],"Filters":["basicInfo","transcodeInfo"]}`)
 		wantJSON(t, "TranscodeInfo after deleting TranscodeFiles", info["TranscodeInfo"], &media.MediaTranscodeInfo{
 			TranscodeSet: []*vodevent.MediaTranscodeItem{f.original()}})
@@ -373,7 +381,7 @@ func TestDeleteMediaParts(t *testing.T) {
 		if ev := b.events(t); len(ev) != 2 {
 			t.Errorf("%d events after OriginalFiles, want 2", len(ev))
 		} else {
-			wantEvent(t, ev[1], id)
+			wantEvent(t, ev[1], "file_deleted", "5285890784273533167", id)
 		}
 	})
 }
