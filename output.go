@@ -14,5 +14,5 @@ type MediaOutput struct {
 	Item       []byte   // JSON of the output item as events show it (vodevent.MediaTranscodeItem, ...), URLs included
 	Keys       []string // every blob key of its files
 	TaskID     string   // the task that made it
-	CreateTime time.Time
+	CreateTime time.Time // when it was made; required
 }

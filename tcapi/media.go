@@ -67,7 +67,7 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 	for _, m := range found {
 		byID[m.FileID] = m
 	}
-	outputs, err := a.cfg.Store.MediaOutputList(ctx, c.App.ID, req.FileIds)
+	outputs, err := a.cfg.Store.MediaOutputListItems(ctx, c.App.ID, req.FileIds)
 	if err != nil {
 		return nil, err
 	}
