@@ -191,13 +191,14 @@ func (s *Service) UploadEvent(m *openvod.Media) *vodevent.EventContent {
 	}
 }
 
-// DeleteEvent returns the FileDeleted event of a whole media file.
-func DeleteEvent(fileID string) *vodevent.EventContent {
+// DeleteEvent returns the FileDeleted event of the parts of a media file
+// removed, of the whole file when there are none.
+func DeleteEvent(fileID string, parts ...vodevent.MediaDeleteItem) *vodevent.EventContent {
 	return &vodevent.EventContent{
 		EventType: vodevent.TypeFileDeleted,
 		FileDeleteEvent: &vodevent.FileDeleteTask{
 			FileIdSet:            []string{fileID},
-			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: []vodevent.MediaDeleteItem{}}},
+			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: append([]vodevent.MediaDeleteItem{}, parts...)}},
 		},
 	}
 }
