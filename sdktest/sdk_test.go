@@ -169,6 +169,7 @@ func TestNodeSDK(t *testing.T) {
 	createApp(t, srv, "events", 1500000002)
 	createApp(t, srv, "clips", 1500000003)
 	createApp(t, srv, "signing", 1500000004)
+	createApp(t, srv, "process", 1500000005)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -183,6 +184,7 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
 		"OPENVOD_CLIP_SUB_APP_ID=1500000003",
 		"OPENVOD_SIGNING_SUB_APP_ID=1500000004",
+		"OPENVOD_PROCESS_SUB_APP_ID=1500000005",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {
