@@ -175,12 +175,7 @@ func TestNodeSDK(t *testing.T) {
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
 	cmd := exec.CommandContext(ctx, node, args...)
 	cmd.Dir = dir
-	cmd.Env = append(cleanEnv(),
-		"NO_COLOR=1",
-		"OPENVOD_ENDPOINT="+srv.Addr,
-		"OPENVOD_SECRET_ID="+openvodtest.SecretID,
-		"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
-		"OPENVOD_FIXTURE_MP4="+fixture,
+	cmd.Env = nodeEnv(srv, fixture,
 		"OPENVOD_EVENTS_SUB_APP_ID=1500000002",
 		"OPENVOD_CLIP_SUB_APP_ID=1500000003",
 		"OPENVOD_SIGNING_SUB_APP_ID=1500000004",
@@ -190,6 +185,18 @@ func TestNodeSDK(t *testing.T) {
 	if err := runStreaming(t, cmd); err != nil {
 		t.Fatalf("node --test failed: %v (see the output above)", err)
 	}
+}
+
+// nodeEnv is the environment of node tests against srv with fixture:
+// helpers.js's variables, then extra.
+func nodeEnv(srv *openvodtest.Server, fixture string, extra ...string) []string {
+	return append(append(cleanEnv(),
+		"NO_COLOR=1",
+		"OPENVOD_ENDPOINT="+srv.Addr,
+		"OPENVOD_SECRET_ID="+openvodtest.SecretID,
+		"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
+		"OPENVOD_FIXTURE_MP4="+fixture,
+	), extra...)
 }
 
 // createApp creates an app with the CLI while srv runs and checks its ID;
