@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -452,5 +453,82 @@ func TestPullAndClipProcedure(t *testing.T) {
 	}
 	if n := taskCount(t, b.st); n != 2 {
 		t.Fatalf("%d tasks, want the pull and the clip only", n)
+	}
+}
+
+// TestProcessForeignTemplates: another app's template or procedure is
+// unknown to this one.
+func TestProcessForeignTemplates(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	insertProcessMedia(t, b)
+	ctx := context.Background()
+	other, err := b.st.AppCreate(ctx, "other", b.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := `"SubAppId":` + strconv.FormatInt(other.ID, 10)
+	var created struct{ Definition int64 }
+	if err := b.client.Call(ctx, "CreateSnapshotByTimeOffsetTemplate", json.RawMessage(`{`+sub+`,"Format":"png"}`), &created); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.client.Call(ctx, "CreateProcedureTemplate", json.RawMessage(`{`+sub+`,"Name":"Theirs","MediaProcessTask":{"ImageSpriteTaskSet":[{"Definition":10}]}}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	def := strconv.FormatInt(created.Definition, 10)
+	for _, c := range []struct{ action, body, code, message string }{
+		{"ProcessMedia", `{"FileId":"` + videoFileID + `","MediaProcessTask":{"SnapshotByTimeOffsetTaskSet":[{"Definition":` + def + `,"ExtTimeOffsetSet":["1s"]}]}}`,
+			"InvalidParameterValue", "MediaProcessTask.SnapshotByTimeOffsetTaskSet[0].Definition: this app has no SnapshotByTimeOffset template " + def},
+		{"ProcessMediaByProcedure", `{"FileId":"` + videoFileID + `","ProcedureName":"Theirs"}`, "InvalidParameterValue.ProcedureName", "Theirs"},
+		{"ApplyUpload", `{"MediaType":"mp4","Procedure":"Theirs"}`, "InvalidParameterValue.ProcedureName", "Theirs"},
+	} {
+		_, body := b.do(t, c.action, c.body, nil)
+		if code, msg := errorOf(t, body); code != c.code || !strings.Contains(msg, c.message) {
+			t.Errorf("%s: %s %q, want %s with %q", c.action, code, msg, c.code, c.message)
+		}
+	}
+	if n := taskCount(t, b.st); n != 0 {
+		t.Fatalf("%d tasks, want none", n)
+	}
+}
+
+// TestCommitUploadProcedureDeleted: a procedure deleted between
+// ApplyUpload and CommitUpload fails the commit, which commits nothing.
+func TestCommitUploadProcedureDeleted(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	if err := b.client.Call(ctx, "CreateProcedureTemplate", json.RawMessage(`{"Name":"Flow","MediaProcessTask":{"ImageSpriteTaskSet":[{"Definition":10}]}}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	var apply struct{ VodSessionKey string }
+	if err := b.client.Call(ctx, "ApplyUpload", json.RawMessage(`{"MediaType":"mp4","Procedure":"Flow"}`), &apply); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.client.Call(ctx, "DeleteProcedureTemplate", json.RawMessage(`{"Name":"Flow"}`), nil); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := b.st.UploadSessionGet(ctx, apply.VodSessionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.blobs.Put(ctx, sess.StorageKey, strings.NewReader("bytes"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.UploadSessionClaim(ctx, sess.SessionKey, "put", b.now, b.now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.UploadSessionSetUploaded(ctx, sess.SessionKey, "put", 5); err != nil {
+		t.Fatal(err)
+	}
+	_, body := b.do(t, "CommitUpload", `{"VodSessionKey":"`+sess.SessionKey+`"}`, nil)
+	if code, msg := errorOf(t, body); code != "InvalidParameterValue.ProcedureName" || !strings.Contains(msg, "Flow") {
+		t.Fatalf("CommitUpload after the procedure was deleted: %s", body)
+	}
+	if sess, err := b.st.UploadSessionGet(ctx, sess.SessionKey); err != nil || sess.FileID != "" {
+		t.Fatalf("session after the refused commit: %+v, %v", sess, err)
+	}
+	if n := taskCount(t, b.st); n != 0 {
+		t.Fatalf("%d tasks, want none", n)
 	}
 }
