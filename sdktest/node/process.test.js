@@ -463,3 +463,27 @@ test("ApplyUpload with Procedure LongVideoPreset: NewFileUpload names the flow, 
     await c.ModifyEventConfig({ SubAppId, UploadMediaCompleteEventSwitch: "OFF" });
   }
 });
+
+test("PullUpload with Procedure LongVideoPreset: PullComplete names the flow, which runs on the pulled media", async (t) => {
+  h.env();
+  const SubAppId = subAppId();
+  const c = h.client();
+  const seen = [];
+  const src = await h.serveFixture();
+  t.after(() => src.close());
+  await h.expectError(c.PullUpload({ SubAppId, MediaUrl: `${src.url}/fixture.mp4`, Procedure: "NoSuchProcedure" }),
+    "InvalidParameterValue.ProcedureName");
+  const r = await c.PullUpload({ SubAppId, MediaUrl: `${src.url}/fixture.mp4`, Procedure: "LongVideoPreset", TasksPriority: 3, SessionContext: "pulled" });
+  const pc = await waitEvent(c, SubAppId, seen, (e) => e.EventType === "PullComplete" && e.PullCompleteEvent.TaskId === r.TaskId, "PullComplete", 30000);
+  const pull = pc.PullCompleteEvent;
+  assert.equal(pull.ErrCode, 0, pull.Message);
+  assert.match(pull.ProcedureTaskId, PROCEDURE_TASK_ID_RE);
+  const detail = await c.DescribeTaskDetail({ SubAppId, TaskId: r.TaskId });
+  assert.equal(detail.PullUploadTask.ProcedureTaskId, pull.ProcedureTaskId);
+  const ev = await waitEvent(c, SubAppId, seen, procedureDone(pull.ProcedureTaskId), "ProcedureStateChanged FINISH");
+  const task = ev.ProcedureStateChangeEvent;
+  assert.equal(task.FileId, pull.FileId);
+  assert.equal(task.TasksPriority, 3);
+  assert.equal(task.SessionContext, "pulled");
+  assert.deepEqual(Object.keys(results(task)).sort(), ["AdaptiveDynamicStreaming", "CoverBySnapshot", "ImageSprites"]);
+});
