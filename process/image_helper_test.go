@@ -74,7 +74,13 @@ func imgSource(t *testing.T, spec imgSpec) *Source {
 // imgSize returns the width and height ffprobe reads in a picture.
 func imgSize(t *testing.T, path string) (w, h int64) {
 	t.Helper()
-	out := imgRun(t, "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path)
+	// image2 without a pattern: a % in the path is a character.
+	demux := []string{"-f", "image2", "-pattern_type", "none"}
+	if filepath.Ext(path) == ".gif" {
+		demux = []string{"-f", "gif"}
+	}
+	out := imgRun(t, "ffprobe", append(demux, "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=width,height", "-of", "csv=p=0", path)...)
 	if _, err := fmt.Sscanf(strings.TrimSpace(out), "%d,%d", &w, &h); err != nil {
 		t.Fatalf("ffprobe %s: %q: %v", path, out, err)
 	}

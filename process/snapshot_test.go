@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -92,7 +93,11 @@ func TestSnapshotsFormatsAndSizes(t *testing.T) {
 		{portrait, ImageFormat{Format: "jpg"}, "jpg", 180, 320},
 		{portrait, ImageFormat{Format: "png", Width: 160}, "png", 90, 160}, // open: Width is the long edge
 	} {
-		dir := t.TempDir()
+		// A % in the directory is not a pattern of ffmpeg's.
+		dir := filepath.Join(t.TempDir(), "50%d")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		images, err := Snapshots(context.Background(), c.src, c.f, []float64{1, 2.5}, dir, Options{})
 		if err != nil {
 			t.Fatalf("%+v: %v", c.f, err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -87,14 +88,22 @@ func TestImageSpritePercentFormats(t *testing.T) {
 		{templates.ImageSprite{Height: 90, SampleType: "Percent", SampleInterval: 25, RowCount: 1, ColumnCount: 4, Format: "webp", FillType: "stretch"}, "webp", 1, 4, 640, 90},
 		{templates.ImageSprite{Width: 80, Height: 80, SampleType: "Percent", SampleInterval: 10, RowCount: 2, ColumnCount: 2}, "jpg", 3, 10, 160, 160},
 	} {
-		sp, err := ImageSprite(context.Background(), src, &c.tpl, t.TempDir(), Options{})
+		// A % in the directory is not a pattern of ffmpeg's.
+		dir := filepath.Join(t.TempDir(), "50%d")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := ImageSprite(context.Background(), src, &c.tpl, dir, Options{})
 		if err != nil {
 			t.Fatalf("%+v: %v", c.tpl, err)
 		}
 		if len(sp.Sheets) != c.sheets || len(sp.Cues) != c.cues || sp.Cues[len(sp.Cues)-1].End != 10 {
 			t.Errorf("%+v: %d sheets, %d cues ending at %g; want %d, %d, 10", c.tpl, len(sp.Sheets), len(sp.Cues), sp.Cues[len(sp.Cues)-1].End, c.sheets, c.cues)
 		}
-		for _, s := range sp.Sheets {
+		for i, s := range sp.Sheets {
+			if s != filepath.Join(dir, fmt.Sprintf("sprite-%d.%s", i, c.ext)) {
+				t.Errorf("sheet %d is %s", i, s)
+			}
 			imgMagic(t, s, c.ext)
 			if w, h := imgSize(t, s); w != c.w || h != c.h {
 				t.Errorf("%+v: sheet %dx%d, want %dx%d", c.tpl, w, h, c.w, c.h)
