@@ -75,6 +75,43 @@ func TestImageSpriteTilesAndCues(t *testing.T) {
 	}
 }
 
+// TestImageSpriteTilesAreTheKeyframesBefore checks the documented
+// accuracy when keyframes (every 1.5 s) miss the interval's multiples
+// (2 s): tile k is the last keyframe at or before 2k s.
+func TestImageSpriteTilesAreTheKeyframesBefore(t *testing.T) {
+	src := imgSource(t, imgSpec{w: 320, h: 180, seconds: 10, gop: 45})
+	tpl := &templates.ImageSprite{Width: 64, Height: 36, SampleType: "Time", SampleInterval: 2, RowCount: 1, ColumnCount: 5, Format: "png"}
+	sp, err := ImageSprite(context.Background(), src, tpl, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sp.Sheets) != 1 || len(sp.Cues) != 5 {
+		t.Fatalf("%d sheets, %d cues; want 1, 5", len(sp.Sheets), len(sp.Cues))
+	}
+	scale, err := scaleFilter(64, 36, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyframe := func(k int) int { return 60 * k / 45 * 45 }
+	var ns []int
+	for k := range 5 {
+		ns = append(ns, keyframe(k), 60*k)
+	}
+	refs := imgFramesAt(t, src, ns, scale)
+	for k, c := range sp.Cues {
+		tile := filepath.Join(t.TempDir(), "tile.png")
+		imgRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", sp.Sheets[0], "-vf", fmt.Sprintf("crop=64:36:%d:%d", c.X, c.Y), tile)
+		if p, err := PSNR(context.Background(), tile, refs[keyframe(k)]); err != nil || p < 45 {
+			t.Errorf("tile %d: PSNR %.1f dB (%v) against the keyframe at %.1fs, want ≥ 45", k, p, err, float64(keyframe(k))/30)
+		}
+		if keyframe(k) != 60*k {
+			if p, err := PSNR(context.Background(), tile, refs[60*k]); err != nil || p >= 45 {
+				t.Errorf("tile %d: PSNR %.1f dB (%v) against the frame at %ds: the comparison cannot tell frames apart", k, p, err, 2*k)
+			}
+		}
+	}
+}
+
 func TestImageSpritePercentFormats(t *testing.T) {
 	src := imgSource(t, imgSpec{w: 320, h: 180, seconds: 10, gop: 30})
 	for _, c := range []struct {
