@@ -144,6 +144,14 @@ func TestSnapshotsRefuse(t *testing.T) {
 	}
 }
 
+func TestSnapshotBatchFor(t *testing.T) {
+	for d, want := range map[float64]int{0: 10, 24: 10, 3600: 10, 7200: 5, 36000: 1, 360000: 1} {
+		if got := snapshotBatchFor(d); got != want {
+			t.Errorf("snapshotBatchFor(%g) = %d, want %d", d, got, want)
+		}
+	}
+}
+
 func TestSampleTimes(t *testing.T) {
 	for _, c := range []struct {
 		d    float64
