@@ -172,6 +172,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
+	var imageRows []Row
+	var imageNote string
+	if !o.EventsOnly {
+		logf("images: snapshots and an image sprite (package process)")
+		if imageRows, imageNote, err = benchImages(ctx, o, work, src, filepath.Join(tmp, "images"), logf); err != nil {
+			return nil, fmt.Errorf("images: %w", err)
+		}
+	}
 	// Clip rows (SQLite only) first, then the other rows store by store.
 	for _, rows := range eventRows {
 		for _, row := range rows {
@@ -198,6 +206,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Rows = append(r.Rows, byBase[base]...)
 	}
 	r.Rows = append(r.Rows, storageRows...)
+	r.Rows = append(r.Rows, imageRows...)
 	r.Notes = []string{
 		"Inputs: " + srcDesc + "; page cache warm; the server's copy of the source was uploaded through the API.",
 		fmt.Sprintf("Clip rows (SQLite server): median of %d runs (Exact: %d); \"API\" is from the ClipVideo request to the ClipComplete callback received by a push receiver on loopback (task insert, cut, fsync and rename of the clip, the final durable commit and the push); \"cutter process\" is `openvod bench cut` (clip.CutFile, with fsync) in a child process; the baselines are the ffmpeg commands run directly in the same run (ffmpeg does not fsync). Peak RSS of child processes is measured through a small launcher (ru_maxrss). Ratio = ours / baseline.", sz.fastRuns, sz.exactRuns),
@@ -208,6 +217,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"No external baseline exists for the API and event rows: their baseline column is the target, and the ratio is ours / target (≥ 1 is met for rates, ≤ 1 for latency). Server peak memory is VmHWM of the server process at the end of its rows.",
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
+	}
+	if imageNote != "" {
+		r.Notes = append(r.Notes, imageNote)
 	}
 	r.Machine = []string{
 		"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"),
