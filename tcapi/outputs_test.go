@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -371,6 +372,7 @@ func TestDeleteMediaParts(t *testing.T) {
 			{`{"FileId":"5285890000000000999","DeleteParts":[{"Type":"TranscodeFiles","Definition":0}]}`, "ResourceNotFound.FileNotExist"},
 			{`{"FileId":"` + id + `","DeleteParts":[{"Type":"CoverFiles","Definition":0}]}`, "InvalidParameterValue"},
 			{`{"FileId":"` + id + `","DeleteParts":[{"Type":"TranscodeFiles","Definition":-1}]}`, "InvalidParameterValue"},
+			{`{"FileId":"` + id + `","DeleteParts":[` + strings.Repeat(`{"Type":"TranscodeFiles"},`, MaxDeleteParts) + `{"Type":"TranscodeFiles"}]}`, "InvalidParameterValue"},
 		} {
 			if _, out := b.do(t, "DeleteMedia", tc.body, nil); errorCode(t, out) != tc.code {
 				t.Errorf("DeleteMedia %s: %s, want %s", tc.body, out, tc.code)
