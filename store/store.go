@@ -108,16 +108,38 @@ type Querier interface {
 	MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error)
 	// MediaGetMany returns the app's media among fileIDs, in no order.
 	MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error)
-	// MediaDelete removes the app's media record or returns ErrNotFound.
+	// MediaDelete removes the app's media record, and its outputs, or
+	// returns ErrNotFound.
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
-	// MediaStorageKeyExists reports whether any media references the blob key.
+	// MediaStorageKeyExists reports whether any media or media output
+	// references the blob key.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
-	// StorageKeysReferenced returns those of keys that a media record, an
-	// upload session or a task not finished refers to; such a task refers
-	// to its OutputKey and to every key openvod.AttemptKey derives from it.
+	// StorageKeysReferenced returns those of keys that a media record, a
+	// media output, an upload session or a task not finished refers to;
+	// such a task refers to its OutputKey and to every key
+	// openvod.AttemptKey derives from it, and, when its OutputKey ends in
+	// "/" (the prefix its attempts write under), to every key under it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
+
+	// MediaOutputPut stores o, replacing the app's output of the same
+	// FileID, Kind and Definition (one set per template, as Tencent keeps
+	// it), and returns the keys of the output it replaced (nil if none)
+	// that o does not reuse, whose blobs the caller deletes after commit.
+	// ErrNotFound when the media does not exist. Changes of one media's
+	// outputs and its deletion run one after another.
+	MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) (replaced []string, err error)
+	// MediaOutputList returns the app's outputs of the media among
+	// fileIDs, by FileID, Kind, Definition.
+	MediaOutputList(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputListItems is MediaOutputList without the Keys (nil), for
+	// readers of the items: an adaptive stream has thousands of keys.
+	MediaOutputListItems(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputDelete removes the app's outputs of fileID of the kind, of
+	// one definition or, when definition is 0, all of them, and returns
+	// what it removed, by Definition.
+	MediaOutputDelete(ctx context.Context, subAppID int64, fileID, kind string, definition int64) ([]*openvod.MediaOutput, error)
 
 	// TaskInsert stores a new task in WAITING; ErrConflict when the ID
 	// exists. It does not take t.SessionID (see TaskInsertOnce).
