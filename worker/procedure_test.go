@@ -413,3 +413,109 @@ func TestProcedureOnS3(t *testing.T) {
 	b.run.Wake()
 	b.checkFullFlow(t, m, b.wait(t, task.ID, 3*time.Minute))
 }
+
+// TestProcedureStoreDownRetried: a flow that finds the media store down
+// fails no sub-task: it is tried again and succeeds once the store is back.
+func TestProcedureStoreDownRetried(t *testing.T) {
+	srv := s3test.Start(t)
+	b := newProcBundle(t, s3test.Open(t, srv.NewBucket(t)))
+	m := b.addMedia(t, makeSource(t, t.TempDir(), "2"))
+	task := b.newFlow(t, m, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:       []vodevent.TranscodeTaskInput{{Definition: 100010}},
+		CoverBySnapshotTaskSet: []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Percent", PositionValue: 50}},
+	}, proctask.NotifyFinish)
+	srv.Stop()
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := b.st.TaskGet(context.Background(), openvod.DefaultSubAppID, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == openvod.TaskFinish || len(got.State) > 0 {
+			t.Fatalf("the flow recorded results with the store down: %s", got.State)
+		}
+		if got.Attempts >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no second attempt within 30 s: %+v", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.Restart(t)
+	view, err := proctask.View(b.wait(t, task.ID, 2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, c := view.MediaProcessResultSet[0].TranscodeTask, view.MediaProcessResultSet[1].CoverBySnapshotTask; tr.Status != "SUCCESS" || c.Status != "SUCCESS" {
+		t.Fatalf("after the store came back: %+v %+v", tr, c)
+	}
+	if events := procEvents(t, b.st); len(events) != 1 || events[0].Status != "FINISH" {
+		t.Fatalf("events = %+v", events)
+	}
+}
+
+// TestProcedureFailuresStandAlone: on an audio-only source, the video
+// transcode and the snapshots fail with SourceFileError.NoVideoMedia while
+// the audio transcode of the same range (asked in the same decode) is
+// made; a source openvod's parser cannot read fails every sub-task with
+// 60000.
+func TestProcedureFailuresStandAlone(t *testing.T) {
+	b := newProcBundle(t, nil)
+	path := filepath.Join(t.TempDir(), "audio.mp4")
+	if err := ffmpeg.Run(context.Background(), ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:a", "aac", "-ac", "2", "-f", "mp4", path}}); err != nil {
+		t.Fatal(err)
+	}
+	audio := b.addMedia(t, path)
+	task := b.newFlow(t, audio, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:            []vodevent.TranscodeTaskInput{{Definition: 100010}, {Definition: 1100}},
+		SnapshotByTimeOffsetTaskSet: []vodevent.SnapshotByTimeOffsetTaskInput{{Definition: 10, ExtTimeOffsetSet: []string{"1s"}}},
+	}, proctask.NotifyFinish)
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	view, err := proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := view.MediaProcessResultSet
+	if v := rs[0].TranscodeTask; v.Status != "FAIL" || v.ErrCodeExt != "SourceFileError.NoVideoMedia" || v.ErrCode != 60000 {
+		t.Fatalf("video transcode of an audio source = %+v", v)
+	}
+	if a := rs[1].TranscodeTask; a.Status != "SUCCESS" || a.Output == nil || len(a.Output.AudioStreamSet) != 1 ||
+		len(a.Output.VideoStreamSet) != 0 || !strings.HasSuffix(a.Output.Url, ".m4a") {
+		t.Fatalf("audio transcode = %+v %+v", a, a.Output)
+	}
+	if s := rs[2].SnapshotByTimeOffsetTask; s.Status != "FAIL" || s.ErrCodeExt != "SourceFileError.NoVideoMedia" || s.Output != nil {
+		t.Fatalf("snapshot of an audio source = %+v", s)
+	}
+	if outs, _ := b.st.MediaOutputList(context.Background(), openvod.DefaultSubAppID, []string{audio.FileID}); len(outs) != 1 {
+		t.Fatalf("%d outputs recorded, want the audio transcode's", len(outs))
+	}
+
+	junk := filepath.Join(t.TempDir(), "junk.mp4")
+	os.WriteFile(junk, bytes.Repeat([]byte("not a movie "), 100), 0o644)
+	bad := b.addMedia(t, junk)
+	task = b.newFlow(t, bad, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:       []vodevent.TranscodeTaskInput{{Definition: 100010}},
+		CoverBySnapshotTaskSet: []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Time", PositionValue: 0}},
+	}, proctask.NotifyFinish)
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	view, err = proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, c := view.MediaProcessResultSet[0].TranscodeTask, view.MediaProcessResultSet[1].CoverBySnapshotTask
+	if tr.Status != "FAIL" || tr.ErrCode != 60000 || tr.ErrCodeExt != "SourceFileError.ContentUnsupported" || c.Status != "FAIL" || c.ErrCode != 60000 {
+		t.Fatalf("flow of an unreadable source: %+v %+v", tr, c)
+	}
+}
