@@ -190,11 +190,12 @@ func TestNodeSDK(t *testing.T) {
 	}
 }
 
-// createApp creates an app with the CLI while srv runs and checks its ID.
-func createApp(t *testing.T, srv *openvodtest.Server, name string, want int64) {
+// createApp creates an app with the CLI while srv runs and checks its ID;
+// env adds to the CLI's environment (OPENVOD_DB of a server on PostgreSQL).
+func createApp(t *testing.T, srv *openvodtest.Server, name string, want int64, env ...string) {
 	t.Helper()
 	cmd := exec.Command(openvodtest.Binary(t), "apps", "create", "--name", name)
-	cmd.Env = append(cleanEnv(), "OPENVOD_DATA_DIR="+srv.DataDir)
+	cmd.Env = append(append(cleanEnv(), "OPENVOD_DATA_DIR="+srv.DataDir), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("openvod apps create: %v\n%s", err, out)

@@ -1,9 +1,10 @@
 package tcapi
 
 // actionTable lists every action openvod serves. Each group lives in its
-// own file: upload.go, media.go, tasks.go, events.go, deliveries.go.
+// own file: upload.go, media.go, tasks.go, events.go, deliveries.go,
+// templates.go.
 func (a *API) actionTable() map[string]action {
-	return map[string]action{
+	table := map[string]action{
 		"ApplyUpload":        a.applyUpload,
 		"CommitUpload":       a.commitUpload,
 		"PullUpload":         a.pullUpload,
@@ -22,4 +23,6 @@ func (a *API) actionTable() map[string]action {
 		"ResendEvents":            a.resendEvents,
 		"ClipVideo":               a.clipVideo,
 	}
+	a.templateActions(table) // templates.go
+	return table
 }

@@ -30,7 +30,7 @@ const (
 var ErrNotFound = errors.New("templates: not found")
 
 // Template is a template type of a kind numbered by Definition (all but
-// procedures): the constraint of Get, List, Create, Replace and Delete.
+// procedures): the constraint of Get, List, Create, Modify and Delete.
 type Template[T any] interface {
 	*T
 	template
@@ -43,6 +43,12 @@ func (*SampleSnapshot) kind() Kind           { return KindSampleSnapshot }
 func (*ImageSprite) kind() Kind              { return KindImageSprite }
 func (*AnimatedGraphics) kind() Kind         { return KindAnimatedGraphics }
 func (*Procedure) kind() Kind                { return KindProcedure }
+
+// KindOf returns P's kind.
+func KindOf[T any, P Template[T]]() Kind { return P(nil).kind() }
+
+// DefinitionOf returns t's Definition.
+func DefinitionOf[T any, P Template[T]](t P) int64 { return t.definition() }
 
 // presetsOf returns the presets of P's kind.
 func presetsOf[T any, P Template[T]]() map[int64]P {
@@ -89,8 +95,8 @@ func fromRow[T any, P Template[T]](r *store.Template) (P, error) {
 	return p, nil
 }
 
-// IsPreset reports whether def is a preset of P's kind.
-func IsPreset[T any, P Template[T]](def int64) bool {
+// isPreset reports whether def is a preset of P's kind.
+func isPreset[T any, P Template[T]](def int64) bool {
 	_, ok := presetsOf[T, P]()[def]
 	return ok
 }
@@ -175,12 +181,19 @@ func toRow(r *store.Template, t any) error {
 	return nil
 }
 
-// Replace stores t, a custom template of the app got from Get and changed,
-// as updated at now. A preset or an unknown Definition gets
+// Modify changes the app's custom template of P's kind with the
+// Definition: change gets a copy to change (and check), which is then
+// stored as updated at now. A preset or an unknown Definition gets
 // ResourceNotFound.TemplateNotExist.
-func Replace[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID int64, t P, now time.Time) error {
-	def := t.definition()
+func Modify[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID, def int64, now time.Time, change func(P) error) error {
 	if err := checkCustom[T, P](def); err != nil {
+		return err
+	}
+	t, err := Get[T, P](ctx, q, subAppID, def)
+	if err != nil {
+		return notExist[T, P](def, err)
+	}
+	if err := change(t); err != nil {
 		return err
 	}
 	r := &store.Template{SubAppID: subAppID, Kind: string(t.kind()), Definition: def, UpdateTime: now.UTC().Truncate(time.Second)}
@@ -201,7 +214,7 @@ func Delete[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID
 
 // checkCustom refuses a preset's Definition: presets cannot be changed.
 func checkCustom[T any, P Template[T]](def int64) error {
-	if IsPreset[T, P](def) {
+	if isPreset[T, P](def) {
 		return openvod.Errorf(CodeTemplateNotExist, "Definition: %d is a preset %s template, which cannot be modified or deleted: create a custom one", def, P(nil).kind())
 	}
 	return nil

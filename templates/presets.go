@@ -174,11 +174,11 @@ const LongVideoPresetName = "LongVideoPreset"
 // presetProcedures are the preset procedures by Name.
 var presetProcedures = func() map[string]*Procedure {
 	p := &Procedure{Name: LongVideoPresetName, Comment: "Adaptive HLS, image sprite and cover",
-		MediaProcessTask: &vodevent.MediaProcessTaskInput{
+		MediaProcessTask: expand(&vodevent.MediaProcessTaskInput{
 			ImageSpriteTaskSet:              []vodevent.ImageSpriteTaskInput{{Definition: 10}},
 			CoverBySnapshotTaskSet:          []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: PositionTime}},
 			AdaptiveDynamicStreamingTaskSet: []vodevent.AdaptiveDynamicStreamingTaskInput{{Definition: 10}},
-		}}
+		})}
 	p.stamp(0, TypePreset, PresetTime, PresetTime)
 	return map[string]*Procedure{p.Name: p}
 }()

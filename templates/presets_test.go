@@ -130,7 +130,7 @@ func TestImagePresets(t *testing.T) {
 func TestLongVideoPreset(t *testing.T) {
 	p := presetProcedures[LongVideoPresetName]
 	got, _ := json.Marshal(p)
-	want := `{"Name":"LongVideoPreset","Type":"Preset","Comment":"Adaptive HLS, image sprite and cover","MediaProcessTask":{"TranscodeTaskSet":null,"AnimatedGraphicTaskSet":null,"SnapshotByTimeOffsetTaskSet":null,"SampleSnapshotTaskSet":null,` +
+	want := `{"Name":"LongVideoPreset","Type":"Preset","Comment":"Adaptive HLS, image sprite and cover","MediaProcessTask":{"TranscodeTaskSet":[],"AnimatedGraphicTaskSet":[],"SnapshotByTimeOffsetTaskSet":[],"SampleSnapshotTaskSet":[],` +
 		`"ImageSpriteTaskSet":[{"Definition":10}],"CoverBySnapshotTaskSet":[{"Definition":10,"PositionType":"Time","PositionValue":0,"WatermarkSet":null}],` +
 		`"AdaptiveDynamicStreamingTaskSet":[{"Definition":10,"WatermarkSet":null,"TraceWatermark":null,"CopyRightWatermark":null,"BlindWatermark":null,"SubtitleSet":null,"SubtitleInfoSet":null,"DrmInfo":null}]},` +
 		`"AiContentReviewTask":null,"AiAnalysisTask":null,"AiRecognitionTaskSet":null,"AiRecognitionTask":null,"MiniProgramPublishTask":null,"ReviewAudioVideoTask":null,"ImportMediaKnowledgeTaskSet":null,` +

@@ -12,6 +12,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/vodevent"
 )
 
 // Error codes of procedure templates.
@@ -114,6 +115,7 @@ func CreateProcedure(ctx context.Context, q store.Querier, subAppID int64, p *Pr
 		return err
 	}
 	now = now.UTC().Truncate(time.Second)
+	p.MediaProcessTask = expand(p.MediaProcessTask)
 	p.stamp(0, TypeCustom, now, now)
 	r := &store.Template{SubAppID: subAppID, Kind: string(KindProcedure), CreateTime: now, UpdateTime: now}
 	if err := toRow(r, p); err != nil {
@@ -140,6 +142,7 @@ func ResetProcedure(ctx context.Context, q store.Querier, subAppID int64, p *Pro
 	if _, err := Resolve(ctx, q, subAppID, p.MediaProcessTask); err != nil {
 		return err
 	}
+	p.MediaProcessTask = expand(p.MediaProcessTask)
 	p.stamp(0, TypeCustom, r.CreateTime, now.UTC().Truncate(time.Second))
 	r.UpdateTime = now.UTC().Truncate(time.Second)
 	if err := toRow(r, p); err != nil {
@@ -156,6 +159,28 @@ func DeleteProcedure(ctx context.Context, q store.Querier, subAppID int64, name 
 		return err
 	}
 	return procedureNotExist(name, q.TemplateDelete(ctx, subAppID, r.Kind, r.Definition))
+}
+
+// expand returns in with every sub-task set not nil, as Tencent's
+// procedure templates answer them ([] rather than null).
+func expand(in *vodevent.MediaProcessTaskInput) *vodevent.MediaProcessTaskInput {
+	e := *in
+	e.TranscodeTaskSet = orEmpty(e.TranscodeTaskSet)
+	e.AnimatedGraphicTaskSet = orEmpty(e.AnimatedGraphicTaskSet)
+	e.SnapshotByTimeOffsetTaskSet = orEmpty(e.SnapshotByTimeOffsetTaskSet)
+	e.SampleSnapshotTaskSet = orEmpty(e.SampleSnapshotTaskSet)
+	e.ImageSpriteTaskSet = orEmpty(e.ImageSpriteTaskSet)
+	e.CoverBySnapshotTaskSet = orEmpty(e.CoverBySnapshotTaskSet)
+	e.AdaptiveDynamicStreamingTaskSet = orEmpty(e.AdaptiveDynamicStreamingTaskSet)
+	return &e
+}
+
+// orEmpty returns s, or an empty slice when s is nil.
+func orEmpty[E any](s []E) []E {
+	if s == nil {
+		return []E{}
+	}
+	return s
 }
 
 // customProcedure returns the stored row of the app's procedure template.

@@ -82,13 +82,15 @@ func TestResolve(t *testing.T) {
 
 		// A snapshot: a later change of the template or of what Resolve
 		// returned changes neither the other.
-		mod := *mine
-		mod.VideoTemplate = &templates.VideoTemplateInfo{Codec: "libx264", Bitrate: 900}
-		if err := templates.Replace(ctx, st, app, &mod, now.Add(time.Hour)); err != nil {
+		err = templates.Modify(ctx, st, app, mine.Definition, now.Add(time.Hour), func(t *templates.Transcode) error {
+			t.VideoTemplate.Bitrate = 900
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Transcodes[1].VideoTemplate.Bitrate != 700 {
-			t.Error("a Replace changed what Resolve returned before")
+			t.Error("a Modify changed what Resolve returned before")
 		}
 		r.Transcodes[0].VideoTemplate.Bitrate = 1
 		again, err := templates.Resolve(ctx, st, app, in)
@@ -286,7 +288,8 @@ func TestCatalog(t *testing.T) {
 		if err != nil || tc.Type != templates.TypePreset {
 			t.Fatalf("get preset: %+v %v", tc, err)
 		}
-		wantCode(t, "replace a preset", templates.Replace(ctx, st, app, tc, now), "ResourceNotFound.TemplateNotExist", "preset")
+		keep := func(*templates.Transcode) error { return nil }
+		wantCode(t, "modify a preset", templates.Modify(ctx, st, app, tc.Definition, now, keep), "ResourceNotFound.TemplateNotExist", "preset")
 		wantCode(t, "delete a preset", templates.Delete[templates.Transcode](ctx, st, app, 100030), "ResourceNotFound.TemplateNotExist", "preset")
 		wantCode(t, "delete another app's", templates.Delete[templates.Transcode](ctx, st, other, second.Definition), "ResourceNotFound.TemplateNotExist", "Definition")
 		if _, err := templates.Get[templates.Transcode](ctx, st, other, second.Definition); !errors.Is(err, templates.ErrNotFound) {
@@ -299,9 +302,15 @@ func TestCatalog(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantCode(t, "delete again", templates.Delete[templates.Transcode](ctx, st, app, mine.Definition), "ResourceNotFound.TemplateNotExist", "Definition")
-		gone := *second
-		gone.Definition = mine.Definition
-		wantCode(t, "replace a deleted one", templates.Replace(ctx, st, app, &gone, now), "ResourceNotFound.TemplateNotExist", "Definition")
+		wantCode(t, "modify a deleted one", templates.Modify(ctx, st, app, mine.Definition, now, keep), "ResourceNotFound.TemplateNotExist", "Definition")
+		wantCode(t, "modify another app's", templates.Modify(ctx, st, other, second.Definition, now, keep), "ResourceNotFound.TemplateNotExist", "Definition")
+		errChange := errors.New("change refused")
+		if err := templates.Modify(ctx, st, app, second.Definition, now.Add(time.Hour), func(*templates.Transcode) error { return errChange }); err != errChange {
+			t.Errorf("modify with a failing change: %v", err)
+		}
+		if got, _ := templates.Get[templates.Transcode](ctx, st, app, second.Definition); got.UpdateTime != second.UpdateTime {
+			t.Errorf("a failed modify changed the template: %+v", got)
+		}
 	})
 }
 

@@ -1,0 +1,52 @@
+package sdktest
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/openvodtest"
+	"github.com/openvod/openvod/store/postgres/pgtest"
+)
+
+// TestNodeSDKTemplates runs node/templates.sdk.js, the template actions
+// through the Node.js SDK's typed calls, against a server of its own on
+// SQLite and on PostgreSQL.
+func TestNodeSDKTemplates(t *testing.T) {
+	t.Parallel()
+	node, npm := requireNode(t)
+	dir, err := filepath.Abs("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureNodeModules(t, npm, dir)
+	fixture := fixtureMP4(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			var opts openvodtest.Options
+			if backend == "postgres" {
+				opts.DB = pgtest.URL(t)
+			}
+			srv := openvodtest.Start(t, opts)
+			createApp(t, srv, "other", secondSubAppID, "OPENVOD_DB="+opts.DB)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "templates.sdk.js")
+			cmd.Dir = dir
+			cmd.Env = append(cleanEnv(),
+				"NO_COLOR=1",
+				"OPENVOD_ENDPOINT="+srv.Addr,
+				"OPENVOD_SECRET_ID="+openvodtest.SecretID,
+				"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
+				"OPENVOD_FIXTURE_MP4="+fixture,
+				"OPENVOD_OTHER_SUB_APP_ID=1500000002",
+			)
+			if err := runStreaming(t, cmd); err != nil {
+				t.Fatalf("node --test templates.sdk.js failed: %v (see the output above)", err)
+			}
+		})
+	}
+}
