@@ -10,9 +10,9 @@ type MediaOutput struct {
 	// AdaptiveDynamicStreaming, SnapshotByTimeOffset, SampleSnapshot,
 	// ImageSprites, AnimatedGraphics, CoverBySnapshot.
 	Kind       string
-	Definition int64    // the template's
-	Item       []byte   // JSON of the output item as events show it (vodevent.MediaTranscodeItem, ...), URLs included
-	Keys       []string // every blob key of its files
-	TaskID     string   // the task that made it
-	CreateTime time.Time
+	Definition int64     // the template's
+	Item       []byte    // JSON of the output item as events show it (vodevent.MediaTranscodeItem, ...), URLs included
+	Keys       []string  // every blob key of its files
+	TaskID     string    // the task that made it
+	CreateTime time.Time // when it was made; required
 }

@@ -191,13 +191,14 @@ func (s *Service) UploadEvent(m *openvod.Media) *vodevent.EventContent {
 	}
 }
 
-// DeleteEvent returns the FileDeleted event of a whole media file.
-func DeleteEvent(fileID string) *vodevent.EventContent {
+// DeleteEvent returns the FileDeleted event of the parts of a media file
+// removed, of the whole file when there are none.
+func DeleteEvent(fileID string, parts ...vodevent.MediaDeleteItem) *vodevent.EventContent {
 	return &vodevent.EventContent{
 		EventType: vodevent.TypeFileDeleted,
 		FileDeleteEvent: &vodevent.FileDeleteTask{
 			FileIdSet:            []string{fileID},
-			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: []vodevent.MediaDeleteItem{}}},
+			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: append([]vodevent.MediaDeleteItem{}, parts...)}},
 		},
 	}
 }
@@ -220,7 +221,7 @@ func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) err
 		if err := q.MediaDelete(ctx, subAppID, fileID); err != nil {
 			return err
 		}
-		keys = append([]string{m.StorageKey}, OutputKeys(outputs)...)
+		keys = append([]string{m.StorageKey}, outputKeys(outputs)...)
 		return em.Emit(ctx, subAppID, DeleteEvent(fileID))
 	})
 	if err != nil {
@@ -230,8 +231,8 @@ func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) err
 	return nil
 }
 
-// OutputKeys returns the blob keys of outputs.
-func OutputKeys(outputs []*openvod.MediaOutput) []string {
+// outputKeys returns the blob keys of outputs.
+func outputKeys(outputs []*openvod.MediaOutput) []string {
 	var keys []string
 	for _, o := range outputs {
 		keys = append(keys, o.Keys...)

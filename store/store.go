@@ -133,6 +133,9 @@ type Querier interface {
 	// MediaOutputList returns the app's outputs of the media among
 	// fileIDs, by FileID, Kind, Definition.
 	MediaOutputList(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputListItems is MediaOutputList without the Keys (nil), for
+	// readers of the items: an adaptive stream has thousands of keys.
+	MediaOutputListItems(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
 	// MediaOutputDelete removes the app's outputs of fileID of the kind, of
 	// one definition or, when definition is 0, all of them, and returns
 	// what it removed, by Definition.

@@ -15,23 +15,30 @@ import (
 // chunks of powers of two, so that a few query texts serve every count.
 const outputKeyChunk = 256
 
-// outputRows selects, in one statement (one snapshot), the outputs that
-// where selects and their keys: a row with key_index -1 per output, then
-// one per key, ordered by output and key. where is a condition on o, the
-// output table, for both halves; its arguments are given twice.
-func outputRows(where string) string {
-	return `SELECT o.file_id, o.kind, o.definition, o.sub_app_id, o.item, o.task_id, o.create_time, -1 AS key_index, '' AS storage_key
-FROM media_output o WHERE ` + where + `
+// outputRows selects the outputs that where selects, a row each with
+// key_index -1, and, withKeys, in the same statement (one snapshot) their
+// keys, a row each, ordered by output and key. where is a condition on o,
+// the output table, for both halves (its arguments are then given twice).
+func outputRows(where string, withKeys bool) string {
+	outputs := `SELECT o.file_id, o.kind, o.definition, o.sub_app_id, o.item, o.task_id, o.create_time, -1 AS key_index, '' AS storage_key
+FROM media_output o WHERE ` + where
+	if !withKeys {
+		return outputs
+	}
+	return outputs + `
 UNION ALL SELECT o.file_id, o.kind, o.definition, o.sub_app_id, NULL, '', 0, k.key_index, k.storage_key
 FROM media_output o JOIN media_output_key k ON k.file_id = o.file_id AND k.kind = o.kind AND k.definition = o.definition
 WHERE ` + where + `
 ORDER BY 1, 2, 3, 8`
 }
 
-// queryOutputs runs outputRows(where) on c with where's arguments and
-// assembles the outputs.
-func (q *querier) queryOutputs(ctx context.Context, c conn, where string, args ...any) ([]*openvod.MediaOutput, error) {
-	rows, err := c.QueryContext(ctx, q.d.rebind(outputRows(where)), append(slices.Clone(args), args...)...)
+// queryOutputs runs outputRows on c with where's arguments and assembles
+// the outputs, by FileID, Kind and Definition.
+func (q *querier) queryOutputs(ctx context.Context, c conn, withKeys bool, where string, args ...any) ([]*openvod.MediaOutput, error) {
+	if withKeys {
+		args = append(slices.Clone(args), args...)
+	}
+	rows, err := c.QueryContext(ctx, q.d.rebind(outputRows(where, withKeys)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +101,7 @@ func (q *querier) MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) ([
 	if err := q.lockOutputs(ctx, where, args...); err != nil {
 		return nil, fmt.Errorf("media output put %s/%s/%d: %w", o.FileID, o.Kind, o.Definition, err)
 	}
-	old, err := q.queryOutputs(ctx, q.write, equalsAll("o", outputColumns), args...)
+	old, err := q.queryOutputs(ctx, q.write, true, equalsAll("o", outputColumns), args...)
 	if err == nil && len(old) > 0 {
 		_, err = q.exec(ctx, `DELETE FROM media_output WHERE `+where, args...)
 	}
@@ -162,6 +169,25 @@ func (db *DB) MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) ([]str
 
 // MediaOutputList implements store.Querier.
 func (q *querier) MediaOutputList(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error) {
+	all, err := q.listOutputs(ctx, true, subAppID, fileIDs)
+	if err != nil {
+		return nil, fmt.Errorf("media output list: %w", err)
+	}
+	return all, nil
+}
+
+// MediaOutputListItems implements store.Querier.
+func (q *querier) MediaOutputListItems(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error) {
+	all, err := q.listOutputs(ctx, false, subAppID, fileIDs)
+	if err != nil {
+		return nil, fmt.Errorf("media output list items: %w", err)
+	}
+	return all, nil
+}
+
+// listOutputs returns the app's outputs of the media among fileIDs, with
+// their keys when withKeys.
+func (q *querier) listOutputs(ctx context.Context, withKeys bool, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error) {
 	if len(fileIDs) == 0 {
 		return nil, nil
 	}
@@ -170,11 +196,7 @@ func (q *querier) MediaOutputList(ctx context.Context, subAppID int64, fileIDs [
 	for _, id := range fileIDs {
 		args = append(args, id)
 	}
-	all, err := q.queryOutputs(ctx, q.read, `o.sub_app_id = ? AND o.file_id IN (`+placeholders(len(fileIDs))+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("media output list: %w", err)
-	}
-	return all, nil
+	return q.queryOutputs(ctx, q.read, withKeys, `o.sub_app_id = ? AND o.file_id IN (`+placeholders(len(fileIDs))+`)`, args...)
 }
 
 // MediaOutputDelete implements store.Querier inside a transaction; [DB]
@@ -188,7 +210,7 @@ func (q *querier) MediaOutputDelete(ctx context.Context, subAppID int64, fileID,
 	err := q.lockOutputs(ctx, where, args...)
 	var removed []*openvod.MediaOutput
 	if err == nil {
-		removed, err = q.queryOutputs(ctx, q.write, equalsAll("o", cols), args...)
+		removed, err = q.queryOutputs(ctx, q.write, true, equalsAll("o", cols), args...)
 	}
 	if err == nil && len(removed) > 0 {
 		_, err = q.exec(ctx, `DELETE FROM media_output WHERE `+where, args...)

@@ -26,7 +26,19 @@ func newOutput(m *openvod.Media, kind string, definition int64, task string, n i
 	return o
 }
 
-// testMediaOutput checks storing, listing, replacing and deleting outputs,
+// withoutKeys returns copies of outputs with no Keys.
+func withoutKeys(outputs ...*openvod.MediaOutput) []*openvod.MediaOutput {
+	var all []*openvod.MediaOutput
+	for _, o := range outputs {
+		c := *o
+		c.Keys = nil
+		all = append(all, &c)
+	}
+	return all
+}
+
+// testMediaOutput checks storing, listing (with and without keys),
+// replacing and deleting outputs,
 // and that their keys count as the media's.
 func testMediaOutput(t *testing.T, s store.Store) {
 	ctx := t.Context()
@@ -52,6 +64,10 @@ func testMediaOutput(t *testing.T, s store.Store) {
 	}
 	equal(t, "list", must(s.MediaOutputList(ctx, app.ID, []string{"f2", "f1", "f3", "missing"}))(t),
 		[]*openvod.MediaOutput{abr, cover, mp4, hls, noKeys})
+	equal(t, "list items", must(s.MediaOutputListItems(ctx, app.ID, []string{"f2", "f1", "f3", "missing"}))(t),
+		withoutKeys(abr, cover, mp4, hls, noKeys))
+	equal(t, "list items of another app's", len(must(s.MediaOutputListItems(ctx, other.ID, []string{"f1", "f2"}))(t)), 0)
+	equal(t, "list items of none", len(must(s.MediaOutputListItems(ctx, app.ID, nil))(t)), 0)
 	equal(t, "list one", must(s.MediaOutputList(ctx, app.ID, []string{"f2"}))(t), []*openvod.MediaOutput{noKeys})
 	equal(t, "list another app's", len(must(s.MediaOutputList(ctx, other.ID, []string{"f1", "f2"}))(t)), 0)
 	equal(t, "list none", len(must(s.MediaOutputList(ctx, app.ID, nil))(t)), 0)

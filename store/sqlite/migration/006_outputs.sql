@@ -1,4 +1,4 @@
--- Outputs of media processing (docs/architecture.md, the outputs table): one
+-- Outputs of media processing (docs/architecture.md, "Outputs of processing"): one
 -- set per media, kind and template, removed with its media.
 
 CREATE TABLE media_output (
