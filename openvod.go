@@ -70,6 +70,7 @@ type UploadSession struct {
 	Deadline       time.Time // upload URL and session valid until then
 	UploadedSize   int64     // -1 until the bytes are uploaded
 	FileID         string    // set when committed
+	Procedure      string    // the procedure template CommitUpload starts; "" for none
 }
 
 // TaskStatus is a task's state as DescribeTaskDetail shows it.

@@ -88,6 +88,7 @@ type clipTask struct {
 	HiddenLeadIn       float64  `json:"HiddenLeadIn"`       // seconds decoded but hidden by the edit list
 	HideLeadIn         bool     `json:"HideLeadIn"`
 	VideoEncoder       string   `json:"VideoEncoder"` // ffmpeg encoder of an Exact clip; "" for Fast
+	ProcedureTaskId    string   `json:"ProcedureTaskId"`
 	SessionContext     string   `json:"SessionContext"`
 	SessionId          string   `json:"SessionId"`
 	Progress           int64    `json:"Progress"`
@@ -110,6 +111,7 @@ func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
 		if out.Task.FileInfo.ErrCode == 0 {
 			ct.EffectiveStartTime, ct.EffectiveEndTime = &out.EffectiveStart, &out.EffectiveEnd
 			ct.HiddenLeadIn, ct.VideoEncoder = out.HiddenLeadIn, out.VideoEncoder
+			ct.ProcedureTaskId = out.ProcedureTaskId
 		}
 	}
 	return ct, nil

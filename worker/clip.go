@@ -18,6 +18,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -93,12 +94,17 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
 		ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
 	}}
-	output, err := json.Marshal(out)
-	if err != nil {
-		return at.discard(ctx, err)
-	}
 	return at.commit(ctx, c.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
+			return err
+		}
+		procID, err := proctask.Start(ctx, q, in.Procedure, m, c.now())
+		if err != nil {
+			return err
+		}
+		out.ProcedureTaskId = procID
+		output, err := json.Marshal(out)
+		if err != nil {
 			return err
 		}
 		if err := l.Finish(ctx, q, 0, "", output); err != nil {
@@ -107,7 +113,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if err := em.Emit(ctx, t.SubAppID, clipComplete(out.Task)); err != nil {
 			return err
 		}
-		return em.Emit(ctx, t.SubAppID, c.Media.UploadEvent(m))
+		return em.Emit(ctx, t.SubAppID, uploadEvent(c.Media, m, procID))
 	})
 }
 
