@@ -16,36 +16,41 @@ import (
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
 	"github.com/openvod/openvod/store/postgres/pgtest"
-	"github.com/openvod/openvod/templates"
+	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/vodevent"
 )
 
-// TestProcedureKilled SIGKILLs the server (on PostgreSQL) in the middle of
-// a task flow, once its first step is recorded, and restarts it: the flow
-// finishes once, the step done before the kill is not redone (its files
-// are the first attempt's), every output is whole (ffprobe), one
-// PROCESSING event per step but the last and exactly one FINISH event are
-// logged, and once the janitor has swept (it runs every second here and
-// sweeps what is older than 3 s) every object in the media store is the
-// source's or an output's.
+// TestProcedureKilled SIGKILLs the server in the middle of a task flow
+// (ProcessMedia), once its first step is recorded, and restarts it, on
+// each database: the flow finishes once, the step done before the kill is
+// not redone, every output is whole (ffprobe), PullEvents gives one
+// PROCESSING event per step but the last and exactly one FINISH, and once
+// the janitor has swept (every second here, what is older than 3 s) the
+// media store holds only the source and the outputs' files, although an
+// attempt killed in its upload and a late attempt left files.
 func TestProcedureKilled(t *testing.T) {
 	if !ffmpeg.Available() {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
-	ctx := context.Background()
-	url := pgtest.URL(t)
-	srv := openvodtest.Start(t, openvodtest.Options{DB: url, Env: []string{"OPENVOD_TASK_LEASE=2s",
-		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
-	st, err := postgres.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			db := ""
+			if name == "postgres" {
+				db = pgtest.URL(t)
+			}
+			testProcedureKilled(t, db)
+		})
 	}
-	defer st.Close()
+}
 
+func testProcedureKilled(t *testing.T, db string) {
+	ctx := context.Background()
+	srv := openvodtest.Start(t, openvodtest.Options{DB: db, Env: []string{"OPENVOD_TASK_LEASE=2s",
+		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
 	src := filepath.Join(t.TempDir(), "src.mp4")
 	if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
 		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
@@ -58,95 +63,74 @@ func TestProcedureKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	fileID, _ := upload(t, srv, data)
-	m, err := st.MediaGet(ctx, openvod.DefaultSubAppID, fileID)
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// Four steps: the two transcodes (one decode), the snapshots, the
 	// cover, the adaptive stream.
-	task := vodevent.MediaProcessTaskInput{
-		TranscodeTaskSet:                []vodevent.TranscodeTaskInput{{Definition: 100010}, {Definition: 100020}},
-		SnapshotByTimeOffsetTaskSet:     []vodevent.SnapshotByTimeOffsetTaskInput{{Definition: 10, ExtTimeOffsetSet: []string{"2s", "75%"}}},
-		CoverBySnapshotTaskSet:          []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Percent", PositionValue: 50}},
-		AdaptiveDynamicStreamingTaskSet: []vodevent.AdaptiveDynamicStreamingTaskInput{{Definition: 10}},
-	}
-	res, err := templates.Resolve(ctx, st, openvod.DefaultSubAppID, &task)
-	if err != nil {
-		t.Fatal(err)
-	}
-	flow, err := proctask.New(openvod.DefaultSubAppID, &proctask.Input{FileId: fileID, SrcStorageKey: m.StorageKey, Task: task,
-		Templates: *res, TasksNotifyMode: proctask.NotifyChange}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.TaskInsert(ctx, flow); err != nil {
-		t.Fatal(err)
-	}
-	task1 := func() *openvod.Task {
+	var accepted struct{ TaskId string }
+	srv.Call(ctx, "ProcessMedia", map[string]any{"FileId": fileID, "TasksNotifyMode": "Change", "MediaProcessTask": map[string]any{
+		"TranscodeTaskSet":                []map[string]any{{"Definition": 100010}, {"Definition": 100020}},
+		"SnapshotByTimeOffsetTaskSet":     []map[string]any{{"Definition": 10, "ExtTimeOffsetSet": []string{"2s", "75%"}}},
+		"CoverBySnapshotTaskSet":          []map[string]any{{"Definition": 10, "PositionType": "Percent", "PositionValue": 50}},
+		"AdaptiveDynamicStreamingTaskSet": []map[string]any{{"Definition": 10}},
+	}}, &accepted)
+	detail := func() (string, *vodevent.ProcedureTask) {
 		t.Helper()
-		got, err := st.TaskGet(ctx, openvod.DefaultSubAppID, flow.ID)
-		if err != nil {
-			t.Fatal(err)
+		var d struct {
+			Status        string
+			ProcedureTask *vodevent.ProcedureTask
 		}
-		return got
+		srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": accepted.TaskId}, &d)
+		return d.Status, d.ProcedureTask
 	}
-	done := func(got *openvod.Task) int {
-		in, _ := proctask.ReadInput(got)
-		s, err := proctask.ReadState(got, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(s.Results) - s.Pending()
-	}
-	waitFor(t, "the first step", func() bool { return done(task1()) > 0 })
+	var before *vodevent.ProcedureTask
+	waitFor(t, "the first step", func() bool {
+		_, before = detail()
+		return resultStatus(before.MediaProcessResultSet[0]) == "SUCCESS"
+	})
 	srv.Kill()
-	killed := task1()
-	if killed.Status == openvod.TaskFinish {
+	if before.Status == "FINISH" {
 		t.Fatal("the flow finished before the kill")
 	}
-	before, _ := proctask.View(killed)
+	first := before.MediaProcessResultSet[0].TranscodeTask.Output.Url
+	i := strings.Index(first, "/a1/")
+	if i < 0 {
+		t.Fatalf("the first step's output %s is not under the first attempt's prefix", first)
+	}
+	prefix := strings.TrimPrefix(first[:i+1], srv.URL+"/vod/") // the task's OutputKey
 	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// What an attempt killed in its upload leaves: a file under its
 	// prefix that no result records.
-	leftover := flow.OutputKey + "a1/9/v.f100010_00003.ts"
-	if _, err := blobs.Put(ctx, leftover, strings.NewReader("partial"), 0); err != nil {
+	if _, err := blobs.Put(ctx, prefix+"a1/9/v.f100010_00003.ts", strings.NewReader("partial"), 0); err != nil {
 		t.Fatal(err)
 	}
 	srv.Restart()
-	waitFor(t, "the flow to finish", func() bool { return task1().Status == openvod.TaskFinish })
-
-	final := task1()
-	view, err := proctask.View(final)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if final.Attempts < 2 {
-		t.Fatalf("the flow finished in attempt %d, want a second one after the kill", final.Attempts)
-	}
+	waitFor(t, "the flow to finish", func() bool { s, _ := detail(); return s == "FINISH" })
+	_, view := detail()
 	// A late attempt that lost its lease writes after the finish.
-	late := flow.OutputKey + "a7/0/v.f100010.mp4"
-	if _, err := blobs.Put(ctx, late, strings.NewReader("late"), 0); err != nil {
+	if _, err := blobs.Put(ctx, prefix+"a7/0/v.f100010.mp4", strings.NewReader("late"), 0); err != nil {
 		t.Fatal(err)
 	}
+
+	if view.Status != "FINISH" || len(view.MediaProcessResultSet) != 5 {
+		t.Fatalf("finished flow = %+v", view)
+	}
+	secondAttempt := false
 	for i, r := range view.MediaProcessResultSet {
 		if status := resultStatus(r); status != "SUCCESS" {
 			t.Fatalf("sub-task %d: %s %s", i, r.Type, status)
 		}
-		// A sub-task done before the kill kept its result: the same
-		// output, from attempt 1.
 		b, _ := json.Marshal(before.MediaProcessResultSet[i])
 		a, _ := json.Marshal(r)
 		if resultStatus(before.MediaProcessResultSet[i]) == "SUCCESS" && string(a) != string(b) {
 			t.Fatalf("sub-task %d was redone:\nbefore %s\nafter  %s", i, b, a)
 		}
+		secondAttempt = secondAttempt || strings.Contains(string(a), "/a2/")
 	}
-	tr := view.MediaProcessResultSet[0].TranscodeTask
-	if !strings.Contains(tr.Output.Url, "/a1/") {
-		t.Fatalf("the first step's output %s is not the first attempt's", tr.Output.Url)
+	if !secondAttempt {
+		t.Fatal("no output of the second attempt: the kill came after the last step")
 	}
 	for _, r := range view.MediaProcessResultSet[:2] {
 		o := r.TranscodeTask.Output
@@ -176,27 +160,60 @@ func TestProcedureKilled(t *testing.T) {
 		t.Fatalf("master playlist = %q", master)
 	}
 
-	// Events: a PROCESSING one per step recorded but the last, one FINISH.
-	events, err := st.EventList(ctx, &store.EventListParams{SubAppID: openvod.DefaultSubAppID, Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// PullEvents: a PROCESSING event per step recorded but the last, one FINISH.
 	var statuses []string
-	for _, e := range events {
-		if e.Type != vodevent.TypeProcedureStateChanged {
-			continue
+	for {
+		var p pulled
+		srv.Call(ctx, "PullEvents", nil, &p)
+		if len(p.EventSet) == 0 {
+			break
 		}
-		var c vodevent.EventContent
-		if err := json.Unmarshal(e.Body, &c); err != nil {
-			t.Fatal(err)
+		var handles []string
+		for _, raw := range p.EventSet {
+			ev := decodeEvent(t, raw)
+			handles = append(handles, ev.EventHandle)
+			if ev.EventType == vodevent.TypeProcedureStateChanged {
+				statuses = append(statuses, ev.ProcedureStateChangeEvent.Status)
+			}
 		}
-		statuses = append(statuses, c.ProcedureStateChangeEvent.Status)
+		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if want := []string{"PROCESSING", "PROCESSING", "PROCESSING", "FINISH"}; !slices.Equal(statuses, want) {
 		t.Fatalf("ProcedureStateChanged statuses = %v, want %v", statuses, want)
 	}
 
-	// No orphan: what the media store holds is the source and the outputs.
+	// No orphan: once the janitor has removed the files left, the media
+	// store holds the source and the outputs' files, as the database says.
+	stored := func() []string {
+		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, info := range infos {
+			keys = append(keys, info.Key)
+		}
+		return keys
+	}
+	waitFor(t, "the janitor's sweep", func() bool {
+		keys := stored()
+		return !slices.Contains(keys, prefix+"a1/9/v.f100010_00003.ts") && !slices.Contains(keys, prefix+"a7/0/v.f100010.mp4")
+	})
+	srv.Kill() // SQLite's file is the server's while it runs
+	var st store.Store
+	if db == "" {
+		st, err = sqlite.Open(ctx, filepath.Join(srv.DataDir, "openvod.db"), sqlite.Options{})
+	} else {
+		st, err = postgres.Open(ctx, db)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m, err := st.MediaGet(ctx, openvod.DefaultSubAppID, fileID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	outputs, err := st.MediaOutputList(ctx, openvod.DefaultSubAppID, []string{fileID})
 	if err != nil {
 		t.Fatal(err)
@@ -206,18 +223,9 @@ func TestProcedureKilled(t *testing.T) {
 		want = append(want, o.Keys...)
 	}
 	slices.Sort(want)
-	var stored []string
-	waitFor(t, "the janitor's sweep", func() bool {
-		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored = stored[:0]
-		for _, info := range infos {
-			stored = append(stored, info.Key)
-		}
-		return slices.Equal(stored, want)
-	})
+	if got := stored(); !slices.Equal(got, want) {
+		t.Fatalf("the media store holds %d objects, the records %d:\n%v\n%v", len(got), len(want), got, want)
+	}
 }
 
 // resultStatus is the Status of a sub-task's result.
