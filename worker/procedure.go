@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -252,13 +253,10 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 }
 
 // urlTTL is how long a presigned URL of a source of d seconds stays
-// valid: the bound of the longest run of a step (an adaptive stream's,
-// which encodes up to ten rungs).
+// valid: ten of the step's longest runs (a step may run ffmpeg more than
+// once: snapshots in batches), at most the 7 days S3 allows.
 func (f *flow) urlTTL(d float64) time.Duration {
-	if f.p.Timeout > 0 {
-		return f.p.Timeout
-	}
-	return min(process.TimeoutFor(10*d), 7*24*time.Hour)
+	return min(7*24*time.Hour, 10*cmp.Or(f.p.Timeout, process.TimeoutFor(d)))
 }
 
 // progress returns the engine's progress observer of a step of n
