@@ -138,6 +138,15 @@ func (b *procBundle) newFlow(t *testing.T, m *openvod.Media, task vodevent.Media
 // wait returns the task once it is finished.
 func (b *procBundle) wait(t *testing.T, id string, within time.Duration) *openvod.Task {
 	t.Helper()
+	got, _ := b.waitProgress(t, id, within)
+	return got
+}
+
+// waitProgress returns the task once it is finished, and the progress
+// values it showed while it ran, each once, in order.
+func (b *procBundle) waitProgress(t *testing.T, id string, within time.Duration) (*openvod.Task, []int64) {
+	t.Helper()
+	var seen []int64
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		got, err := b.st.TaskGet(context.Background(), openvod.DefaultSubAppID, id)
@@ -145,12 +154,15 @@ func (b *procBundle) wait(t *testing.T, id string, within time.Duration) *openvo
 			t.Fatal(err)
 		}
 		if got.Status == openvod.TaskFinish {
-			return got
+			return got, seen
+		}
+		if got.Status == openvod.TaskProcessing && (len(seen) == 0 || seen[len(seen)-1] != got.Progress) {
+			seen = append(seen, got.Progress)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("task %s did not finish within %s", id, within)
-	return nil
+	return nil, nil
 }
 
 // procEvents returns the ProcedureStateChanged events of the app, in order.
@@ -397,7 +409,13 @@ func TestProcedureWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.run.Wake()
-	b.checkFullFlow(t, m, b.wait(t, task.ID, 3*time.Minute))
+	done, progress := b.waitProgress(t, task.ID, 3*time.Minute)
+	b.checkFullFlow(t, m, done)
+	t.Logf("progress while running: %v", progress)
+	// The task's progress grew while it ran, never to 100 before the end.
+	if len(progress) < 3 || !slices.IsSorted(progress) || progress[len(progress)-1] >= 100 {
+		t.Fatalf("progress while running = %v", progress)
+	}
 }
 
 // TestProcedureOnS3: the same flow with the media on S3 (ffmpeg reads a
