@@ -481,7 +481,7 @@ func TestProcedureStoreDownRetried(t *testing.T) {
 // transcode and the snapshots fail with SourceFileError.NoVideoMedia while
 // the audio transcode of the same range (asked in the same decode) is
 // made; a source openvod's parser cannot read fails every sub-task with
-// 60000.
+// 60000 (and, in TasksNotifyMode None, sends no event).
 func TestProcedureFailuresStandAlone(t *testing.T) {
 	b := newProcBundle(t, nil)
 	path := filepath.Join(t.TempDir(), "audio.mp4")
@@ -523,7 +523,7 @@ func TestProcedureFailuresStandAlone(t *testing.T) {
 	task = b.newFlow(t, bad, vodevent.MediaProcessTaskInput{
 		TranscodeTaskSet:       []vodevent.TranscodeTaskInput{{Definition: 100010}},
 		CoverBySnapshotTaskSet: []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Time", PositionValue: 0}},
-	}, proctask.NotifyFinish)
+	}, proctask.NotifyNone)
 	if err := b.st.TaskInsert(context.Background(), task); err != nil {
 		t.Fatal(err)
 	}
@@ -535,5 +535,9 @@ func TestProcedureFailuresStandAlone(t *testing.T) {
 	tr, c := view.MediaProcessResultSet[0].TranscodeTask, view.MediaProcessResultSet[1].CoverBySnapshotTask
 	if tr.Status != "FAIL" || tr.ErrCode != 60000 || tr.ErrCodeExt != "SourceFileError.ContentUnsupported" || c.Status != "FAIL" || c.ErrCode != 60000 {
 		t.Fatalf("flow of an unreadable source: %+v %+v", tr, c)
+	}
+	// The first flow's FINISH, none of the second (TasksNotifyMode None).
+	if events := procEvents(t, b.st); len(events) != 1 || events[0].FileId != audio.FileID {
+		t.Fatalf("events = %+v", events)
 	}
 }
