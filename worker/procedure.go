@@ -113,6 +113,8 @@ type flow struct {
 // errMediaGone is a commit that found the source media deleted.
 var errMediaGone = errors.New("the media was deleted while it was processed")
 
+// run reads the source's record and does the pending steps, then finishes
+// the task.
 func (f *flow) run(ctx context.Context) error {
 	m, err := f.p.Media.Store.MediaGet(ctx, f.t.SubAppID, f.in.FileId)
 	if errors.Is(err, store.ErrNotFound) {
@@ -130,7 +132,7 @@ func (f *flow) run(ctx context.Context) error {
 		return f.finish(ctx)
 	}
 	if !strings.HasSuffix(f.t.OutputKey, "/") {
-		f.failPending(process.Errorf("InternalError", "the task has no output prefix"))
+		f.failPending(process.Errorf(internalCode, "the task has no output prefix"))
 		return f.finish(ctx)
 	}
 	src := sourceOf(f.st.MetaData)
@@ -162,8 +164,9 @@ func sourceOf(meta *vodevent.MediaMetaData) process.Source {
 }
 
 // steps returns the pending sub-tasks (indexes into f.subs) in the runs
-// that make them: the transcodes of one resolved range together, in the
-// order of their first, then every other sub-task alone, in order.
+// that make them, in SubTasks order: the transcodes of one resolved range
+// together (a step where the first of them is), every other sub-task
+// alone.
 func (f *flow) steps(duration float64) [][]int {
 	var steps [][]int
 	ranges := map[[2]float64]int{} // a range's step
