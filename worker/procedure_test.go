@@ -3,7 +3,9 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -249,7 +251,7 @@ func keyOf(t *testing.T, url string) string {
 func fullFlow() vodevent.MediaProcessTaskInput {
 	return vodevent.MediaProcessTaskInput{
 		TranscodeTaskSet:                []vodevent.TranscodeTaskInput{{Definition: 100010}, {Definition: 100210, StartTimeOffset: 1, EndTimeOffset: 3}, {Definition: 100020}},
-		AnimatedGraphicTaskSet:          []vodevent.AnimatedGraphicTaskInput{{Definition: 20000, StartTimeOffset: 40, EndTimeOffset: 42}},
+		AnimatedGraphicTaskSet:          []vodevent.AnimatedGraphicTaskInput{{Definition: 20000, StartTimeOffset: 40, EndTimeOffset: 42}, {Definition: 20000, StartTimeOffset: 1, EndTimeOffset: -2}},
 		SnapshotByTimeOffsetTaskSet:     []vodevent.SnapshotByTimeOffsetTaskInput{{Definition: 10, ExtTimeOffsetSet: []string{"1s", "50%"}}},
 		SampleSnapshotTaskSet:           []vodevent.SampleSnapshotTaskInput{{Definition: 10}},
 		ImageSpriteTaskSet:              []vodevent.ImageSpriteTaskInput{{Definition: 10}},
@@ -267,14 +269,14 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		t.Fatal(err)
 	}
 	if view.Status != "FINISH" || view.FileId != m.FileID || view.FileName != "src" || view.MetaData == nil || view.MetaData.Width != 640 ||
-		len(view.MediaProcessResultSet) != 9 {
+		len(view.MediaProcessResultSet) != 10 {
 		t.Fatalf("view = %+v", view)
 	}
 	types := []string{}
 	for _, r := range view.MediaProcessResultSet {
 		types = append(types, r.Type)
 	}
-	if want := []string{"Transcode", "Transcode", "Transcode", "AnimatedGraphics", "SnapshotByTimeOffset", "SampleSnapshot",
+	if want := []string{"Transcode", "Transcode", "Transcode", "AnimatedGraphics", "AnimatedGraphics", "SnapshotByTimeOffset", "SampleSnapshot",
 		"ImageSprites", "CoverBySnapshot", "AdaptiveDynamicStreaming"}; !slices.Equal(types, want) {
 		t.Fatalf("result types = %v", types)
 	}
@@ -297,12 +299,13 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		if len(p.Streams) != 2 || p.Streams[0].CodecName != "h264" || p.Streams[0].Height != short || p.Streams[1].CodecName != "aac" {
 			t.Fatalf("ffprobe of transcode %d: %+v", def, p)
 		}
-		if size := int64(len(b.read(t, keyOf(t, o.Url)))); size != o.Size {
-			t.Fatalf("transcode %d: Size %d, %d bytes stored", def, o.Size, size)
+		stored := b.read(t, keyOf(t, o.Url))
+		if size := int64(len(stored)); size != o.Size || o.Md5 != fmt.Sprintf("%x", md5.Sum(stored)) {
+			t.Fatalf("transcode %d: Size %d, Md5 %s; %d bytes stored", def, o.Size, o.Md5, size)
 		}
 	}
 	hls := rs[1].TranscodeTask
-	if hls.Status != "SUCCESS" || hls.Output.Duration != 2 || !strings.HasSuffix(hls.Output.Url, ".m3u8") || hls.Output.Size <= 0 {
+	if hls.Status != "SUCCESS" || hls.Output.Duration != 2 || !strings.HasSuffix(hls.Output.Url, ".m3u8") || hls.Output.Size <= 0 || hls.Output.Md5 != "" {
 		t.Fatalf("HLS transcode = %+v %+v", hls, hls.Output)
 	}
 	// The playlist names its segments, stored beside it.
@@ -321,7 +324,15 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		gif.Output != nil || gif.Message == "" {
 		t.Fatalf("failed animated graphic = %+v", gif)
 	}
-	snap := rs[4].SnapshotByTimeOffsetTask
+	gif := rs[4].AnimatedGraphicTask
+	if gif.Status != "SUCCESS" || gif.Output.Container != "gif" || gif.Output.StartTimeOffset != 1 || gif.Output.EndTimeOffset != -2 {
+		t.Fatalf("animated graphic = %+v %+v", gif, gif.Output)
+	}
+	if stored := b.read(t, keyOf(t, gif.Output.Url)); !bytes.HasPrefix(stored, []byte("GIF89a")) || int64(len(stored)) != gif.Output.Size ||
+		gif.Output.Md5 != fmt.Sprintf("%x", md5.Sum(stored)) || gif.Output.Bitrate != gif.Output.Size*8 {
+		t.Fatalf("animated graphic: %d bytes stored, output %+v", len(stored), gif.Output)
+	}
+	snap := rs[5].SnapshotByTimeOffsetTask
 	if snap.Status != "SUCCESS" || len(snap.Output.PicInfoSet) != 2 || snap.Output.PicInfoSet[0].TimeOffset != 1000 || snap.Output.PicInfoSet[1].TimeOffset != 2000 {
 		t.Fatalf("snapshots = %+v", snap.Output)
 	}
@@ -330,10 +341,10 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 			t.Fatalf("snapshot %s: %+v", pic.Url, p)
 		}
 	}
-	if s := rs[5].SampleSnapshotTask; s.Status != "SUCCESS" || len(s.Output.ImageUrlSet) != 10 || s.Output.SampleType != "Percent" || s.Output.Interval != 10 {
+	if s := rs[6].SampleSnapshotTask; s.Status != "SUCCESS" || len(s.Output.ImageUrlSet) != 10 || s.Output.SampleType != "Percent" || s.Output.Interval != 10 {
 		t.Fatalf("sample snapshots = %+v %+v", s, s.Output)
 	}
-	sp := rs[6].ImageSpriteTask
+	sp := rs[7].ImageSpriteTask
 	if sp.Status != "SUCCESS" || len(sp.Output.ImageUrlSet) != 1 || sp.Output.Width != 142 || sp.Output.Height != 80 || sp.Output.TotalCount != 1 {
 		t.Fatalf("sprite = %+v %+v", sp, sp.Output)
 	}
@@ -341,11 +352,11 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 	if want := "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n" + sp.Output.ImageUrlSet[0] + "#xywh=0,0,142,80\n"; vtt != want {
 		t.Fatalf("WebVTT =\n%s\nwant\n%s", vtt, want)
 	}
-	cover := rs[7].CoverBySnapshotTask
+	cover := rs[8].CoverBySnapshotTask
 	if cover.Status != "SUCCESS" || !strings.HasSuffix(cover.Output.CoverUrl, ".jpg") {
 		t.Fatalf("cover = %+v", cover)
 	}
-	abr := rs[8].AdaptiveDynamicStreamingTask
+	abr := rs[9].AdaptiveDynamicStreamingTask
 	if abr.Status != "SUCCESS" || abr.Output.Package != "HLS" || !strings.HasSuffix(abr.Output.Url, "/master.m3u8") || len(abr.Output.SubStreamSet) == 0 {
 		t.Fatalf("adaptive stream = %+v %+v", abr, abr.Output)
 	}
@@ -363,8 +374,8 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 8 {
-		t.Fatalf("%d outputs recorded, want 8", len(outs))
+	if len(outs) != 9 {
+		t.Fatalf("%d outputs recorded, want 9", len(outs))
 	}
 	var total int
 	for _, o := range outs {
