@@ -226,8 +226,7 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 	defer os.RemoveAll(dir)
 	obj, err := f.p.Blobs.Open(ctx, srcKey)
 	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, blob.ErrInvalidKey) {
-		f.failPending(process.Errorf("SourceFileError.DownloadNotAccessible", "the source media cannot be read: %v", err))
-		return nil
+		return f.sourceGone(ctx, err)
 	}
 	if err != nil {
 		return &storeError{err}
@@ -240,19 +239,52 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 	opt := process.Options{Timeout: f.p.Timeout, Progress: f.progress(ctx, len(step))}
 	outs, err := f.make(ctx, &src, step, dir, opt)
 	if err == nil {
-		err = f.engineFailures(ctx, srcKey, &src, outs)
+		err = f.checkSource(ctx, srcKey, &src, outs)
 	}
-	if err != nil {
+	if err != nil || f.st.Results[step[0]].Done() {
+		f.deleteKeys(ctx, outs) // nothing records them
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		var se *storeError
-		if errors.As(err, &se) {
-			f.deleteKeys(ctx, outs)
 		}
 		return err
 	}
 	return f.commit(ctx, step, outs, begin)
+}
+
+// sourceGone handles a source whose bytes are not in the media store
+// (cause): errMediaGone when its media was deleted, else every sub-task
+// not done fails with SourceFileError.DownloadNotAccessible.
+func (f *flow) sourceGone(ctx context.Context, cause error) error {
+	_, err := f.p.Media.Store.MediaGet(ctx, f.t.SubAppID, f.in.FileId)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errMediaGone
+	case err != nil:
+		return err
+	}
+	f.failPending(process.Errorf("SourceFileError.DownloadNotAccessible", "the source media cannot be read: %v", cause))
+	return nil
+}
+
+// checkSource looks at the source when the engine failed on its own
+// (InternalError) in outs: gone from the media store, the source decides
+// (sourceGone); read through the network from a store that does not
+// answer now, the failure is the store's, tried again.
+func (f *flow) checkSource(ctx context.Context, srcKey string, src *process.Source, outs []made) error {
+	for _, o := range outs {
+		if o.fail == nil || o.fail.Code != internalCode {
+			continue
+		}
+		_, err := f.p.Blobs.Stat(ctx, srcKey)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			return f.sourceGone(ctx, err)
+		case err != nil && src.URL != "":
+			return &storeError{fmt.Errorf("%s (and the media store: %w)", o.fail.Message, err)}
+		}
+		return nil
+	}
+	return nil
 }
 
 // urlTTL is how long a presigned URL of a source of d seconds stays
@@ -280,24 +312,6 @@ func (f *flow) progress(ctx context.Context, n int) func(float64) {
 			f.p.Logger.Warn("task progress not recorded", "task_id", f.t.ID, "err", err)
 		}
 	}
-}
-
-// engineFailures turns a failed engine run that read the source through
-// the network into a media store failure when the store does not answer
-// for the source now.
-func (f *flow) engineFailures(ctx context.Context, srcKey string, src *process.Source, outs []made) error {
-	if src.URL == "" {
-		return nil
-	}
-	for _, o := range outs {
-		if o.fail != nil && o.fail.Code == internalCode {
-			if _, err := f.p.Blobs.Stat(ctx, srcKey); err != nil {
-				return &storeError{fmt.Errorf("%s (and the media store: %w)", o.fail.Message, err)}
-			}
-			return nil
-		}
-	}
-	return nil
 }
 
 // prefix is the key prefix of sub-task i's files in this attempt.

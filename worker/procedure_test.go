@@ -552,3 +552,51 @@ func TestProcedureFailuresStandAlone(t *testing.T) {
 		t.Fatalf("events = %+v", events)
 	}
 }
+
+// TestProcedureMediaDeleted: media deleted while its flow runs fails the
+// sub-tasks not done with SourceFileError, and no file of the flow is left.
+func TestProcedureMediaDeleted(t *testing.T) {
+	b := newProcBundle(t, nil)
+	m := b.addMedia(t, makeSource(t, t.TempDir(), "8"))
+	task := b.newFlow(t, m, vodevent.MediaProcessTaskInput{
+		CoverBySnapshotTaskSet:          []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Time", PositionValue: 1}},
+		AdaptiveDynamicStreamingTaskSet: []vodevent.AdaptiveDynamicStreamingTaskInput{{Definition: 10}},
+	}, proctask.NotifyFinish)
+	ctx := context.Background()
+	if err := b.st.TaskInsert(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.State) > 0 {
+			if got.Status == openvod.TaskFinish {
+				t.Fatal("the flow finished before the media was deleted")
+			}
+			break // the cover is recorded; the adaptive stream runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no step recorded within a minute")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := b.svc.Delete(ctx, openvod.DefaultSubAppID, m.FileID); err != nil {
+		t.Fatal(err)
+	}
+	view, err := proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cover, abr := view.MediaProcessResultSet[0].CoverBySnapshotTask, view.MediaProcessResultSet[1].AdaptiveDynamicStreamingTask
+	if cover.Status != "SUCCESS" || abr.Status != "FAIL" || abr.ErrCodeExt != "SourceFileError" || abr.ErrCode != 60000 ||
+		!strings.Contains(abr.Message, "deleted") {
+		t.Fatalf("cover %+v, adaptive stream %+v", cover, abr)
+	}
+	if left, err := b.blobs.List(ctx, task.OutputKey); err != nil || len(left) != 0 {
+		t.Fatalf("files left under the flow's prefix: %v (%v)", left, err)
+	}
+}
