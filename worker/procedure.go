@@ -63,9 +63,7 @@ func (p *Procedure) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) er
 	in, err := proctask.ReadInput(t)
 	if err != nil {
 		p.Logger.Error("task flow input unreadable", "task_id", t.ID, "err", err)
-		return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
-			return l.Finish(ctx, q, proctask.ErrInternal, "the task input is unreadable", nil)
-		})
+		return p.finishUnreadable(ctx, l, "the task input is unreadable")
 	}
 	st, err := proctask.ReadState(t, in)
 	if err != nil {
@@ -80,19 +78,26 @@ func (p *Procedure) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) er
 func (p *Procedure) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
 	in, err := proctask.ReadInput(t)
 	if err != nil {
-		return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
-			return l.Finish(ctx, q, proctask.ErrInternal, cause.Error(), nil)
-		})
+		return p.finishUnreadable(ctx, l, cause.Error())
 	}
 	st, err := proctask.ReadState(t, in)
 	if err != nil {
 		st = &proctask.State{Results: make([]proctask.Result, len(proctask.SubTasks(in)))}
 	}
 	f := &flow{p: p, t: t, l: l, in: in, st: st, subs: proctask.SubTasks(in)}
-	f.failPending(process.Errorf("InternalError", "%v", cause))
+	f.failPending(process.Errorf(internalCode, "%v", cause))
 	return f.finish(ctx)
 }
 
+// finishUnreadable finishes a task whose input cannot be read with 70000
+// and msg, and no event: there is no flow to show.
+func (p *Procedure) finishUnreadable(ctx context.Context, l *queue.Lease, msg string) error {
+	return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
+		return l.Finish(ctx, q, proctask.ErrInternal, msg, nil)
+	})
+}
+
+// now returns the current time.
 func (p *Procedure) now() time.Time {
 	if p.NowFunc != nil {
 		return p.NowFunc()
