@@ -242,7 +242,7 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 		return &storeError{err}
 	}
 	opt := process.Options{Timeout: f.p.Timeout, Progress: f.progress(ctx, len(step))}
-	outs, err := f.make(ctx, &src, step, dir, opt)
+	outs, err := f.produce(ctx, &src, step, dir, opt)
 	if err == nil {
 		err = f.checkSource(ctx, srcKey, &src, outs)
 	}

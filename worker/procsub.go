@@ -47,10 +47,10 @@ func templateOf[T any](set []*T, index int) (*T, *process.Error) {
 	return set[index], nil
 }
 
-// make runs step's sub-tasks with the engine, in dir, and uploads their
+// produce runs step's sub-tasks with the engine, in dir, and uploads their
 // files. The result of a sub-task the engine refused (or openvod failed to
 // make) is its failure; the error is for what stops the attempt.
-func (f *flow) make(ctx context.Context, src *process.Source, step []int, dir string, opt process.Options) ([]made, error) {
+func (f *flow) produce(ctx context.Context, src *process.Source, step []int, dir string, opt process.Options) ([]made, error) {
 	if f.subs[step[0]].Type == vodevent.ResultTranscode {
 		return f.transcodes(ctx, src, step, dir, opt)
 	}
