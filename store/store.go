@@ -157,8 +157,9 @@ type Querier interface {
 	// created at or after since, or ErrNotFound.
 	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
 	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
-	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest
-	// first, skipping tasks of p.SkipApps. Claimed tasks become PROCESSING
+	// WAITING ones and PROCESSING ones whose lease ended before p.Now,
+	// highest Priority first and then oldest first, skipping tasks of
+	// p.SkipApps. Claimed tasks become PROCESSING
 	// with Attempts+1 and BeginProcessTime set if it was zero. A task is
 	// never leased to two owners.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*openvod.Task, error)
@@ -166,6 +167,9 @@ type Querier interface {
 	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
 	// TaskSetProgress records progress (0-100) of a task the owner holds; ErrConflict if not held.
 	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
+	// TaskSetState records the State of a task the owner holds in attempt
+	// attempt; ErrConflict if not held.
+	TaskSetState(ctx context.Context, id, owner string, attempt int64, state []byte) error
 	// TaskFinish marks a held task FINISH with its result; ErrConflict if not
 	// held by p.Owner in attempt p.Attempt.
 	TaskFinish(ctx context.Context, p *TaskFinishParams) error

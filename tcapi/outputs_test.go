@@ -233,7 +233,7 @@ func TestDescribeMediaInfosOutputs(t *testing.T) {
 			ImageSpriteSet: []*vodevent.MediaImageSpriteItem{f.items["ImageSprites/10"].(*vodevent.MediaImageSpriteItem)}})
 		wantJSON(t, "AnimatedGraphicsInfo", info["AnimatedGraphicsInfo"], &media.MediaAnimatedGraphicsInfo{
 			AnimatedGraphicsSet: []*vodevent.MediaAnimatedGraphicsItem{f.items["AnimatedGraphics/20000"].(*vodevent.MediaAnimatedGraphicsItem)}})
-		if got := string(info["TranscodeInfo"]); !bytes.HasPrefix(info["TranscodeInfo"], []byte(`{"TranscodeSet":[{"Url":"http://vod.test/vod/1500000001/`+f.media.FileID+`/f0.mp4","Definition":0,"Bitrate":1021028,"Height":480,"Width":640,"Size":4,"Duration":60,"Container":"mov,mp4,m4a,3gp,3g2,mj2","VideoStreamSet":[{"Bitrate":637174`)) {
+		if got := string(info["TranscodeInfo"]); !bytes.HasPrefix(info["TranscodeInfo"], []byte(`{"TranscodeSet":[{"Url":"http://vod.test/vod/1500000001/`+f.media.FileID+`/f0.mp4","Definition":0,"Bitrate":1021028,"Height":480,"Width":640,"Size":4,"Duration":60,"Md5":"","Container":"mov,mp4,m4a,3gp,3g2,mj2","VideoStreamSet":[{"Bitrate":637174`)) {
 			t.Errorf("TranscodeInfo starts %.200s", got)
 		}
 

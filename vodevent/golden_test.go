@@ -256,6 +256,9 @@ var goldenEvents = []struct {
 	{"pull_complete", pullComplete, seedKeys},
 	{"pull_complete_failed", pullCompleteFailed, seedKeys},
 	{"persistence_complete", persistenceComplete, append(slices.Clone(seedKeys), "PersistenceCompleteEvent")},
+	{"procedure_state_changed", procedureFinished, seedKeys},
+	{"procedure_state_changed_change", procedureChanged, seedKeys},
+	{"procedure_state_changed_pull", procedurePull, append([]string{"EventHandle"}, seedKeys...)},
 }
 
 func TestGolden(t *testing.T) {
@@ -304,6 +307,7 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 	own := map[string]string{
 		TypeClipComplete: "ClipCompleteEvent", TypeNewFileUpload: "FileUploadEvent", TypeFileDeleted: "FileDeleteEvent",
 		TypePullComplete: "PullCompleteEvent", TypePersistenceComplete: "PersistenceCompleteEvent",
+		TypeProcedureStateChanged: "ProcedureStateChangeEvent",
 	}
 	for _, tc := range goldenEvents {
 		e := tc.event()

@@ -47,6 +47,8 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TaskClaimConcurrent", testTaskClaimConcurrent},
 		{"TaskInsertOnce", testTaskInsertOnce},
 		{"TaskInsertOnceConcurrent", testTaskInsertOnceConcurrent},
+		{"TaskPriority", testTaskPriority},
+		{"TaskSetState", testTaskSetState},
 		{"StorageKeysReferenced", testStorageKeysReferenced},
 		{"StorageKeysReferencedOutputs", testStorageKeysReferencedOutputs},
 		{"TaskClaimSkipApps", testTaskClaimSkipApps},
