@@ -221,7 +221,7 @@ func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) err
 		if err := q.MediaDelete(ctx, subAppID, fileID); err != nil {
 			return err
 		}
-		keys = append([]string{m.StorageKey}, OutputKeys(outputs)...)
+		keys = append([]string{m.StorageKey}, outputKeys(outputs)...)
 		return em.Emit(ctx, subAppID, DeleteEvent(fileID))
 	})
 	if err != nil {
@@ -231,8 +231,8 @@ func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) err
 	return nil
 }
 
-// OutputKeys returns the blob keys of outputs.
-func OutputKeys(outputs []*openvod.MediaOutput) []string {
+// outputKeys returns the blob keys of outputs.
+func outputKeys(outputs []*openvod.MediaOutput) []string {
 	var keys []string
 	for _, o := range outputs {
 		keys = append(keys, o.Keys...)

@@ -3,6 +3,7 @@ package media
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/openvod/openvod"
@@ -56,8 +57,10 @@ type OutputInfos struct {
 	CoverUrl string
 }
 
-// Outputs returns the OutputInfos of m from its outputs (those of
-// MediaOutputList, by Kind and Definition).
+// Outputs returns the OutputInfos of m from outputs (as the store lists
+// them, by Kind and Definition; those of other media are skipped; Keys are
+// not needed). An output of an unknown Kind or with an Item that does not
+// decode is an error.
 func (s *Service) Outputs(m *openvod.Media, outputs []*openvod.MediaOutput) (*OutputInfos, error) {
 	meta := MetaData(m)
 	infos := &OutputInfos{TranscodeInfo: &MediaTranscodeInfo{TranscodeSet: []*vodevent.MediaTranscodeItem{{
@@ -94,7 +97,7 @@ func (s *Service) Outputs(m *openvod.Media, outputs []*openvod.MediaOutput) (*Ou
 				cover = o
 			}
 		default:
-			err = fmt.Errorf("unknown kind")
+			err = errors.New("unknown kind")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("output %s/%s/%d: %w", o.FileID, o.Kind, o.Definition, err)
@@ -194,6 +197,6 @@ func (s *Service) DeleteParts(ctx context.Context, subAppID int64, fileID string
 	if err != nil {
 		return err
 	}
-	s.DeleteBlobs(ctx, fileID, OutputKeys(removed))
+	s.DeleteBlobs(ctx, fileID, outputKeys(removed))
 	return nil
 }

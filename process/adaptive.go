@@ -197,6 +197,10 @@ func adaptiveArgs(src *Source, format string, rungs []abrRung, seg int64, dir, s
 	if err != nil {
 		return nil, err
 	}
+	abs, err := outputDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	var vs []*videoEnc
 	for i := range rungs {
 		if rungs[i].video != nil {
@@ -249,7 +253,7 @@ func adaptiveArgs(src *Source, format string, rungs []abrRung, seg int64, dir, s
 		}
 		return append(args, "-f", "dash", "-seg_duration", strconv.FormatInt(seg, 10), "-use_template", "1", "-use_timeline", "1",
 			"-adaptation_sets", sets, "-init_seg_name", "init-$RepresentationID$.$ext$",
-			"-media_seg_name", "chunk-$RepresentationID$-$Number%05d$.$ext$", filepath.Join(dir, DASHManifest)), nil
+			"-media_seg_name", "chunk-$RepresentationID$-$Number%05d$.$ext$", filepath.Join(abs, DASHManifest)), nil
 	}
 	var variants []string
 	for _, r := range rungs {
@@ -262,19 +266,19 @@ func adaptiveArgs(src *Source, format string, rungs []abrRung, seg int64, dir, s
 		}
 		variants = append(variants, strings.Join(v, ","))
 	}
-	segs := []string{"-hls_segment_filename", filepath.Join(dir, "stream_%v_%05d.ts")}
+	segs := []string{"-hls_segment_filename", filepath.Join(abs, "stream_%v_%05d.ts")}
 	switch segmentType {
 	case "", "ts", "ts-segment":
 	case "mp4", "mp4-segment":
 		segs = []string{"-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init_%v.mp4",
-			"-hls_segment_filename", filepath.Join(dir, "stream_%v_%05d.m4s")}
+			"-hls_segment_filename", filepath.Join(abs, "stream_%v_%05d.m4s")}
 	default:
 		return nil, Errorf("InvalidInput.ConfigurationUnsupported", "SegmentType %q: openvod writes HLS segments as ts-segment or mp4-segment", segmentType)
 	}
 	args = append(args, "-f", "hls", "-hls_time", strconv.FormatInt(seg, 10), "-hls_playlist_type", "vod", "-hls_list_size", "0")
 	args = append(args, segs...)
 	return append(args, "-master_pl_name", MasterPlaylist, "-var_stream_map", strings.Join(variants, " "),
-		filepath.Join(dir, "stream_%v.m3u8")), nil
+		filepath.Join(abs, "stream_%v.m3u8")), nil
 }
 
 // mediaPlaylist is what a media playlist lists.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,7 +74,13 @@ func imgSource(t *testing.T, spec imgSpec) *Source {
 // imgSize returns the width and height ffprobe reads in a picture.
 func imgSize(t *testing.T, path string) (w, h int64) {
 	t.Helper()
-	out := imgRun(t, "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path)
+	// image2 without a pattern: a % in the path is a character.
+	demux := []string{"-f", "image2", "-pattern_type", "none"}
+	if filepath.Ext(path) == ".gif" {
+		demux = []string{"-f", "gif"}
+	}
+	out := imgRun(t, "ffprobe", append(demux, "-v", "error", "-select_streams", "v:0",
+		"-show_entries", "stream=width,height", "-of", "csv=p=0", path)...)
 	if _, err := fmt.Sscanf(strings.TrimSpace(out), "%d,%d", &w, &h); err != nil {
 		t.Fatalf("ffprobe %s: %q: %v", path, out, err)
 	}
@@ -129,14 +136,26 @@ func imgWebPAnimation(t *testing.T, path string) (w, h int64, frames int) {
 	return w, h, frames
 }
 
-// imgFrameAt writes frame n (in presentation order, from a full decode
-// of the source) as a PNG, through filter (a scale filter, or "null").
-func imgFrameAt(t *testing.T, src *Source, n int, filter, out string) {
+// imgFramesAt writes frames ns (numbers in presentation order, from one
+// full decode of the source) as PNGs, through filter (a scale filter, or
+// "null"), and returns their paths by frame number.
+func imgFramesAt(t *testing.T, src *Source, ns []int, filter string) map[int]string {
 	t.Helper()
-	os.Remove(out)
-	imgRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src.Path, "-map", "0:v:0",
-		"-vf", fmt.Sprintf("select=eq(n\\,%d),%s", n, filter), "-frames:v", "1", "-fps_mode", "passthrough", out)
-	if _, err := os.Stat(out); err != nil {
-		t.Fatalf("the source has no frame %d: %v", n, err)
+	ns = slices.Sorted(slices.Values(ns))
+	ns = slices.Compact(ns)
+	var sel []string
+	for _, n := range ns {
+		sel = append(sel, fmt.Sprintf("eq(n\\,%d)", n))
 	}
+	dir := t.TempDir()
+	imgRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", src.Path, "-map", "0:v:0",
+		"-vf", "select="+strings.Join(sel, "+")+","+filter, "-fps_mode", "passthrough", filepath.Join(dir, "%d.png"))
+	frames := map[int]string{}
+	for i, n := range ns {
+		frames[n] = filepath.Join(dir, strconv.Itoa(i+1)+".png")
+		if _, err := os.Stat(frames[n]); err != nil {
+			t.Fatalf("the source has no frame %d: %v", n, err)
+		}
+	}
+	return frames
 }

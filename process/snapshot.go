@@ -11,10 +11,22 @@ import (
 )
 
 // snapshotBatch is the most seeked inputs one ffmpeg run of Snapshots
-// opens. Each input parses the source's index (about 0.1 s for a
-// 60-minute MP4) and keeps a decoder, so a batch bounds a run's memory
-// while sparing most of ffmpeg's start-up per picture.
-const snapshotBatch = 10
+// opens, and snapshotBatchMedia the most media, in seconds, its inputs
+// may hold together. Each input parses the source's index (about 0.1 s
+// and 20 MB for a 60-minute MP4) and keeps a decoder: batches spare most
+// of ffmpeg's start-up per picture (0.7 s for one picture a run on that
+// source) while bounding a run's memory (about 250 MB for 10 inputs of
+// 60 minutes; a 10-hour source gets one input a run).
+const (
+	snapshotBatch      = 10
+	snapshotBatchMedia = 10 * 3600
+)
+
+// snapshotBatchFor returns the inputs of one run of Snapshots for a
+// source of duration seconds.
+func snapshotBatchFor(duration float64) int {
+	return max(1, min(snapshotBatch, int(snapshotBatchMedia/max(duration, 1))))
+}
 
 // snapshotSpan is the media, in seconds, a run is given per picture for
 // its timeout: the decode from the keyframe before the offset.
@@ -27,7 +39,7 @@ const snapshotSpan = 10
 // A time at or after the last frame's start gives the last frame. Each
 // picture is a seek to the keyframe before its time (ffmpeg's input -ss)
 // and a decode up to the time, up to snapshotBatch pictures per ffmpeg
-// run, so the cost grows with the count of pictures, not the source's
+// run (fewer for sources over an hour), so the cost grows with the count of pictures, not the source's
 // length. SnapshotByTimeOffset, CoverBySnapshot and SampleSnapshot
 // (with SampleTimes) use it.
 func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64, dir string, opt Options) ([]Image, error) {
@@ -54,8 +66,9 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 		files[i] = filepath.Join(dir, fmt.Sprintf("snapshot-%d.%s", i, ext))
 		images[i] = Image{File: files[i], Time: min(t, last), Width: w, Height: h}
 	}
-	for b := 0; b < len(images); b += snapshotBatch {
-		batch := images[b:min(b+snapshotBatch, len(images))]
+	per := snapshotBatchFor(src.Duration)
+	for b := 0; b < len(images); b += per {
+		batch := images[b:min(b+per, len(images))]
 		var args []string
 		for _, im := range batch {
 			in, err := src.input("-ss", fsecs(im.Time))

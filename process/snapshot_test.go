@@ -3,7 +3,9 @@ package process
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -32,25 +34,33 @@ func TestSnapshotsAreTheFramesAtTheirTimes(t *testing.T) {
 	if want := []float64{10.0 / 12, 1}; !slices.Equal(progress, want) {
 		t.Errorf("progress %v, want %v (one report per run of %d)", progress, want, snapshotBatch)
 	}
+	frame := func(i int) int {
+		// The first frame at or after the time; the end shows the last frame.
+		if times[i] == 24 {
+			return 719
+		}
+		return int(math.Ceil(times[i]*30 - 1e-9))
+	}
+	var ns []int
+	for i := range times {
+		ns = append(ns, frame(i), min(frame(i)+1, 719))
+	}
+	refs := imgFramesAt(t, src, ns, "null")
 	ctx := context.Background()
 	for i, im := range images {
-		// The first frame at or after the time; the end shows the last frame.
-		n := int(math.Ceil(times[i]*30 - 1e-9))
+		n := frame(i)
 		if times[i] == 24 {
-			n = 719
 			if im.Time >= 24 || im.Time < 23.95 {
 				t.Errorf("image %d: Time %g, want the last frame's (23.95..24)", i, im.Time)
 			}
 		} else if im.Time != times[i] {
 			t.Errorf("image %d: Time %g, want %g", i, im.Time, times[i])
 		}
-		if im.File != filepath.Join(dir, "snapshot-"+itoa(i)+".png") || im.Width != 320 || im.Height != 180 {
+		if im.File != filepath.Join(dir, fmt.Sprintf("snapshot-%d.png", i)) || im.Width != 320 || im.Height != 180 {
 			t.Errorf("image %d: %+v", i, im)
 		}
 		imgMagic(t, im.File, "png")
-		ref := filepath.Join(t.TempDir(), "ref.png")
-		imgFrameAt(t, src, n, "null", ref)
-		p, err := PSNR(ctx, im.File, ref)
+		p, err := PSNR(ctx, im.File, refs[n])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,15 +69,12 @@ func TestSnapshotsAreTheFramesAtTheirTimes(t *testing.T) {
 		}
 		// The check can fail: the next frame differs.
 		if n < 719 {
-			imgFrameAt(t, src, n+1, "null", ref)
-			if p, err := PSNR(ctx, im.File, ref); err != nil || p >= 45 {
+			if p, err := PSNR(ctx, im.File, refs[n+1]); err != nil || p >= 45 {
 				t.Errorf("image %d: PSNR %.1f dB (%v) against the next frame: the comparison cannot tell frames apart", i, p, err)
 			}
 		}
 	}
 }
-
-func itoa(i int) string { return fsecs(float64(i)) }
 
 func TestSnapshotsFormatsAndSizes(t *testing.T) {
 	src := imgSource(t, imgSpec{w: 320, h: 180, seconds: 4, gop: 60})
@@ -86,7 +93,11 @@ func TestSnapshotsFormatsAndSizes(t *testing.T) {
 		{portrait, ImageFormat{Format: "jpg"}, "jpg", 180, 320},
 		{portrait, ImageFormat{Format: "png", Width: 160}, "png", 90, 160}, // open: Width is the long edge
 	} {
-		dir := t.TempDir()
+		// A % in the directory is not a pattern of ffmpeg's.
+		dir := filepath.Join(t.TempDir(), "50%d")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		images, err := Snapshots(context.Background(), c.src, c.f, []float64{1, 2.5}, dir, Options{})
 		if err != nil {
 			t.Fatalf("%+v: %v", c.f, err)
@@ -130,6 +141,14 @@ func TestSnapshotsRefuse(t *testing.T) {
 	var te *ffmpeg.TimeoutError
 	if !errors.As(err, &te) {
 		t.Errorf("a 1 ms timeout gave %v, want a *ffmpeg.TimeoutError", err)
+	}
+}
+
+func TestSnapshotBatchFor(t *testing.T) {
+	for d, want := range map[float64]int{0: 10, 24: 10, 3600: 10, 7200: 5, 36000: 1, 360000: 1} {
+		if got := snapshotBatchFor(d); got != want {
+			t.Errorf("snapshotBatchFor(%g) = %d, want %d", d, got, want)
+		}
 	}
 }
 

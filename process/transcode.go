@@ -36,6 +36,7 @@ const DefaultHlsTime = 10
 // transcodePlan is one job made ready to run.
 type transcodePlan struct {
 	dir, base   string // the output directory and the main file's name without extension
+	abs         string // dir for ffmpeg: see outputDir
 	c           container
 	video       *videoEnc // nil: no video
 	audio       *audioEnc // nil: no audio
@@ -107,6 +108,10 @@ func planTranscode(src *Source, j TranscodeJob) (*transcodePlan, error) {
 		return nil, Errorf("InvalidInput.ConfigurationUnsupported", "unknown Container %q: use mp4, flv, hls, mp3, m4a, flac, ogg or wav", t.Container)
 	}
 	p := &transcodePlan{dir: j.Dir, base: fmt.Sprintf("v.f%d", t.Definition), c: c}
+	var err error
+	if p.abs, err = outputDir(j.Dir); err != nil {
+		return nil, err
+	}
 	wantVideo := c.video && t.RemoveVideo == 0
 	wantAudio := t.RemoveAudio == 0
 	if !wantVideo && !wantAudio {
@@ -156,7 +161,6 @@ func planTranscode(src *Source, j TranscodeJob) (*transcodePlan, error) {
 			return nil, Errorf("InvalidInput.ConfigurationUnsupported", "SegmentType %q is not ts or fmp4", t.SegmentType)
 		}
 	}
-	var err error
 	p.start, p.end, err = clampRange(src, j.Start, j.End)
 	return p, err
 }
@@ -240,15 +244,15 @@ func transcodeArgs(src *Source, ps []*transcodePlan) (transcodeRun, error) {
 
 // muxerArgs returns the output options and path of p's main file.
 func (p *transcodePlan) muxerArgs() []string {
-	main := filepath.Join(p.dir, p.base+"."+p.c.ext)
+	main := filepath.Join(p.abs, p.base+"."+p.c.ext)
 	switch p.c.format {
 	case "mp4":
 		return []string{"-movflags", "+faststart", "-f", "mp4", main}
 	case "hls":
-		seg := []string{"-hls_segment_filename", filepath.Join(p.dir, p.base+"_%05d.ts")}
+		seg := []string{"-hls_segment_filename", filepath.Join(p.abs, p.base+"_%05d.ts")}
 		if p.segmentFmp4 {
 			seg = []string{"-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", p.base + "_init.mp4",
-				"-hls_segment_filename", filepath.Join(p.dir, p.base+"_%05d.m4s")}
+				"-hls_segment_filename", filepath.Join(p.abs, p.base+"_%05d.m4s")}
 		}
 		a := []string{"-f", "hls", "-hls_time", fmt.Sprint(p.hlsTime), "-hls_playlist_type", "vod", "-hls_list_size", "0"}
 		return append(append(a, seg...), main)

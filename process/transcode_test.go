@@ -180,7 +180,13 @@ func vtCheck(t *testing.T, o Output, dir string, want vtWant, duration float64) 
 func TestTranscodeRangeAndNoAudio(t *testing.T) {
 	src := vidSource(t, "320x240", 25, 5, true, false)
 	tpl := &templates.Transcode{Definition: 100010, Container: "mp4", VideoTemplate: vtVideo("libx264", 0, 0, 0, 0), AudioTemplate: vtAudio("libfdk_aac", 64, 44100, 2)}
-	jobs := []TranscodeJob{{Template: tpl, Start: 1, End: 3.2, Dir: t.TempDir()}, {Template: tpl, Start: 0, End: 99, Dir: t.TempDir()}}
+	hls := &templates.Transcode{Definition: 100210, Container: "hls", VideoTemplate: vtVideo("libx264", 0, 0, 0, 0), AudioTemplate: tpl.AudioTemplate}
+	odd := filepath.Join(t.TempDir(), "a:b") // not a protocol
+	if err := os.Mkdir(odd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	jobs := []TranscodeJob{{Template: tpl, Start: 1, End: 3.2, Dir: t.TempDir()}, {Template: tpl, Start: 0, End: 99, Dir: t.TempDir()},
+		{Template: hls, Start: 1, End: 3.2, Dir: odd}}
 	outs, err := Transcode(context.Background(), src, jobs, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -188,6 +194,10 @@ func TestTranscodeRangeAndNoAudio(t *testing.T) {
 	want := vtWant{format: "mp4", vcodec: "h264", w: 320, h: 240, fps: 25}
 	vtCheck(t, outs[0], jobs[0].Dir, want, 2.2)
 	vtCheck(t, outs[1], jobs[1].Dir, want, 5) // ends at the source's end
+	vtCheck(t, outs[2], odd, vtWant{format: "hls", vcodec: "h264", w: 320, h: 240, fps: 25, hlsSegSeconds: DefaultHlsTime}, 2.2)
+	if _, err := Transcode(context.Background(), src, []TranscodeJob{{Template: hls, End: 1, Dir: odd + "/100%d"}}, Options{}); err == nil || !strings.Contains(err.Error(), "pattern") {
+		t.Errorf("a directory with a %%: %v", err)
+	}
 	if outs[0].Main != "v.f100010.mp4" {
 		t.Errorf("Main %q", outs[0].Main)
 	}
@@ -289,6 +299,11 @@ func TestLadderIsOneDecodeWithACascade(t *testing.T) {
 		if n := strings.Count(strings.Join(args, " "), "-map [v"+strconv.Itoa(i)+"]"); n != 1 {
 			t.Errorf("[v%d] mapped %d times", i, n)
 		}
+	}
+	// One frame rate for all rungs: applied once, before any scaling.
+	g := ladder([]*videoEnc{plans[0].video, plans[1].video, plans[2].video}, 1920, 1080)
+	if !strings.HasPrefix(g, "[0:v:0]fps=25,scale=1280:720,") || strings.Count(g, "fps=") != 1 {
+		t.Errorf("shared frame rate: %s", g)
 	}
 	if j := strings.Join(runs[1].args, " "); !strings.Contains(j, "-ss 10 -t 10 -f mov") {
 		t.Errorf("second run: %s", j)

@@ -3,6 +3,7 @@ package process
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -187,6 +188,16 @@ func (e *audioEnc) args(spec string) []string {
 	return a
 }
 
+// outputDir returns dir as an absolute path (ffmpeg takes a relative
+// one with a colon for a protocol). A dir with a % is refused: ffmpeg's
+// HLS and DASH muxers take it for a pattern.
+func outputDir(dir string) (string, error) {
+	if strings.Contains(dir, "%") {
+		return "", fmt.Errorf("process: output directory %q has a %%, which ffmpeg takes for a pattern", dir)
+	}
+	return filepath.Abs(dir)
+}
+
 func kbps(v int64) string { return strconv.FormatInt(v, 10) + "k" }
 
 func secs(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -198,7 +209,8 @@ func secs(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // scaled from the next larger one rather than from the full-size frame,
 // which costs a fraction of scaling each from the source; the others
 // (padded, stretched, blurred, or larger than the source) are scaled
-// from the source. Each stream then gets its frame rate and yuv420p.
+// from the source. Each stream then gets its frame rate (applied to the
+// decoded frames when all streams share it) and yuv420p.
 func ladder(vs []*videoEnc, srcW, srcH int64) string {
 	order := make([]int, len(vs))
 	for i := range order {
@@ -218,20 +230,28 @@ func ladder(vs []*videoEnc, srcW, srcH int64) string {
 	if len(cascade) > 0 {
 		fromSource++
 	}
+	// One frame rate for all is applied once, before any scaling.
+	decoded, shared := "[0:v:0]", vs[0].fps > 0
+	for _, v := range vs {
+		shared = shared && v.fps == vs[0].fps
+	}
+	if shared {
+		decoded += "fps=" + secs(vs[0].fps) + ","
+	}
 	src := make([]string, fromSource)
 	if fromSource == 1 {
-		src[0] = "[0:v:0]"
+		src[0] = decoded
 	} else {
 		labels := ""
 		for k := range src {
 			src[k] = fmt.Sprintf("[s%d]", k)
 			labels += src[k]
 		}
-		g = append(g, fmt.Sprintf("[0:v:0]split=%d%s", fromSource, labels))
+		g = append(g, fmt.Sprintf("%ssplit=%d%s", decoded, fromSource, labels))
 	}
 	finish := func(i int, in string) {
 		f := in
-		if vs[i].fps > 0 {
+		if vs[i].fps > 0 && !shared {
 			f += "fps=" + secs(vs[i].fps) + ","
 		}
 		g = append(g, f+fmt.Sprintf("format=yuv420p[v%d]", i))

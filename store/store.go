@@ -127,8 +127,8 @@ type Querier interface {
 	// FileID, Kind and Definition (one set per template, as Tencent keeps
 	// it), and returns the keys of the output it replaced (nil if none)
 	// that o does not reuse, whose blobs the caller deletes after commit.
-	// ErrNotFound when the media does not exist; ErrConflict when a
-	// concurrent call stored that output first.
+	// ErrNotFound when the media does not exist. Changes of one media's
+	// outputs and its deletion run one after another.
 	MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) (replaced []string, err error)
 	// MediaOutputList returns the app's outputs of the media among
 	// fileIDs, by FileID, Kind, Definition.

@@ -128,6 +128,10 @@ type mediaDeleteItem struct {
 	Definition int64  `json:"Definition"`
 }
 
+// MaxDeleteParts is the most DeleteParts one DeleteMedia takes (each is a
+// statement or two in its transaction).
+const MaxDeleteParts = 100
+
 var deletePartTypes = map[string]bool{
 	media.PartOriginalFiles: true, media.PartTranscodeFiles: true, media.PartAdaptiveDynamicStreamingFiles: true,
 	media.PartWechatPublishFiles: true, media.PartWechatMiniProgramPublishFiles: true,
@@ -137,6 +141,9 @@ func (a *API) deleteMedia(ctx context.Context, c *call) (any, error) {
 	var req deleteMediaRequest
 	if err := c.Params.decode(&req); err != nil {
 		return nil, err
+	}
+	if len(req.DeleteParts) > MaxDeleteParts {
+		return nil, openvod.InvalidValue("DeleteParts", false, "give at most %d parts, got %d", MaxDeleteParts, len(req.DeleteParts))
 	}
 	original := len(req.DeleteParts) == 0
 	parts := make([]vodevent.MediaDeleteItem, 0, len(req.DeleteParts))

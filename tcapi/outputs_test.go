@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,7 +233,7 @@ func TestDescribeMediaInfosOutputs(t *testing.T) {
 			ImageSpriteSet: []*vodevent.MediaImageSpriteItem{f.items["ImageSprites/10"].(*vodevent.MediaImageSpriteItem)}})
 		wantJSON(t, "AnimatedGraphicsInfo", info["AnimatedGraphicsInfo"], &media.MediaAnimatedGraphicsInfo{
 			AnimatedGraphicsSet: []*vodevent.MediaAnimatedGraphicsItem{f.items["AnimatedGraphics/20000"].(*vodevent.MediaAnimatedGraphicsItem)}})
-		if got := string(info["TranscodeInfo"]); !bytes.HasPrefix(info["TranscodeInfo"], []byte(`{"TranscodeSet":[{"Url":"http://vod.test/vod/1500000001/`+f.media.FileID+`/f0.mp4","Definition":0,"Bitrate":1021028,"Height":480,"Width":640,"Size":4,"Duration":60,"Container":"mov,mp4,m4a,3gp,3g2,mj2","VideoStreamSet":[{"Bitrate":637174`)) {
+		if got := string(info["TranscodeInfo"]); !bytes.HasPrefix(info["TranscodeInfo"], []byte(`{"TranscodeSet":[{"Url":"http://vod.test/vod/1500000001/`+f.media.FileID+`/f0.mp4","Definition":0,"Bitrate":1021028,"Height":480,"Width":640,"Size":4,"Duration":60,"Md5":"","Container":"mov,mp4,m4a,3gp,3g2,mj2","VideoStreamSet":[{"Bitrate":637174`)) {
 			t.Errorf("TranscodeInfo starts %.200s", got)
 		}
 
@@ -288,9 +289,10 @@ func wantEvent(t *testing.T, body []byte, name, goldenID, fileID string) {
 }
 
 // TestDeleteMediaParts: DeleteParts removes exactly the outputs named
-// (records and bytes), TranscodeFiles with the covers; the FileDeleted
-// event (when switched on) lists the parts that removed files; a part
-// that removes nothing makes no event; OriginalFiles deletes everything.
+// (records and bytes), TranscodeFiles of any Definition with every cover;
+// the FileDeleted event (when switched on) lists the parts that removed
+// files; parts that remove nothing make no event; OriginalFiles deletes
+// everything.
 func TestDeleteMediaParts(t *testing.T) {
 	t.Parallel()
 	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
@@ -325,6 +327,13 @@ func TestDeleteMediaParts(t *testing.T) {
 			t.Errorf("outputs after deleting ADS 10: %v, want %v", got, want)
 		}
 		b.checkBlobs(t, append(f.keysOf("AdaptiveDynamicStreaming/20", "Transcode/100010"), f.media.StorageKey), f.keysOf("AdaptiveDynamicStreaming/10"))
+		// One transcode's Definition: that transcode and every cover.
+		deleteParts(`[{"Type":"TranscodeFiles","Definition":100010}]`)
+		if got, want := kinds(), []string{"AdaptiveDynamicStreaming/20", "AnimatedGraphics/20000",
+			"ImageSprites/10", "SampleSnapshot/10", "SnapshotByTimeOffset/10", "Transcode/100210"}; !slices.Equal(got, want) {
+			t.Errorf("outputs after deleting transcode 100010: %v, want %v", got, want)
+		}
+		b.checkBlobs(t, f.keysOf("Transcode/100210"), f.keysOf("Transcode/100010", "CoverBySnapshot/10", "CoverBySnapshot/20", "CoverBySnapshot/1001"))
 		if ev := b.events(t); len(ev) != 0 {
 			t.Errorf("events with the switch off: %s", ev)
 		}
@@ -333,13 +342,12 @@ func TestDeleteMediaParts(t *testing.T) {
 			DeleteMediaComplete: true, UpdateTime: b.now}); err != nil {
 			t.Fatal(err)
 		}
-		deleteParts(`[{"Type":"TranscodeFiles","Definition":0},{"Type":"TranscodeFiles","Definition":100010},{"Type":"WechatPublishFiles"}]`)
+		deleteParts(`[{"Type":"TranscodeFiles","Definition":0},{"Type":"TranscodeFiles","Definition":100210},{"Type":"WechatPublishFiles"}]`)
 		if got, want := kinds(), []string{"AdaptiveDynamicStreaming/20", "AnimatedGraphics/20000",
 			"ImageSprites/10", "SampleSnapshot/10", "SnapshotByTimeOffset/10"}; !slices.Equal(got, want) {
 			t.Errorf("outputs after deleting TranscodeFiles: %v, want %v", got, want)
 		}
-		b.checkBlobs(t, append(f.keysOf(others...), f.keysOf("AdaptiveDynamicStreaming/20")...),
-			f.keysOf("Transcode/100010", "Transcode/100210", "CoverBySnapshot/10", "CoverBySnapshot/20", "CoverBySnapshot/1001"))
+		b.checkBlobs(t, append(f.keysOf(others...), f.keysOf("AdaptiveDynamicStreaming/20")...), f.keysOf("Transcode/100210"))
 		ev := b.events(t)
 		if len(ev) != 1 {
 			t.Fatalf("%d events after DeleteMedia TranscodeFiles, want 1", len(ev))
@@ -364,6 +372,7 @@ func TestDeleteMediaParts(t *testing.T) {
 			{`{"FileId":"5285890000000000999","DeleteParts":[{"Type":"TranscodeFiles","Definition":0}]}`, "ResourceNotFound.FileNotExist"},
 			{`{"FileId":"` + id + `","DeleteParts":[{"Type":"CoverFiles","Definition":0}]}`, "InvalidParameterValue"},
 			{`{"FileId":"` + id + `","DeleteParts":[{"Type":"TranscodeFiles","Definition":-1}]}`, "InvalidParameterValue"},
+			{`{"FileId":"` + id + `","DeleteParts":[` + strings.Repeat(`{"Type":"TranscodeFiles"},`, MaxDeleteParts) + `{"Type":"TranscodeFiles"}]}`, "InvalidParameterValue"},
 		} {
 			if _, out := b.do(t, "DeleteMedia", tc.body, nil); errorCode(t, out) != tc.code {
 				t.Errorf("DeleteMedia %s: %s, want %s", tc.body, out, tc.code)

@@ -175,6 +175,10 @@ func decodeDescribe(c *call, filters ...string) (*describeTemplatesRequest, erro
 		return nil, openvod.InvalidValue("Definitions", true, "%d Definitions, more than %d", len(req.Definitions), maxTemplateKeys)
 	case len(req.Names) > maxTemplateKeys:
 		return nil, openvod.InvalidValue("Names", true, "%d Names, more than %d", len(req.Names), maxTemplateKeys)
+	case !slices.Contains([]string{"", templates.ContainerTypeVideo, templates.ContainerTypePureAudio}, req.ContainerType):
+		return nil, openvod.InvalidValue("ContainerType", true, "%q is neither Video nor PureAudio", req.ContainerType)
+	case !slices.Contains([]string{"", "Common", "TEHD"}, req.TEHDType):
+		return nil, openvod.InvalidValue("TEHDType", true, "%q is neither Common nor TEHD", req.TEHDType)
 	}
 	return &req, nil
 }

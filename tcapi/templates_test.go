@@ -42,6 +42,19 @@ func TestTemplatesFlatParams(t *testing.T) {
 		t.Errorf("describe:\ngot  %s\nwant %s…", out, want)
 	}
 	for body, code := range map[string]string{
+		`{"ContainerType":"Audio"}`: "InvalidParameterValue.ContainerType",
+		`{"TEHDType":"tehd"}`:       "InvalidParameterValue.TEHDType",
+		`{"Offset":-1}`:             "InvalidParameterValue.Offset",
+		`{"Definitions":[10,7]}`:    "ResourceNotFound.TemplateNotExist",
+	} {
+		if _, out := b.do(t, "DescribeTranscodeTemplates", body, nil); errorCode(t, out) != code {
+			t.Errorf("DescribeTranscodeTemplates %s: %s, want %s", body, out, code)
+		}
+	}
+	if _, out := b.do(t, "DescribeImageSpriteTemplates", `{"ContainerType":"Video"}`, nil); errorCode(t, out) != "UnknownParameter" {
+		t.Errorf("DescribeImageSpriteTemplates with ContainerType: %s", out)
+	}
+	for body, code := range map[string]string{
 		`{"Definition":1000001,"Type":"Preset"}`:        "UnknownParameter",
 		`{"Definition":1000001,"CreateTime":"x"}`:       "UnknownParameter",
 		`{"Definition":1000001,"DrmType":"SimpleAES"}`:  "UnknownParameter",

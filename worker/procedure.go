@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -62,9 +63,7 @@ func (p *Procedure) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) er
 	in, err := proctask.ReadInput(t)
 	if err != nil {
 		p.Logger.Error("task flow input unreadable", "task_id", t.ID, "err", err)
-		return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
-			return l.Finish(ctx, q, proctask.ErrInternal, "the task input is unreadable", nil)
-		})
+		return p.finishUnreadable(ctx, l, "the task input is unreadable")
 	}
 	st, err := proctask.ReadState(t, in)
 	if err != nil {
@@ -79,19 +78,26 @@ func (p *Procedure) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) er
 func (p *Procedure) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, cause error) error {
 	in, err := proctask.ReadInput(t)
 	if err != nil {
-		return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
-			return l.Finish(ctx, q, proctask.ErrInternal, cause.Error(), nil)
-		})
+		return p.finishUnreadable(ctx, l, cause.Error())
 	}
 	st, err := proctask.ReadState(t, in)
 	if err != nil {
 		st = &proctask.State{Results: make([]proctask.Result, len(proctask.SubTasks(in)))}
 	}
 	f := &flow{p: p, t: t, l: l, in: in, st: st, subs: proctask.SubTasks(in)}
-	f.failPending(process.Errorf("InternalError", "%v", cause))
+	f.failPending(process.Errorf(internalCode, "%v", cause))
 	return f.finish(ctx)
 }
 
+// finishUnreadable finishes a task whose input cannot be read with 70000
+// and msg, and no event: there is no flow to show.
+func (p *Procedure) finishUnreadable(ctx context.Context, l *queue.Lease, msg string) error {
+	return p.Events.Tx(ctx, func(q store.Querier, _ *eventlog.Emitter) error {
+		return l.Finish(ctx, q, proctask.ErrInternal, msg, nil)
+	})
+}
+
+// now returns the current time.
 func (p *Procedure) now() time.Time {
 	if p.NowFunc != nil {
 		return p.NowFunc()
@@ -112,6 +118,8 @@ type flow struct {
 // errMediaGone is a commit that found the source media deleted.
 var errMediaGone = errors.New("the media was deleted while it was processed")
 
+// run reads the source's record and does the pending steps, then finishes
+// the task.
 func (f *flow) run(ctx context.Context) error {
 	m, err := f.p.Media.Store.MediaGet(ctx, f.t.SubAppID, f.in.FileId)
 	if errors.Is(err, store.ErrNotFound) {
@@ -129,7 +137,7 @@ func (f *flow) run(ctx context.Context) error {
 		return f.finish(ctx)
 	}
 	if !strings.HasSuffix(f.t.OutputKey, "/") {
-		f.failPending(process.Errorf("InternalError", "the task has no output prefix"))
+		f.failPending(process.Errorf(internalCode, "the task has no output prefix"))
 		return f.finish(ctx)
 	}
 	src := sourceOf(f.st.MetaData)
@@ -161,8 +169,9 @@ func sourceOf(meta *vodevent.MediaMetaData) process.Source {
 }
 
 // steps returns the pending sub-tasks (indexes into f.subs) in the runs
-// that make them: the transcodes of one resolved range together, in the
-// order of their first, then every other sub-task alone, in order.
+// that make them, in SubTasks order: the transcodes of one resolved range
+// together (a step where the first of them is), every other sub-task
+// alone.
 func (f *flow) steps(duration float64) [][]int {
 	var steps [][]int
 	ranges := map[[2]float64]int{} // a range's step
@@ -222,8 +231,7 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 	defer os.RemoveAll(dir)
 	obj, err := f.p.Blobs.Open(ctx, srcKey)
 	if errors.Is(err, blob.ErrNotFound) || errors.Is(err, blob.ErrInvalidKey) {
-		f.failPending(process.Errorf("SourceFileError.DownloadNotAccessible", "the source media cannot be read: %v", err))
-		return nil
+		return f.sourceGone(ctx, err)
 	}
 	if err != nil {
 		return &storeError{err}
@@ -234,31 +242,61 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 		return &storeError{err}
 	}
 	opt := process.Options{Timeout: f.p.Timeout, Progress: f.progress(ctx, len(step))}
-	outs, err := f.make(ctx, &src, step, dir, opt)
+	outs, err := f.produce(ctx, &src, step, dir, opt)
 	if err == nil {
-		err = f.engineFailures(ctx, srcKey, &src, outs)
+		err = f.checkSource(ctx, srcKey, &src, outs)
 	}
-	if err != nil {
+	if err != nil || f.st.Results[step[0]].Done() {
+		f.deleteKeys(ctx, outs) // nothing records them
 		if ctx.Err() != nil {
 			return ctx.Err()
-		}
-		var se *storeError
-		if errors.As(err, &se) {
-			f.deleteKeys(ctx, outs)
 		}
 		return err
 	}
 	return f.commit(ctx, step, outs, begin)
 }
 
-// urlTTL is how long a presigned URL of a source of d seconds stays
-// valid: the bound of the longest run of a step (an adaptive stream's,
-// which encodes up to ten rungs).
-func (f *flow) urlTTL(d float64) time.Duration {
-	if f.p.Timeout > 0 {
-		return f.p.Timeout
+// sourceGone handles a source whose bytes are not in the media store
+// (cause): errMediaGone when its media was deleted, else every sub-task
+// not done fails with SourceFileError.DownloadNotAccessible.
+func (f *flow) sourceGone(ctx context.Context, cause error) error {
+	_, err := f.p.Media.Store.MediaGet(ctx, f.t.SubAppID, f.in.FileId)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return errMediaGone
+	case err != nil:
+		return err
 	}
-	return min(process.TimeoutFor(10*d), 7*24*time.Hour)
+	f.failPending(process.Errorf("SourceFileError.DownloadNotAccessible", "the source media cannot be read: %v", cause))
+	return nil
+}
+
+// checkSource looks at the source when the engine failed on its own
+// (InternalError) in outs: gone from the media store, the source decides
+// (sourceGone); read through the network from a store that does not
+// answer now, the failure is the store's, tried again.
+func (f *flow) checkSource(ctx context.Context, srcKey string, src *process.Source, outs []made) error {
+	for _, o := range outs {
+		if o.fail == nil || o.fail.Code != internalCode {
+			continue
+		}
+		_, err := f.p.Blobs.Stat(ctx, srcKey)
+		switch {
+		case errors.Is(err, blob.ErrNotFound):
+			return f.sourceGone(ctx, err)
+		case err != nil && src.URL != "":
+			return &storeError{fmt.Errorf("%s (and the media store: %w)", o.fail.Message, err)}
+		}
+		return nil
+	}
+	return nil
+}
+
+// urlTTL is how long a presigned URL of a source of d seconds stays
+// valid: ten of the step's longest runs (a step may run ffmpeg more than
+// once: snapshots in batches), at most the 7 days S3 allows.
+func (f *flow) urlTTL(d float64) time.Duration {
+	return min(7*24*time.Hour, 10*cmp.Or(f.p.Timeout, process.TimeoutFor(d)))
 }
 
 // progress returns the engine's progress observer of a step of n
@@ -279,24 +317,6 @@ func (f *flow) progress(ctx context.Context, n int) func(float64) {
 			f.p.Logger.Warn("task progress not recorded", "task_id", f.t.ID, "err", err)
 		}
 	}
-}
-
-// engineFailures turns a failed engine run that read the source through
-// the network into a media store failure when the store does not answer
-// for the source now.
-func (f *flow) engineFailures(ctx context.Context, srcKey string, src *process.Source, outs []made) error {
-	if src.URL == "" {
-		return nil
-	}
-	for _, o := range outs {
-		if o.fail != nil && o.fail.Code == internalCode {
-			if _, err := f.p.Blobs.Stat(ctx, srcKey); err != nil {
-				return &storeError{fmt.Errorf("%s (and the media store: %w)", o.fail.Message, err)}
-			}
-			return nil
-		}
-	}
-	return nil
 }
 
 // prefix is the key prefix of sub-task i's files in this attempt.

@@ -3,7 +3,9 @@ package worker_test
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -138,6 +140,15 @@ func (b *procBundle) newFlow(t *testing.T, m *openvod.Media, task vodevent.Media
 // wait returns the task once it is finished.
 func (b *procBundle) wait(t *testing.T, id string, within time.Duration) *openvod.Task {
 	t.Helper()
+	got, _ := b.waitProgress(t, id, within)
+	return got
+}
+
+// waitProgress returns the task once it is finished, and the progress
+// values it showed while it ran, each once, in order.
+func (b *procBundle) waitProgress(t *testing.T, id string, within time.Duration) (*openvod.Task, []int64) {
+	t.Helper()
+	var seen []int64
 	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		got, err := b.st.TaskGet(context.Background(), openvod.DefaultSubAppID, id)
@@ -145,12 +156,15 @@ func (b *procBundle) wait(t *testing.T, id string, within time.Duration) *openvo
 			t.Fatal(err)
 		}
 		if got.Status == openvod.TaskFinish {
-			return got
+			return got, seen
+		}
+		if got.Status == openvod.TaskProcessing && (len(seen) == 0 || seen[len(seen)-1] != got.Progress) {
+			seen = append(seen, got.Progress)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("task %s did not finish within %s", id, within)
-	return nil
+	return nil, nil
 }
 
 // procEvents returns the ProcedureStateChanged events of the app, in order.
@@ -237,7 +251,7 @@ func keyOf(t *testing.T, url string) string {
 func fullFlow() vodevent.MediaProcessTaskInput {
 	return vodevent.MediaProcessTaskInput{
 		TranscodeTaskSet:                []vodevent.TranscodeTaskInput{{Definition: 100010}, {Definition: 100210, StartTimeOffset: 1, EndTimeOffset: 3}, {Definition: 100020}},
-		AnimatedGraphicTaskSet:          []vodevent.AnimatedGraphicTaskInput{{Definition: 20000, StartTimeOffset: 40, EndTimeOffset: 42}},
+		AnimatedGraphicTaskSet:          []vodevent.AnimatedGraphicTaskInput{{Definition: 20000, StartTimeOffset: 40, EndTimeOffset: 42}, {Definition: 20000, StartTimeOffset: 1, EndTimeOffset: -2}},
 		SnapshotByTimeOffsetTaskSet:     []vodevent.SnapshotByTimeOffsetTaskInput{{Definition: 10, ExtTimeOffsetSet: []string{"1s", "50%"}}},
 		SampleSnapshotTaskSet:           []vodevent.SampleSnapshotTaskInput{{Definition: 10}},
 		ImageSpriteTaskSet:              []vodevent.ImageSpriteTaskInput{{Definition: 10}},
@@ -255,14 +269,14 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		t.Fatal(err)
 	}
 	if view.Status != "FINISH" || view.FileId != m.FileID || view.FileName != "src" || view.MetaData == nil || view.MetaData.Width != 640 ||
-		len(view.MediaProcessResultSet) != 9 {
+		len(view.MediaProcessResultSet) != 10 {
 		t.Fatalf("view = %+v", view)
 	}
 	types := []string{}
 	for _, r := range view.MediaProcessResultSet {
 		types = append(types, r.Type)
 	}
-	if want := []string{"Transcode", "Transcode", "Transcode", "AnimatedGraphics", "SnapshotByTimeOffset", "SampleSnapshot",
+	if want := []string{"Transcode", "Transcode", "Transcode", "AnimatedGraphics", "AnimatedGraphics", "SnapshotByTimeOffset", "SampleSnapshot",
 		"ImageSprites", "CoverBySnapshot", "AdaptiveDynamicStreaming"}; !slices.Equal(types, want) {
 		t.Fatalf("result types = %v", types)
 	}
@@ -285,12 +299,13 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		if len(p.Streams) != 2 || p.Streams[0].CodecName != "h264" || p.Streams[0].Height != short || p.Streams[1].CodecName != "aac" {
 			t.Fatalf("ffprobe of transcode %d: %+v", def, p)
 		}
-		if size := int64(len(b.read(t, keyOf(t, o.Url)))); size != o.Size {
-			t.Fatalf("transcode %d: Size %d, %d bytes stored", def, o.Size, size)
+		stored := b.read(t, keyOf(t, o.Url))
+		if size := int64(len(stored)); size != o.Size || o.Md5 != fmt.Sprintf("%x", md5.Sum(stored)) {
+			t.Fatalf("transcode %d: Size %d, Md5 %s; %d bytes stored", def, o.Size, o.Md5, size)
 		}
 	}
 	hls := rs[1].TranscodeTask
-	if hls.Status != "SUCCESS" || hls.Output.Duration != 2 || !strings.HasSuffix(hls.Output.Url, ".m3u8") || hls.Output.Size <= 0 {
+	if hls.Status != "SUCCESS" || hls.Output.Duration != 2 || !strings.HasSuffix(hls.Output.Url, ".m3u8") || hls.Output.Size <= 0 || hls.Output.Md5 != "" {
 		t.Fatalf("HLS transcode = %+v %+v", hls, hls.Output)
 	}
 	// The playlist names its segments, stored beside it.
@@ -309,7 +324,15 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 		gif.Output != nil || gif.Message == "" {
 		t.Fatalf("failed animated graphic = %+v", gif)
 	}
-	snap := rs[4].SnapshotByTimeOffsetTask
+	gif := rs[4].AnimatedGraphicTask
+	if gif.Status != "SUCCESS" || gif.Output.Container != "gif" || gif.Output.StartTimeOffset != 1 || gif.Output.EndTimeOffset != -2 {
+		t.Fatalf("animated graphic = %+v %+v", gif, gif.Output)
+	}
+	if stored := b.read(t, keyOf(t, gif.Output.Url)); !bytes.HasPrefix(stored, []byte("GIF89a")) || int64(len(stored)) != gif.Output.Size ||
+		gif.Output.Md5 != fmt.Sprintf("%x", md5.Sum(stored)) || gif.Output.Bitrate != gif.Output.Size*8 {
+		t.Fatalf("animated graphic: %d bytes stored, output %+v", len(stored), gif.Output)
+	}
+	snap := rs[5].SnapshotByTimeOffsetTask
 	if snap.Status != "SUCCESS" || len(snap.Output.PicInfoSet) != 2 || snap.Output.PicInfoSet[0].TimeOffset != 1000 || snap.Output.PicInfoSet[1].TimeOffset != 2000 {
 		t.Fatalf("snapshots = %+v", snap.Output)
 	}
@@ -318,10 +341,10 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 			t.Fatalf("snapshot %s: %+v", pic.Url, p)
 		}
 	}
-	if s := rs[5].SampleSnapshotTask; s.Status != "SUCCESS" || len(s.Output.ImageUrlSet) != 10 || s.Output.SampleType != "Percent" || s.Output.Interval != 10 {
+	if s := rs[6].SampleSnapshotTask; s.Status != "SUCCESS" || len(s.Output.ImageUrlSet) != 10 || s.Output.SampleType != "Percent" || s.Output.Interval != 10 {
 		t.Fatalf("sample snapshots = %+v %+v", s, s.Output)
 	}
-	sp := rs[6].ImageSpriteTask
+	sp := rs[7].ImageSpriteTask
 	if sp.Status != "SUCCESS" || len(sp.Output.ImageUrlSet) != 1 || sp.Output.Width != 142 || sp.Output.Height != 80 || sp.Output.TotalCount != 1 {
 		t.Fatalf("sprite = %+v %+v", sp, sp.Output)
 	}
@@ -329,11 +352,11 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 	if want := "WEBVTT\n\n00:00:00.000 --> 00:00:04.000\n" + sp.Output.ImageUrlSet[0] + "#xywh=0,0,142,80\n"; vtt != want {
 		t.Fatalf("WebVTT =\n%s\nwant\n%s", vtt, want)
 	}
-	cover := rs[7].CoverBySnapshotTask
+	cover := rs[8].CoverBySnapshotTask
 	if cover.Status != "SUCCESS" || !strings.HasSuffix(cover.Output.CoverUrl, ".jpg") {
 		t.Fatalf("cover = %+v", cover)
 	}
-	abr := rs[8].AdaptiveDynamicStreamingTask
+	abr := rs[9].AdaptiveDynamicStreamingTask
 	if abr.Status != "SUCCESS" || abr.Output.Package != "HLS" || !strings.HasSuffix(abr.Output.Url, "/master.m3u8") || len(abr.Output.SubStreamSet) == 0 {
 		t.Fatalf("adaptive stream = %+v %+v", abr, abr.Output)
 	}
@@ -351,8 +374,8 @@ func (b *procBundle) checkFullFlow(t *testing.T, m *openvod.Media, task *openvod
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(outs) != 8 {
-		t.Fatalf("%d outputs recorded, want 8", len(outs))
+	if len(outs) != 9 {
+		t.Fatalf("%d outputs recorded, want 9", len(outs))
 	}
 	var total int
 	for _, o := range outs {
@@ -397,7 +420,13 @@ func TestProcedureWorker(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.run.Wake()
-	b.checkFullFlow(t, m, b.wait(t, task.ID, 3*time.Minute))
+	done, progress := b.waitProgress(t, task.ID, 3*time.Minute)
+	b.checkFullFlow(t, m, done)
+	t.Logf("progress while running: %v", progress)
+	// The task's progress grew while it ran, never to 100 before the end.
+	if len(progress) < 3 || !slices.IsSorted(progress) || progress[len(progress)-1] >= 100 {
+		t.Fatalf("progress while running = %v", progress)
+	}
 }
 
 // TestProcedureOnS3: the same flow with the media on S3 (ffmpeg reads a
@@ -412,4 +441,162 @@ func TestProcedureOnS3(t *testing.T) {
 	}
 	b.run.Wake()
 	b.checkFullFlow(t, m, b.wait(t, task.ID, 3*time.Minute))
+}
+
+// TestProcedureStoreDownRetried: a flow that finds the media store down
+// fails no sub-task: it is tried again and succeeds once the store is back.
+func TestProcedureStoreDownRetried(t *testing.T) {
+	srv := s3test.Start(t)
+	b := newProcBundle(t, s3test.Open(t, srv.NewBucket(t)))
+	m := b.addMedia(t, makeSource(t, t.TempDir(), "2"))
+	task := b.newFlow(t, m, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:       []vodevent.TranscodeTaskInput{{Definition: 100010}},
+		CoverBySnapshotTaskSet: []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Percent", PositionValue: 50}},
+	}, proctask.NotifyFinish)
+	srv.Stop()
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, err := b.st.TaskGet(context.Background(), openvod.DefaultSubAppID, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status == openvod.TaskFinish || len(got.State) > 0 {
+			t.Fatalf("the flow recorded results with the store down: %s", got.State)
+		}
+		if got.Attempts >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no second attempt within 30 s: %+v", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	srv.Restart(t)
+	view, err := proctask.View(b.wait(t, task.ID, 2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, c := view.MediaProcessResultSet[0].TranscodeTask, view.MediaProcessResultSet[1].CoverBySnapshotTask; tr.Status != "SUCCESS" || c.Status != "SUCCESS" {
+		t.Fatalf("after the store came back: %+v %+v", tr, c)
+	}
+	if events := procEvents(t, b.st); len(events) != 1 || events[0].Status != "FINISH" {
+		t.Fatalf("events = %+v", events)
+	}
+}
+
+// TestProcedureFailuresStandAlone: on an audio-only source, the video
+// transcode and the snapshots fail with SourceFileError.NoVideoMedia while
+// the audio transcode of the same range (asked in the same decode) is
+// made; a source openvod's parser cannot read fails every sub-task with
+// 60000 (and, in TasksNotifyMode None, sends no event).
+func TestProcedureFailuresStandAlone(t *testing.T) {
+	b := newProcBundle(t, nil)
+	path := filepath.Join(t.TempDir(), "audio.mp4")
+	if err := ffmpeg.Run(context.Background(), ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:a", "aac", "-ac", "2", "-f", "mp4", path}}); err != nil {
+		t.Fatal(err)
+	}
+	audio := b.addMedia(t, path)
+	task := b.newFlow(t, audio, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:            []vodevent.TranscodeTaskInput{{Definition: 100010}, {Definition: 1100}},
+		SnapshotByTimeOffsetTaskSet: []vodevent.SnapshotByTimeOffsetTaskInput{{Definition: 10, ExtTimeOffsetSet: []string{"1s"}}},
+	}, proctask.NotifyFinish)
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	view, err := proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := view.MediaProcessResultSet
+	if v := rs[0].TranscodeTask; v.Status != "FAIL" || v.ErrCodeExt != "SourceFileError.NoVideoMedia" || v.ErrCode != 60000 {
+		t.Fatalf("video transcode of an audio source = %+v", v)
+	}
+	if a := rs[1].TranscodeTask; a.Status != "SUCCESS" || a.Output == nil || len(a.Output.AudioStreamSet) != 1 ||
+		len(a.Output.VideoStreamSet) != 0 || !strings.HasSuffix(a.Output.Url, ".m4a") {
+		t.Fatalf("audio transcode = %+v %+v", a, a.Output)
+	}
+	if s := rs[2].SnapshotByTimeOffsetTask; s.Status != "FAIL" || s.ErrCodeExt != "SourceFileError.NoVideoMedia" || s.Output != nil {
+		t.Fatalf("snapshot of an audio source = %+v", s)
+	}
+	if outs, _ := b.st.MediaOutputList(context.Background(), openvod.DefaultSubAppID, []string{audio.FileID}); len(outs) != 1 {
+		t.Fatalf("%d outputs recorded, want the audio transcode's", len(outs))
+	}
+
+	junk := filepath.Join(t.TempDir(), "junk.mp4")
+	os.WriteFile(junk, bytes.Repeat([]byte("not a movie "), 100), 0o644)
+	bad := b.addMedia(t, junk)
+	task = b.newFlow(t, bad, vodevent.MediaProcessTaskInput{
+		TranscodeTaskSet:       []vodevent.TranscodeTaskInput{{Definition: 100010}},
+		CoverBySnapshotTaskSet: []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Time", PositionValue: 0}},
+	}, proctask.NotifyNone)
+	if err := b.st.TaskInsert(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	view, err = proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, c := view.MediaProcessResultSet[0].TranscodeTask, view.MediaProcessResultSet[1].CoverBySnapshotTask
+	if tr.Status != "FAIL" || tr.ErrCode != 60000 || tr.ErrCodeExt != "SourceFileError.ContentUnsupported" || c.Status != "FAIL" || c.ErrCode != 60000 {
+		t.Fatalf("flow of an unreadable source: %+v %+v", tr, c)
+	}
+	// The first flow's FINISH, none of the second (TasksNotifyMode None).
+	if events := procEvents(t, b.st); len(events) != 1 || events[0].FileId != audio.FileID {
+		t.Fatalf("events = %+v", events)
+	}
+}
+
+// TestProcedureMediaDeleted: media deleted while its flow runs fails the
+// sub-tasks not done with SourceFileError, and no file of the flow is left.
+func TestProcedureMediaDeleted(t *testing.T) {
+	b := newProcBundle(t, nil)
+	m := b.addMedia(t, makeSource(t, t.TempDir(), "8"))
+	task := b.newFlow(t, m, vodevent.MediaProcessTaskInput{
+		CoverBySnapshotTaskSet:          []vodevent.CoverBySnapshotTaskInput{{Definition: 10, PositionType: "Time", PositionValue: 1}},
+		AdaptiveDynamicStreamingTaskSet: []vodevent.AdaptiveDynamicStreamingTaskInput{{Definition: 10}},
+	}, proctask.NotifyFinish)
+	ctx := context.Background()
+	if err := b.st.TaskInsert(ctx, task); err != nil {
+		t.Fatal(err)
+	}
+	b.run.Wake()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		got, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.State) > 0 {
+			if got.Status == openvod.TaskFinish {
+				t.Fatal("the flow finished before the media was deleted")
+			}
+			break // the cover is recorded; the adaptive stream runs
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no step recorded within a minute")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := b.svc.Delete(ctx, openvod.DefaultSubAppID, m.FileID); err != nil {
+		t.Fatal(err)
+	}
+	view, err := proctask.View(b.wait(t, task.ID, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cover, abr := view.MediaProcessResultSet[0].CoverBySnapshotTask, view.MediaProcessResultSet[1].AdaptiveDynamicStreamingTask
+	if cover.Status != "SUCCESS" || abr.Status != "FAIL" || abr.ErrCodeExt != "SourceFileError" || abr.ErrCode != 60000 ||
+		!strings.Contains(abr.Message, "deleted") {
+		t.Fatalf("cover %+v, adaptive stream %+v", cover, abr)
+	}
+	if left, err := b.blobs.List(ctx, task.OutputKey); err != nil || len(left) != 0 {
+		t.Fatalf("files left under the flow's prefix: %v (%v)", left, err)
+	}
 }

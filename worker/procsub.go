@@ -2,9 +2,12 @@ package worker
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,10 +47,10 @@ func templateOf[T any](set []*T, index int) (*T, *process.Error) {
 	return set[index], nil
 }
 
-// make runs step's sub-tasks with the engine, in dir, and uploads their
+// produce runs step's sub-tasks with the engine, in dir, and uploads their
 // files. The result of a sub-task the engine refused (or openvod failed to
 // make) is its failure; the error is for what stops the attempt.
-func (f *flow) make(ctx context.Context, src *process.Source, step []int, dir string, opt process.Options) ([]made, error) {
+func (f *flow) produce(ctx context.Context, src *process.Source, step []int, dir string, opt process.Options) ([]made, error) {
 	if f.subs[step[0]].Type == vodevent.ResultTranscode {
 		return f.transcodes(ctx, src, step, dir, opt)
 	}
@@ -171,24 +174,33 @@ func emptyDir(dir string) error {
 	return os.Mkdir(dir, 0o755)
 }
 
+// uploaded is what upload stored: the files' keys, their total size and
+// the MD5 of each, in order.
+type uploaded struct {
+	keys []string
+	size int64
+	md5s []string
+}
+
 // upload stores the files (names relative to dir) under sub-task i's
-// prefix, whole, and returns their keys and their total size.
-func (f *flow) upload(ctx context.Context, i int, dir string, files []string) (keys []string, size int64, err error) {
+// prefix, whole, hashing them on the way.
+func (f *flow) upload(ctx context.Context, i int, dir string, files []string) (uploaded, error) {
+	var u uploaded
 	for _, name := range files {
 		key := f.prefix(i) + filepath.ToSlash(name)
 		file, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
-			return keys, 0, err
+			return u, err
 		}
-		n, err := f.p.Blobs.Put(ctx, key, file, 0)
+		h := md5.New()
+		n, err := f.p.Blobs.Put(ctx, key, io.TeeReader(file, h), 0)
 		file.Close()
 		if err != nil {
-			return keys, 0, &storeError{err}
+			return u, &storeError{err}
 		}
-		keys = append(keys, key)
-		size += n
+		u.keys, u.size, u.md5s = append(u.keys, key), u.size+n, append(u.md5s, hex.EncodeToString(h.Sum(nil)))
 	}
-	return keys, size, nil
+	return u, nil
 }
 
 // transcodeItem uploads a transcode's files and returns its
@@ -196,16 +208,19 @@ func (f *flow) upload(ctx context.Context, i int, dir string, files []string) (k
 // it; others (HLS, FLV, audio files) by their files' total size and the
 // template.
 func (f *flow) transcodeItem(ctx context.Context, src *process.Source, i int, job *process.TranscodeJob, out *process.Output) (made, error) {
-	keys, size, err := f.upload(ctx, i, out.Dir, out.Files)
-	m := made{keys: keys}
+	up, err := f.upload(ctx, i, out.Dir, out.Files)
+	m := made{keys: up.keys}
 	if err != nil {
 		return m, err
 	}
 	t := job.Template
 	mainKey := f.prefix(i) + out.Main
-	item := &vodevent.MediaTranscodeItem{Url: f.p.Media.URL(mainKey), Definition: t.Definition, Size: size,
+	item := &vodevent.MediaTranscodeItem{Url: f.p.Media.URL(mainKey), Definition: t.Definition, Size: up.size,
 		Duration: job.End - job.Start, Container: t.Container, DigitalWatermarkType: "None",
 		VideoStreamSet: []vodevent.MediaVideoStreamItem{}, AudioStreamSet: []vodevent.MediaAudioStreamItem{}}
+	if len(up.md5s) == 1 {
+		item.Md5 = up.md5s[0]
+	}
 	if ext := filepath.Ext(out.Main); ext == ".mp4" || ext == ".m4a" {
 		_, meta, metaErr, err := f.p.Media.Probe(ctx, mainKey)
 		if err != nil {
@@ -225,7 +240,7 @@ func (f *flow) transcodeItem(ctx context.Context, src *process.Source, i int, jo
 		return m, nil
 	}
 	if item.Duration > 0 {
-		item.Bitrate = int64(float64(size*8) / item.Duration)
+		item.Bitrate = int64(float64(up.size*8) / item.Duration)
 	}
 	if v := t.VideoTemplate; v != nil && t.RemoveVideo == 0 && src.HasVideo && (t.Container == "hls" || t.Container == "flv") {
 		w, h := displaySize(src)
@@ -258,12 +273,12 @@ func imageFormat(t *templates.SnapshotByTimeOffset) process.ImageFormat {
 // images uploads pictures and returns their URLs, in order.
 func (f *flow) images(ctx context.Context, i int, images []process.Image) (urls, keys []string, err error) {
 	for _, im := range images {
-		k, _, err := f.upload(ctx, i, filepath.Dir(im.File), []string{filepath.Base(im.File)})
-		keys = append(keys, k...)
+		up, err := f.upload(ctx, i, filepath.Dir(im.File), []string{filepath.Base(im.File)})
+		keys = append(keys, up.keys...)
 		if err != nil {
 			return nil, keys, err
 		}
-		urls = append(urls, f.p.Media.URL(k[0]))
+		urls = append(urls, f.p.Media.URL(up.keys[0]))
 	}
 	return urls, keys, nil
 }
@@ -367,13 +382,13 @@ func (f *flow) sprite(ctx context.Context, src *process.Source, i int, set []*te
 	for _, s := range sp.Sheets {
 		sheets = append(sheets, filepath.Base(s))
 	}
-	keys, _, err := f.upload(ctx, i, dir, sheets)
-	m := made{keys: keys}
+	up, err := f.upload(ctx, i, dir, sheets)
+	m := made{keys: up.keys}
 	if err != nil {
 		return m, err
 	}
-	urls := make([]string, len(keys))
-	for k, key := range keys {
+	urls := make([]string, len(up.keys))
+	for k, key := range up.keys {
 		urls[k] = f.p.Media.URL(key)
 	}
 	vtt, err := os.Create(filepath.Join(dir, "sprite.vtt"))
@@ -387,11 +402,11 @@ func (f *flow) sprite(ctx context.Context, src *process.Source, i int, set []*te
 	if err != nil {
 		return m, err
 	}
-	vk, _, err := f.upload(ctx, i, dir, []string{"sprite.vtt"})
-	m.keys = append(m.keys, vk...)
+	vttUp, err := f.upload(ctx, i, dir, []string{"sprite.vtt"})
+	m.keys = append(m.keys, vttUp.keys...)
 	if err == nil {
 		m.item = &vodevent.MediaImageSpriteItem{Definition: t.Definition, Height: sp.TileHeight, Width: sp.TileWidth,
-			TotalCount: int64(len(sp.Cues)), ImageUrlSet: urls, WebVttUrl: f.p.Media.URL(vk[0])}
+			TotalCount: int64(len(sp.Cues)), ImageUrlSet: urls, WebVttUrl: f.p.Media.URL(vttUp.keys[0])}
 	}
 	return m, err
 }
@@ -407,15 +422,15 @@ func (f *flow) animated(ctx context.Context, src *process.Source, i int, in *vod
 	if err != nil {
 		return made{}, err
 	}
-	keys, size, err := f.upload(ctx, i, dir, []string{filepath.Base(im.File)})
-	m := made{keys: keys}
+	up, err := f.upload(ctx, i, dir, []string{filepath.Base(im.File)})
+	m := made{keys: up.keys}
 	if err != nil {
 		return m, err
 	}
-	item := &vodevent.MediaAnimatedGraphicsItem{Url: f.p.Media.URL(keys[0]), Definition: t.Definition, Container: t.Format,
-		Height: im.Height, Width: im.Width, Size: size, StartTimeOffset: in.StartTimeOffset, EndTimeOffset: in.EndTimeOffset}
+	item := &vodevent.MediaAnimatedGraphicsItem{Url: f.p.Media.URL(up.keys[0]), Definition: t.Definition, Container: t.Format,
+		Height: im.Height, Width: im.Width, Size: up.size, Md5: up.md5s[0], StartTimeOffset: in.StartTimeOffset, EndTimeOffset: in.EndTimeOffset}
 	if d := min(end, src.Duration) - start; d > 0 {
-		item.Bitrate = int64(float64(size*8) / d)
+		item.Bitrate = int64(float64(up.size*8) / d)
 	}
 	m.item = item
 	return m, nil
@@ -431,8 +446,8 @@ func (f *flow) adaptive(ctx context.Context, src *process.Source, i int, set []*
 	if err != nil {
 		return made{}, err
 	}
-	keys, size, err := f.upload(ctx, i, a.Dir, a.Files)
-	m := made{keys: keys}
+	up, err := f.upload(ctx, i, a.Dir, a.Files)
+	m := made{keys: up.keys}
 	if err != nil {
 		return m, err
 	}
@@ -449,7 +464,7 @@ func (f *flow) adaptive(ctx context.Context, src *process.Source, i int, set []*
 		pkg = "DASH"
 	}
 	item := &vodevent.AdaptiveDynamicStreamingInfoItem{Definition: t.Definition, Package: pkg, DrmType: "",
-		Url: f.p.Media.URL(f.prefix(i) + a.Main), Size: size, DigitalWatermarkType: "None",
+		Url: f.p.Media.URL(f.prefix(i) + a.Main), Size: up.size, DigitalWatermarkType: "None",
 		SubStreamSet: []vodevent.MediaSubStreamInfoItem{}, SubtitleSet: []json.RawMessage{}}
 	for _, r := range a.Rungs {
 		s := vodevent.MediaSubStreamInfoItem{Type: r.Type, Width: r.Width, Height: r.Height}

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -85,11 +86,16 @@ func equalsAll(alias string, cols []string) string {
 // outputColumns are the columns that name an output.
 var outputColumns = []string{"sub_app_id", "file_id", "kind", "definition"}
 
-// lockOutputs takes the write locks of the app's outputs that where
-// selects (PostgreSQL row locks; SQLite's writer holds its lock already), so
-// that concurrent changes of one output run one after the other.
-func (q *querier) lockOutputs(ctx context.Context, where string, args ...any) error {
-	_, err := q.exec(ctx, `UPDATE media_output SET task_id = task_id WHERE `+where, args...)
+// lockMedia takes the write lock of the app's media row (a PostgreSQL row
+// lock; SQLite's writer holds its lock already), so that the changes of
+// its outputs, and its deletion, run one after the other and each reads
+// the outputs the one before it left. It returns store.ErrNotFound when the
+// app has no such media.
+func (q *querier) lockMedia(ctx context.Context, subAppID int64, fileID string) error {
+	n, err := q.exec(ctx, `UPDATE media SET size = size WHERE sub_app_id = ? AND file_id = ?`, subAppID, fileID)
+	if err == nil && n == 0 {
+		err = store.ErrNotFound
+	}
 	return err
 }
 
@@ -98,10 +104,11 @@ func (q *querier) lockOutputs(ctx context.Context, where string, args ...any) er
 func (q *querier) MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) ([]string, error) {
 	where := equalsAll("", outputColumns)
 	args := []any{o.SubAppID, o.FileID, o.Kind, o.Definition}
-	if err := q.lockOutputs(ctx, where, args...); err != nil {
-		return nil, fmt.Errorf("media output put %s/%s/%d: %w", o.FileID, o.Kind, o.Definition, err)
+	err := q.lockMedia(ctx, o.SubAppID, o.FileID)
+	var old []*openvod.MediaOutput
+	if err == nil {
+		old, err = q.queryOutputs(ctx, q.write, true, equalsAll("o", outputColumns), args...)
 	}
-	old, err := q.queryOutputs(ctx, q.write, true, equalsAll("o", outputColumns), args...)
 	if err == nil && len(old) > 0 {
 		_, err = q.exec(ctx, `DELETE FROM media_output WHERE `+where, args...)
 	}
@@ -122,20 +129,12 @@ func (q *querier) MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) ([
 	return replaced, nil
 }
 
-// insertOutput inserts o and its keys, o only if the app's media exists.
+// insertOutput inserts o and its keys.
 func (q *querier) insertOutput(ctx context.Context, o *openvod.MediaOutput) error {
-	n, err := q.exec(ctx, `INSERT INTO media_output (file_id, kind, definition, sub_app_id, item, task_id, create_time)
-SELECT file_id, ?, ?, sub_app_id, ?, ?, ? FROM media WHERE sub_app_id = ? AND file_id = ?
-ON CONFLICT DO NOTHING`,
-		o.Kind, o.Definition, bytesArg(o.Item), o.TaskID, timeArg(o.CreateTime), o.SubAppID, o.FileID)
-	if err != nil {
+	if _, err := q.exec(ctx, `INSERT INTO media_output (file_id, kind, definition, sub_app_id, item, task_id, create_time)
+VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		o.FileID, o.Kind, o.Definition, o.SubAppID, bytesArg(o.Item), o.TaskID, timeArg(o.CreateTime)); err != nil {
 		return err
-	}
-	if n == 0 {
-		if _, err := q.MediaGet(ctx, o.SubAppID, o.FileID); err != nil {
-			return err
-		}
-		return store.ErrConflict // a concurrent put stored it since the lock
 	}
 	for i := 0; i < len(o.Keys); {
 		size := outputKeyChunk
@@ -207,13 +206,16 @@ func (q *querier) MediaOutputDelete(ctx context.Context, subAppID int64, fileID,
 		cols, args = cols[:3], args[:3]
 	}
 	where := equalsAll("", cols)
-	err := q.lockOutputs(ctx, where, args...)
+	err := q.lockMedia(ctx, subAppID, fileID)
 	var removed []*openvod.MediaOutput
 	if err == nil {
 		removed, err = q.queryOutputs(ctx, q.write, true, equalsAll("o", cols), args...)
 	}
 	if err == nil && len(removed) > 0 {
 		_, err = q.exec(ctx, `DELETE FROM media_output WHERE `+where, args...)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil // no media, no outputs
 	}
 	if err != nil {
 		return nil, fmt.Errorf("media output delete %d/%s/%s/%d: %w", subAppID, fileID, kind, definition, err)

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/openvod/openvod"
@@ -170,4 +171,80 @@ func testStorageKeysReferencedOutputs(t *testing.T, s store.Store) {
 		out.Keys[0]: true, out.Keys[1]: true,
 		"1/proc/running/": true, "1/proc/running/a1/f100010.mp4": true, "1/proc/running/a2/hls/seg/0.ts": true,
 		"1/proc/file": true})
+}
+
+// testMediaOutputPutConcurrent runs puts of one output at once, each with
+// keys of its own and one shared key, while others delete it: every key is
+// in the output left or returned, as replaced or removed, to exactly one
+// caller, so that no blob is lost track of or deleted twice, and no put
+// returns as replaced a key the output left holds.
+func testMediaOutputPutConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app := newApp(t, s, "app")
+	m := newMedia(app, "f1", 0)
+	noErr(t, "insert media", s.MediaInsert(ctx, m))
+	const puts, deletes = 16, 4
+	var mu sync.Mutex
+	handed := map[string]int{} // keys returned as replaced or removed
+	sharedReplaced := 0
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range puts {
+		wg.Go(func() {
+			o := newOutput(m, "Transcode", 100010, fmt.Sprintf("t%02d", i), 2)
+			o.Keys = append(o.Keys, "shared")
+			<-start
+			replaced, err := s.MediaOutputPut(ctx, o)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("put %d: %v", i, err)
+			}
+			for _, k := range replaced {
+				handed[k]++
+				if k == "shared" {
+					sharedReplaced++
+				}
+			}
+		})
+	}
+	for range deletes {
+		wg.Go(func() {
+			<-start
+			removed, err := s.MediaOutputDelete(ctx, app.ID, "f1", "Transcode", 0)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("delete: %v", err)
+			}
+			for _, o := range removed {
+				for _, k := range o.Keys {
+					handed[k]++
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	left := must(s.MediaOutputList(ctx, app.ID, []string{"f1"}))(t)
+	if len(left) > 1 {
+		t.Fatalf("%d outputs of one template", len(left))
+	}
+	stored := map[string]bool{}
+	for _, o := range left {
+		for _, k := range o.Keys {
+			stored[k] = true
+		}
+	}
+	for i := range puts {
+		for j := range 2 {
+			k := fmt.Sprintf("%d/f1/t%02d/Transcode.100010/%d.ts", app.ID, i, j)
+			if n := handed[k]; stored[k] && n > 0 || !stored[k] && n != 1 {
+				t.Errorf("key %s: stored %t, handed back %d times", k, stored[k], n)
+			}
+		}
+	}
+	if sharedReplaced > 0 {
+		t.Errorf("puts returned the shared key, which each reuses, as replaced %d times", sharedReplaced)
+	}
 }

@@ -41,6 +41,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"MediaGetMany", testMediaGetMany},
 		{"MediaOutput", testMediaOutput},
 		{"MediaOutputManyKeys", testMediaOutputManyKeys},
+		{"MediaOutputPutConcurrent", testMediaOutputPutConcurrent},
 		{"Task", testTask},
 		{"TaskClaim", testTaskClaim},
 		{"TaskClaimConcurrent", testTaskClaimConcurrent},
