@@ -487,3 +487,44 @@ test("PullUpload with Procedure LongVideoPreset: PullComplete names the flow, wh
   assert.equal(task.SessionContext, "pulled");
   assert.deepEqual(Object.keys(results(task)).sort(), ["AdaptiveDynamicStreaming", "CoverBySnapshot", "ImageSprites"]);
 });
+
+test("Bad input: a flow's offset past the new media fails that sub-task alone; an audio-only source asked for pictures is refused", async () => {
+  h.env();
+  const SubAppId = subAppId();
+  const c = h.client();
+  const seen = [];
+  const Name = `far${Date.now() % 1e9}`;
+  await c.CreateProcedureTemplate({ SubAppId, Name, MediaProcessTask: {
+    SnapshotByTimeOffsetTaskSet: [{ Definition: 10, ExtTimeOffsetSet: ["100s"] }],
+    ImageSpriteTaskSet: [{ Definition: 10 }],
+  } });
+  await c.ModifyEventConfig({ SubAppId, UploadMediaCompleteEventSwitch: "ON" });
+  let FileId;
+  try {
+    const apply = await c.ApplyUpload({ SubAppId, MediaType: "mp4", Procedure: Name });
+    assert.ok((await h.put(apply.UploadUrl, h.fixtureBytes())).ok);
+    ({ FileId } = await c.CommitUpload({ SubAppId, VodSessionKey: apply.VodSessionKey }));
+  } finally {
+    await c.ModifyEventConfig({ SubAppId, UploadMediaCompleteEventSwitch: "OFF" });
+  }
+  const up = await waitEvent(c, SubAppId, seen, (e) => e.EventType === "NewFileUpload" && e.FileUploadEvent.FileId === FileId, "NewFileUpload", 30000);
+  const ev = await waitEvent(c, SubAppId, seen, procedureDone(up.FileUploadEvent.ProcedureTaskId), "ProcedureStateChanged FINISH");
+  const [snap, sprite] = ev.ProcedureStateChangeEvent.MediaProcessResultSet;
+  assert.equal(snap.Type, "SnapshotByTimeOffset");
+  assert.equal(snap.SnapshotByTimeOffsetTask.Status, "FAIL");
+  assert.match(snap.SnapshotByTimeOffsetTask.ErrCodeExt, /^InvalidInput/);
+  assert.ok(snap.SnapshotByTimeOffsetTask.Message.length > 0, "a failed sub-task says why");
+  assert.equal(snap.SnapshotByTimeOffsetTask.Output, null);
+  assert.equal(sprite.ImageSpriteTask.Status, "SUCCESS", "the failed snapshot does not hide the sprite");
+
+  // The same offset on an existing media is refused at request time.
+  await h.expectError(c.ProcessMediaByProcedure({ SubAppId, FileId, ProcedureName: Name }), "InvalidParameterValue");
+
+  const audio = fs.readFileSync(path.join(__dirname, "..", "..", "mp4", "testdata", "aac_only.m4a"));
+  const apply = await c.ApplyUpload({ SubAppId, MediaType: "m4a" });
+  assert.ok((await h.put(apply.UploadUrl, audio)).ok);
+  const { FileId: audioId } = await c.CommitUpload({ SubAppId, VodSessionKey: apply.VodSessionKey });
+  const err = await h.expectError(c.ProcessMedia({ SubAppId, FileId: audioId, MediaProcessTask: { CoverBySnapshotTaskSet: [{ Definition: 10, PositionType: "Time", PositionValue: 0 }] } }),
+    "InvalidParameterValue");
+  assert.match(err.message, /no video stream/);
+});
