@@ -224,6 +224,10 @@ type Querier interface {
 	TemplateInsert(ctx context.Context, t *Template, limit int, uniqueName bool) error
 	// TemplateGet returns the app's template of kind with the Definition, or ErrNotFound.
 	TemplateGet(ctx context.Context, subAppID int64, kind string, definition int64) (*Template, error)
+	// TemplateLock is TemplateGet for a change: inside InTx the row stays
+	// locked until the transaction ends, so that a concurrent TemplateLock
+	// of it waits and then reads what this transaction wrote.
+	TemplateLock(ctx context.Context, subAppID int64, kind string, definition int64) (*Template, error)
 	// TemplateGetByName returns the app's template of kind named name (the
 	// one with the lowest Definition), or ErrNotFound.
 	TemplateGetByName(ctx context.Context, subAppID int64, kind, name string) (*Template, error)

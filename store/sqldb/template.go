@@ -67,6 +67,18 @@ WHERE sub_app_id = ? AND kind = ? AND definition = ?`, subAppID, kind, definitio
 	return t, nil
 }
 
+// TemplateLock implements store.Querier: TemplateGet on the writer (the
+// transaction inside InTx), with the row locked until the transaction
+// ends (the dialect's RowLock; SQLite's single writer).
+func (q *querier) TemplateLock(ctx context.Context, subAppID int64, kind string, definition int64) (*store.Template, error) {
+	t, err := scanTemplate(q.queryRow(ctx, q.write, `SELECT `+templateColumns+` FROM template
+WHERE sub_app_id = ? AND kind = ? AND definition = ? `+q.d.RowLock, subAppID, kind, definition))
+	if err != nil {
+		return nil, fmt.Errorf("template lock %d/%s/%d: %w", subAppID, kind, definition, notFound(err))
+	}
+	return t, nil
+}
+
 // TemplateGetByName implements store.Querier.
 func (q *querier) TemplateGetByName(ctx context.Context, subAppID int64, kind, name string) (*store.Template, error) {
 	t, err := scanTemplate(q.queryRow(ctx, q.read, `SELECT `+templateColumns+` FROM template

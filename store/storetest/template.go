@@ -34,7 +34,10 @@ func testTemplate(t *testing.T, s store.Store) {
 	equal(t, "first Definition of another app", o.Definition, int64(store.FirstTemplateDefinition))
 
 	equal(t, "get", must(s.TemplateGet(ctx, app, "Transcode", a.Definition))(t), a)
-	_, err := s.TemplateGet(ctx, app, "Snapshot", a.Definition)
+	equal(t, "lock", must(s.TemplateLock(ctx, app, "Transcode", a.Definition))(t), a)
+	_, err := s.TemplateLock(ctx, other, "Transcode", b.Definition)
+	isErr(t, "lock of another app's", err, store.ErrNotFound)
+	_, err = s.TemplateGet(ctx, app, "Snapshot", a.Definition)
 	isErr(t, "get of another kind", err, store.ErrNotFound)
 	_, err = s.TemplateGet(ctx, other, "Snapshot", b.Definition)
 	isErr(t, "get from another app", err, store.ErrNotFound)
