@@ -112,10 +112,11 @@ type Querier interface {
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
-	// MediaStorageKeyExists reports whether any media references the blob key.
+	// MediaStorageKeyExists reports whether any media or template (a
+	// watermark's image) references the blob key: what media GETs serve.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
-	// StorageKeysReferenced returns those of keys that a media record, an
-	// upload session or a task not finished refers to; such a task refers
+	// StorageKeysReferenced returns those of keys that a media record, a
+	// template, an upload session or a task not finished refers to; such a task refers
 	// to its OutputKey and to every key openvod.AttemptKey derives from it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
 
@@ -263,6 +264,9 @@ type Template struct {
 	Body       []byte
 	CreateTime time.Time
 	UpdateTime time.Time
+	// StorageKey is the blob the template refers to (a watermark
+	// template's image), or "".
+	StorageKey string
 }
 
 // EventLeaseParams leases pullable events of one app.
