@@ -92,7 +92,17 @@ func fromRow[T any, P Template[T]](r *store.Template) (P, error) {
 		return nil, fmt.Errorf("template %d/%s/%d: %w", r.SubAppID, r.Kind, r.Definition, err)
 	}
 	p.stamp(r.Definition, TypeCustom, r.CreateTime, r.UpdateTime)
+	if k, ok := any(p).(storageKeyed); ok {
+		k.setStorageKey(r.StorageKey)
+	}
 	return p, nil
+}
+
+// storageKeyed is a template referring to a blob (a watermark's image),
+// whose key is stored beside its body (store.Template.StorageKey).
+type storageKeyed interface {
+	storageKey() string
+	setStorageKey(key string)
 }
 
 // isPreset reports whether def is a preset of P's kind.
@@ -166,8 +176,11 @@ func Create[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID
 	return t, nil
 }
 
-// toRow sets r's Name and Body from t.
+// toRow sets r's Name, Body and StorageKey from t.
 func toRow(r *store.Template, t any) error {
+	if k, ok := t.(storageKeyed); ok {
+		r.StorageKey = k.storageKey()
+	}
 	body, err := json.Marshal(t)
 	if err != nil {
 		return err
