@@ -24,5 +24,6 @@ func (a *API) actionTable() map[string]action {
 		"ClipVideo":               a.clipVideo,
 	}
 	a.templateActions(table) // templates.go
+	a.watermarkActions(table) // watermark.go
 	return table
 }

@@ -79,7 +79,7 @@ type TextWatermarkTemplate struct {
 	FontAlpha float64 `json:"FontAlpha"`
 }
 
-func (*Watermark) kind() Kind            { return KindWatermark }
+func (*Watermark) kind() Kind          { return KindWatermark }
 func (t *Watermark) definition() int64 { return t.Definition }
 func (t *Watermark) stamp(def int64, typ string, created, updated time.Time) {
 	t.Definition, t.CreateTime, t.UpdateTime = def, openvod.FormatTime(created), openvod.FormatTime(updated)
@@ -150,8 +150,8 @@ func FontSizePixels(s string) int64 {
 var FontTypes = []string{"arial.ttf", "simkai.ttf"}
 
 // CheckWatermark checks a watermark template to create or as modified,
-// and fills the defaults. An image template must have its image key set
-// (SetImageKey) after DecodeWatermarkImage checked its bytes.
+// and fills the defaults. An image template's image is checked apart,
+// by DecodeWatermarkImage, and its key set with SetImageKey.
 func CheckWatermark(t *Watermark) error {
 	if t.Type == WatermarkSvg || t.SvgTemplate != nil {
 		return openvod.Errorf(openvod.CodeUnsupportedOperation, "Type: openvod does not draw SVG watermarks: use an image (PNG or JPEG) or a text watermark")
@@ -173,11 +173,8 @@ func CheckWatermark(t *Watermark) error {
 
 func checkImageWatermark(t *Watermark) error {
 	m := t.ImageTemplate
-	switch {
-	case m == nil:
+	if m == nil {
 		return bad("ImageTemplate", "ImageTemplate", "required for an image watermark")
-	case t.imageKey == "":
-		return bad("ImageContent", "ImageTemplate.ImageContent", "required for an image watermark: the PNG or JPEG, base64-encoded")
 	}
 	m.ImageUrl = ""
 	return firstErr(checkLength(&m.Width, "10%", "Width", "ImageTemplate.Width", 8, 4096, false),

@@ -101,7 +101,6 @@ func TestCheckWatermark(t *testing.T) {
 		{"xpos unit", image(), func(w *templates.Watermark) { w.XPos = "10" }, ipv + "XPos", "XPos"},
 		{"ypos over 100%", image(), func(w *templates.Watermark) { w.YPos = "101%" }, ipv + "YPos", "YPos"},
 		{"no image template", image(), func(w *templates.Watermark) { w.ImageTemplate = nil }, ipv + "ImageTemplate", "ImageTemplate"},
-		{"no image", image(), func(w *templates.Watermark) { w.SetImageKey("") }, ipv + "ImageContent", "ImageContent"},
 		{"width 0", image(), func(w *templates.Watermark) { w.ImageTemplate.Width = "0px" }, ipv + "Width", "ImageTemplate.Width"},
 		{"width 7px", image(), func(w *templates.Watermark) { w.ImageTemplate.Width = "7px" }, ipv + "Width", "ImageTemplate.Width"},
 		{"height 5000px", image(), func(w *templates.Watermark) { w.ImageTemplate.Height = "5000px" }, ipv + "Height", "ImageTemplate.Height"},
@@ -199,5 +198,3 @@ func TestResolveWatermarks(t *testing.T) {
 		}
 	})
 }
-
-
