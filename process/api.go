@@ -43,6 +43,9 @@ type ImageFormat struct {
 	ResolutionAdaptive string
 	FillType           string
 	Format             string // jpg, png or webp
+	// Watermarks are drawn on each picture, after its scale; a mark
+	// whose window misses the picture's time is left out.
+	Watermarks []Watermark
 }
 
 // Image is one picture written.
