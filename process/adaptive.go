@@ -117,6 +117,9 @@ func planAdaptive(src *Source, t *templates.AdaptiveDynamicStreaming) ([]abrRung
 	fps := -1.0 // the first video rung's frame rate is every rung's
 	for i, si := range t.StreamInfos {
 		r := abrRung{vIndex: -1, aIndex: -1}
+		if err := noTEHD(si.TEHDConfig); err != nil {
+			return nil, 0, fmt.Errorf("rung %d: %w", i, err)
+		}
 		if si.RemoveVideo == 0 {
 			if err := src.needVideo("adaptive stream"); err != nil {
 				return nil, 0, err

@@ -107,6 +107,9 @@ func planTranscode(src *Source, j TranscodeJob) (*transcodePlan, error) {
 	if !ok {
 		return nil, Errorf("InvalidInput.ConfigurationUnsupported", "unknown Container %q: use mp4, flv, hls, mp3, m4a, flac, ogg or wav", t.Container)
 	}
+	if err := noTEHD(t.TEHDConfig); err != nil {
+		return nil, err
+	}
 	p := &transcodePlan{dir: j.Dir, base: fmt.Sprintf("v.f%d", t.Definition), c: c}
 	var err error
 	if p.abs, err = outputDir(j.Dir); err != nil {

@@ -106,6 +106,15 @@ func newVideoEnc(v *templates.VideoTemplateInfo, src *Source) (*videoEnc, error)
 	return e, nil
 }
 
+// noTEHD refuses a TEHD (Tencent's perceptual encoding) setting other
+// than OFF: openvod has no TEHD encoder.
+func noTEHD(c *templates.TEHDConfig) error {
+	if c != nil && c.Type != "" && c.Type != "OFF" {
+		return Errorf("InvalidInput.ConfigurationUnsupported", "TEHDConfig.Type %s is not available in openvod: use OFF", c.Type)
+	}
+	return nil
+}
+
 // cmpOr returns the first of vs that is positive (0 when none is).
 func cmpOr(vs ...float64) float64 {
 	for _, v := range vs {
