@@ -43,6 +43,8 @@ type Options struct {
 	WorkDir string
 	// EventsOnly runs the API and event rows only: no clip source, no clips.
 	EventsOnly bool
+	// ProcessOnly runs the media-processing rows only (no server).
+	ProcessOnly bool
 	// LogSize is the number of unconsumed events of the log growth rows
 	// (LogSizeDefault when zero; 10,000 in a quick run).
 	LogSize int
@@ -91,19 +93,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if o.Self == "" {
 		return nil, errors.New("benchmark: Options.Self is empty")
 	}
-	if _, err := s3test.Binary(); err != nil {
-		return nil, fmt.Errorf("benchmark: the S3 rows need an S3 server: %w", err)
-	}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
 			fmt.Fprintf(o.Log, "bench: "+format+"\n", args...)
 		}
 	}
+	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
+	if o.ProcessOnly {
+		return runProcessVideo(ctx, o, work, logf)
+	}
+	if _, err := s3test.Binary(); err != nil {
+		return nil, fmt.Errorf("benchmark: the S3 rows need an S3 server: %w", err)
+	}
 	sz, ss, srcDesc := full, fullStorage, "60-minute 1280x720 30 fps H.264 3 Mb/s (2 B-frames, 2 s GOP) + AAC 128k source generated with ffmpeg"
 	if o.Quick {
 		sz, ss, srcDesc = quick, quickStorage, "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
 	}
-	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
 	var src string
 	var err error
 	switch {
@@ -180,6 +185,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, fmt.Errorf("images: %w", err)
 		}
 	}
+	vz := fullVideo
+	if o.Quick {
+		vz = quickVideo
+	}
+	logf("transcodes")
+	videoRows, videoNote, err := benchProcessVideo(ctx, o.Self, work, filepath.Join(tmp, "video"), vz, logf)
+	if err != nil {
+		return nil, fmt.Errorf("transcodes: %w", err)
+	}
 	// Clip rows (SQLite only) first, then the other rows store by store.
 	for _, rows := range eventRows {
 		for _, row := range rows {
@@ -207,6 +221,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	r.Rows = append(r.Rows, storageRows...)
 	r.Rows = append(r.Rows, imageRows...)
+	r.Rows = append(r.Rows, videoRows...)
 	r.Notes = []string{
 		"Inputs: " + srcDesc + "; page cache warm; the server's copy of the source was uploaded through the API.",
 		fmt.Sprintf("Clip rows (SQLite server): median of %d runs (Exact: %d); \"API\" is from the ClipVideo request to the ClipComplete callback received by a push receiver on loopback (task insert, cut, fsync and rename of the clip, the final durable commit and the push); \"cutter process\" is `openvod bench cut` (clip.CutFile, with fsync) in a child process; the baselines are the ffmpeg commands run directly in the same run (ffmpeg does not fsync). Peak RSS of child processes is measured through a small launcher (ru_maxrss). Ratio = ours / baseline.", sz.fastRuns, sz.exactRuns),
@@ -217,6 +232,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"No external baseline exists for the API and event rows: their baseline column is the target, and the ratio is ours / target (≥ 1 is met for rates, ≤ 1 for latency). Server peak memory is VmHWM of the server process at the end of its rows.",
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
+		videoNote,
 	}
 	if imageNote != "" {
 		r.Notes = append(r.Notes, imageNote)

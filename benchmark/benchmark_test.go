@@ -34,6 +34,7 @@ func TestQuick(t *testing.T) {
 		"S3 upload, presigned PUT + CommitUpload", "S3 Fast clip 5 s, API request → callback",
 		"S3 ranged GET, proxy", "S3 ranged GET, redirect (followed)",
 		"Snapshots at 10 offsets (process.Snapshots, jpg)", "Image sprite at 10 s, 142x80 tiles 10x10 (process.ImageSprite, jpg)",
+		"Transcode ladder 100010+100020+100030, one decode", "Transcode 100030, one output",
 	}
 	for _, s := range []string{"SQLite", "PostgreSQL"} {
 		for _, name := range []string{"Signed API requests/s", "Push events/s", "Push latency p50 / p99", "Pull and confirm events/s",
