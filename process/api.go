@@ -10,6 +10,9 @@ type TranscodeJob struct {
 	Start, End float64
 	// Dir receives the output: an empty directory of the job's own.
 	Dir string
+	// Watermarks are drawn on the video after its scale, their windows
+	// in seconds of the output (audio-only outputs have none to draw).
+	Watermarks []Watermark
 }
 
 // Output is what one transcode or adaptive stream wrote.

@@ -36,7 +36,9 @@ const snapshotSpan = 10
 // Snapshots writes one picture per time of times (seconds of the source,
 // resolved and inside it) into dir, in order, as snapshot-<i>.<jpg|png|webp>:
 // the first frame at or after the time, at the size f's Width, Height and
-// ResolutionAdaptive give the source (Size) and fitted by f's FillType.
+// ResolutionAdaptive give the source (Size) and fitted by f's FillType,
+// with f's Watermarks drawn on it (those whose window, in seconds of the
+// source, holds the time).
 // A time at or after the last frame's start gives the last frame. Each
 // picture is a seek to the keyframe before its time (ffmpeg's input -ss)
 // and a decode up to the time, up to snapshotBatch pictures per ffmpeg

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -126,9 +127,11 @@ type marks struct {
 	// inputs are the input arguments of the images, to follow the other
 	// inputs; first is the index of the first.
 	inputs []string
+	images int // how many inputs
 	first  int
 	texts  []string // the text file of each text mark ("" for images)
 	tmp    string   // the directory of the text files, removed by close
+	tag    string   // begins the graph's labels, unique in the graph
 }
 
 // unsafeGraphPath holds the characters a path inside a filtergraph may
@@ -157,6 +160,7 @@ func prepareMarks(list []Watermark, first int) (*marks, error) {
 			return nil, Errorf("InvalidInput.ConfigurationUnsupported", "watermark %d: the image %s is not a .png or .jpg", i, filepath.Base(abs))
 		}
 		m.inputs = append(m.inputs, "-f", demuxer, "-protocol_whitelist", "file", "-i", "file:"+abs)
+		m.images++
 	}
 	for i, w := range list {
 		if w.Image != "" {
@@ -202,7 +206,7 @@ func (m *marks) graph(targets []markTarget) []string {
 			}
 			drawn[k] = append(drawn[k], i)
 			if m.list[i].Image != "" {
-				uses[i] = append(uses[i], fmt.Sprintf("[wm%d_%d]", i, k))
+				uses[i] = append(uses[i], fmt.Sprintf("[%swm%d_%d]", m.tag, i, k))
 			}
 		}
 	}
@@ -227,7 +231,7 @@ func (m *marks) graph(targets []markTarget) []string {
 		for n, i := range drawn[k] {
 			next := t.out
 			if n < len(drawn[k])-1 {
-				next = fmt.Sprintf("[mk%d_%d]", k, i)
+				next = fmt.Sprintf("[%smk%d_%d]", m.tag, k, i)
 			}
 			w := &m.list[i]
 			enable := ""
@@ -240,7 +244,7 @@ func (m *marks) graph(targets []markTarget) []string {
 				if ih == 0 {
 					ih = -1
 				}
-				img, scaled := fmt.Sprintf("[wm%d_%d]", i, k), fmt.Sprintf("[ws%d_%d]", i, k)
+				img, scaled := fmt.Sprintf("[%swm%d_%d]", m.tag, i, k), fmt.Sprintf("[%sws%d_%d]", m.tag, i, k)
 				g = append(g, fmt.Sprintf("%sscale=%d:%d%s", img, max(iw, 1), ih, scaled),
 					fmt.Sprintf("%s%soverlay=x=%s:y=%s%s%s", cur, scaled, place(w.Origin, "W-w", x, true), place(w.Origin, "H-h", y, false), enable, next))
 			} else {
@@ -252,6 +256,23 @@ func (m *marks) graph(targets []markTarget) []string {
 		}
 	}
 	return g
+}
+
+// videoMarkInputs returns the input arguments of the marks of vs (each
+// list once, in vs's order), numbering their images from first and
+// tagging their labels apart.
+func videoMarkInputs(vs []*videoEnc, first int) []string {
+	var args []string
+	var seen []*marks
+	for _, v := range vs {
+		if m := v.marks; m != nil && !slices.Contains(seen, m) {
+			m.first, m.tag = first, fmt.Sprintf("k%d", len(seen))
+			first += m.images
+			args = append(args, m.inputs...)
+			seen = append(seen, m)
+		}
+	}
+	return args
 }
 
 // place returns the expression of a mark's left (horizontal) or top

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/openvod/openvod/templates"
 )
 
 // blackSource generates a black w×h source of seconds at 25 fps, with
@@ -162,5 +164,95 @@ func TestSnapshotWatermarks(t *testing.T) {
 
 	if _, err := Snapshots(t.Context(), src, ImageFormat{Watermarks: []Watermark{{Image: strings.TrimSuffix(red, ".png") + ".gif", Width: px(10)}}}, []float64{1}, t.TempDir(), Options{}); err == nil {
 		t.Error("a watermark image that is not .png or .jpg was taken")
+	}
+}
+
+// frameAt decodes the picture of the video at path at second at to PNG.
+func frameAt(t *testing.T, path string, at float64) image.Image {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "frame.png")
+	imgRun(t, "ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", fsecs(at), "-i", path, "-frames:v", "1", out)
+	return decodePNG(t, out)
+}
+
+// isReddish is red through a lossy encode.
+func isReddish(r, g, b int) bool { return r > 180 && g < 70 && b < 70 }
+
+func TestTranscodeWatermarks(t *testing.T) {
+	t.Parallel()
+	src := blackSource(t, 320, 240, 3)
+	red := solidImage(t, 20, 10, color.RGBA{255, 0, 0, 255})
+	mark := Watermark{X: Length{Value: 10}, Y: Length{Value: 10}, Image: red, Width: Length{20, true}, Opacity: 1, Start: 1, End: 2}
+	text := Watermark{Origin: "BottomLeft", X: Length{Value: 5}, Y: Length{Value: 5}, Text: "wm", FontSize: 30, FontColor: "0xFFFFFF", Opacity: 1}
+	tpl := func(def, w, h int64) *templates.Transcode {
+		return &templates.Transcode{Definition: def, Container: "mp4", VideoTemplate: vtVideo("libx264", w, h, 25, 0), AudioTemplate: vtAudio("libfdk_aac", 64, 44100, 2)}
+	}
+	// Two jobs of one run with their own marks, and one without: one graph.
+	jobs := []TranscodeJob{
+		{Template: tpl(1, 320, 240), End: 3, Dir: t.TempDir(), Watermarks: []Watermark{mark, text}},
+		{Template: tpl(2, 160, 120), End: 3, Dir: t.TempDir(), Watermarks: []Watermark{mark}},
+		{Template: tpl(3, 160, 120), End: 3, Dir: t.TempDir()},
+	}
+	outs, err := Transcode(t.Context(), src, jobs, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	main := func(i int) string { return filepath.Join(outs[i].Dir, outs[i].Main) }
+	for _, c := range []struct {
+		job    int
+		at     float64
+		marked bool
+		box    image.Rectangle
+	}{
+		{0, 0.5, false, image.Rect(10, 10, 74, 42)}, {0, 1.5, true, image.Rect(10, 10, 74, 42)}, {0, 2.5, false, image.Rect(10, 10, 74, 42)},
+		{1, 1.5, true, image.Rect(10, 10, 42, 26)}, // 20% of the 160-pixel rung
+	} {
+		img := frameAt(t, main(c.job), c.at)
+		p := c.box.Min.Add(c.box.Size().Div(2))
+		if r, g, b := rgb(img, p.X, p.Y); isReddish(r, g, b) != c.marked {
+			t.Errorf("job %d at %gs: the mark's centre %v is (%d,%d,%d), marked %v", c.job, c.at, p, r, g, b, c.marked)
+		}
+		if c.marked {
+			// Outside the image: black, or the grey to white of job 0's text.
+			checkPixels(t, fmt.Sprintf("job %d at %gs", c.job, c.at), img, c.box, isReddish, func(r, g, b int) bool {
+				return isBlack(r, g, b) || c.job == 0 && max(r, g, b)-min(r, g, b) < 24
+			})
+		}
+	}
+	// The text mark: white glyphs in the bottom-left corner, all the time.
+	img := frameAt(t, main(0), 2.5)
+	white := 0
+	for y := 190; y < 240; y++ {
+		for x := range 80 {
+			if r, g, b := rgb(img, x, y); r > 200 && g > 200 && b > 200 {
+				white++
+			}
+		}
+	}
+	if white < 50 {
+		t.Errorf("the text mark of job 0: %d white pixels in the bottom-left corner", white)
+	}
+	if r, g, b := rgb(frameAt(t, main(2), 1.5), 26, 18); !isBlack(r, g, b) {
+		t.Errorf("the job without marks has (%d,%d,%d) where the others have theirs", r, g, b)
+	}
+}
+
+func TestAdaptiveWatermarks(t *testing.T) {
+	t.Parallel()
+	src := blackSource(t, 320, 240, 3)
+	red := solidImage(t, 20, 20, color.RGBA{255, 0, 0, 255})
+	tpl := &templates.AdaptiveDynamicStreaming{Format: "HLS", SegmentDuration: 3,
+		StreamInfos: []templates.AdaptiveStreamTemplate{vtRung(320, 240, 25, 0), vtRung(160, 120, 25, 0)}}
+	dir := t.TempDir()
+	a, err := AdaptiveStreaming(t.Context(), src, tpl, dir, Options{},
+		Watermark{Origin: "TopRight", X: Length{Value: 10, Percent: true}, Y: Length{Value: 10, Percent: true}, Image: red, Width: Length{25, true}, Opacity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range a.Rungs {
+		img := frameAt(t, filepath.Join(dir, r.Playlist), 1)
+		w, h := int(r.Width), int(r.Height)
+		box := image.Rect(w-w/10-w/4, h/10, w-w/10, h/10+w/4)
+		checkPixels(t, fmt.Sprintf("rung %d (%dx%d)", i, w, h), img, box, isReddish, isBlack)
 	}
 }
