@@ -70,6 +70,7 @@ type UploadSession struct {
 	Deadline       time.Time // upload URL and session valid until then
 	UploadedSize   int64     // -1 until the bytes are uploaded
 	FileID         string    // set when committed
+	Procedure      string    // the procedure template CommitUpload starts; "" for none
 }
 
 // TaskStatus is a task's state as DescribeTaskDetail shows it.
@@ -112,6 +113,10 @@ type Task struct {
 	OutputKey        string // the blob key the task writes, fixed when it is accepted
 	// Priority orders runnable tasks: higher first (TasksPriority, -10..10).
 	Priority int64
+	// State is what the task has done so far, JSON owned by its worker
+	// (a Procedure task's finished sub-tasks), so that a later attempt
+	// resumes from it; nil before anything is recorded.
+	State []byte
 }
 
 // EventMode is how an app receives events.

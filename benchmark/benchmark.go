@@ -177,22 +177,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	var imageRows []Row
-	var imageNote string
+	var imageRows, videoRows []Row
+	var imageNote, videoNote string
 	if !o.EventsOnly {
 		logf("images: snapshots and an image sprite (package process)")
 		if imageRows, imageNote, err = benchImages(ctx, o, work, src, filepath.Join(tmp, "images"), logf); err != nil {
 			return nil, fmt.Errorf("images: %w", err)
 		}
-	}
-	vz := fullVideo
-	if o.Quick {
-		vz = quickVideo
-	}
-	logf("transcodes")
-	videoRows, videoNote, err := benchProcessVideo(ctx, o.Self, work, filepath.Join(tmp, "video"), vz, logf)
-	if err != nil {
-		return nil, fmt.Errorf("transcodes: %w", err)
+		vz := fullVideo
+		if o.Quick {
+			vz = quickVideo
+		}
+		logf("transcodes")
+		if videoRows, videoNote, err = benchProcessVideo(ctx, o.Self, work, filepath.Join(tmp, "video"), vz, logf); err != nil {
+			return nil, fmt.Errorf("transcodes: %w", err)
+		}
 	}
 	// Clip rows (SQLite only) first, then the other rows store by store.
 	for _, rows := range eventRows {
@@ -232,10 +231,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"No external baseline exists for the API and event rows: their baseline column is the target, and the ratio is ours / target (≥ 1 is met for rates, ≤ 1 for latency). Server peak memory is VmHWM of the server process at the end of its rows.",
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
-		videoNote,
 	}
-	if imageNote != "" {
-		r.Notes = append(r.Notes, imageNote)
+	for _, n := range []string{imageNote, videoNote} {
+		if n != "" {
+			r.Notes = append(r.Notes, n)
+		}
 	}
 	r.Machine = []string{
 		"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"),

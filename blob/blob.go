@@ -123,6 +123,15 @@ type Presigner interface {
 	PresignGet(ctx context.Context, key string, expires time.Time) (string, error)
 }
 
+// TypedPresigner is a Presigner whose GET URLs can set the Content-Type
+// the storage answers with, whatever the object was stored with.
+type TypedPresigner interface {
+	Presigner
+	// PresignGetAs is PresignGet whose URL is answered with Content-Type
+	// contentType.
+	PresignGetAs(ctx context.Context, key, contentType string, expires time.Time) (string, error)
+}
+
 // Copier is a Bucket that copies objects inside the storage.
 type Copier interface {
 	// Copy copies the object under src to dst, replacing any object there,

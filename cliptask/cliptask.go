@@ -1,7 +1,8 @@
 // Package cliptask holds the stored input and output of a clip task: the
 // API gateway (tcapi) writes the input when it accepts a ClipVideo request
 // and reads both for DescribeTaskDetail; the worker reads the input and
-// writes the output. It imports only the domain types and vodevent.
+// writes the output. It imports only the domain types, vodevent and
+// proctask.
 package cliptask
 
 import (
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -47,6 +49,9 @@ type Input struct {
 	// StorageKey is the task's output key (its OutputKey); each attempt
 	// writes openvod.AttemptKey of it and commits that object.
 	StorageKey string `json:"StorageKey"`
+	// Procedure is the task flow (the request's Procedure, resolved when
+	// accepted) that the task starts on the clip; nil for none.
+	Procedure *proctask.Input `json:"Procedure,omitempty"`
 }
 
 // Output is the stored result of a finished clip task.
@@ -58,6 +63,8 @@ type Output struct {
 	Precision      string                 `json:"Precision"` // the precision used
 	// VideoEncoder is the ffmpeg encoder of an Exact clip; "" for Fast.
 	VideoEncoder string `json:"VideoEncoder,omitempty"`
+	// ProcedureTaskId is the task flow started on the clip; "" for none.
+	ProcedureTaskId string `json:"ProcedureTaskId,omitempty"`
 }
 
 // New returns a WAITING clip task for the app.

@@ -2,6 +2,7 @@ package janitor
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 )
 
 // TestSweepOrphans stores real files under every kind of reference
-// (including task attempts' keys) and none, moves the clock past the upload TTL and checks that exactly the
+// (including task attempts' keys and processing outputs) and none, moves the clock past the upload TTL and checks that exactly the
 // unreferenced old objects are removed, on both databases.
 func TestSweepOrphans(t *testing.T) {
 	t.Parallel()
@@ -109,6 +110,35 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 		t.Fatal(err)
 	}
 
+	// Outputs of processing: an output's files are kept, those of an
+	// output removed are not; files under the OutputKey prefix ("…/") of a
+	// procedure task not finished are kept.
+	outDir := fmt.Sprintf("%d/%s/", app.ID, openvod.RandomHex(16))
+	kept["output"] = putAt(outDir+"out/f100010.mp4", "output")
+	kept["output's segment"] = putAt(outDir+"out/hls/0.ts", "segment")
+	removed["removed output"] = putAt(outDir+"gone/0.jpg", "snapshot")
+	kept["outputs' source"] = put("source")
+	if err := st.MediaInsert(ctx, &openvod.Media{FileID: "5285890800000003", SubAppID: app.ID, Type: "mp4", StorageKey: kept["outputs' source"],
+		CreateTime: now, UpdateTime: now, ExpireTime: openvod.NeverExpire}); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*openvod.MediaOutput{
+		{SubAppID: app.ID, FileID: "5285890800000003", Kind: "Transcode", Definition: 100210, Item: []byte("{}"), Keys: []string{kept["output"], kept["output's segment"]}, CreateTime: now},
+		{SubAppID: app.ID, FileID: "5285890800000003", Kind: "SnapshotByTimeOffset", Definition: 10, Item: []byte("{}"), Keys: []string{removed["removed output"]}, CreateTime: now},
+	} {
+		if _, err := st.MediaOutputPut(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.MediaOutputDelete(ctx, app.ID, "5285890800000003", "SnapshotByTimeOffset", 0); err != nil {
+		t.Fatal(err)
+	}
+	prefix := fmt.Sprintf("%d/%s/", app.ID, openvod.RandomHex(16))
+	kept["procedure's attempt"] = putAt(prefix+"a1/f100010.mp4", "attempt")
+	if err := st.TaskInsert(ctx, newTask("procedure", prefix)); err != nil {
+		t.Fatal(err)
+	}
+
 	// A young orphan: written (per its mtime) just before the last sweep below.
 	kept["young orphan"] = put("young")
 	young := start.Add(ttl + 10*time.Minute)
@@ -143,7 +173,7 @@ func testSweepOrphans(t *testing.T, st store.Store, dir string) {
 		t.Fatal(err)
 	}
 	check("past the TTL", removed)
-	if len(removed) != 4 {
+	if len(removed) != 5 {
 		t.Fatalf("%d objects meant to be removed", len(removed))
 	}
 }

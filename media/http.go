@@ -18,9 +18,10 @@ const MediaPathPrefix = "/vod/"
 // UploadPathPrefix is the URL path of presigned upload URLs.
 const UploadPathPrefix = "/upload/"
 
-// ServeMedia serves the bytes of committed media at /vod/<storage key>,
-// with Range support. Keys of uploads not committed, deleted or unknown
-// media answer 404.
+// ServeMedia serves the bytes of committed media and of their outputs at
+// /vod/<storage key>, with Range support and the Content-Type of the key's
+// extension (see ContentType). Keys of uploads not committed, deleted or
+// unknown media answer 404.
 func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -58,7 +59,7 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "requested range not satisfiable", http.StatusRequestedRangeNotSatisfiable)
 		return
 	}
-	if ct := mime.TypeByExtension(path.Ext(key)); ct != "" {
+	if ct := ContentType(key); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
 	if off, end, ok := singleRange(r.Header); ok {
@@ -67,13 +68,44 @@ func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, path.Base(key), obj.Info().ModTime, obj)
 }
 
+// contentTypes are the Content-Types of the files openvod stores and makes,
+// by extension: fixed here, since the system's MIME table may say otherwise
+// (Debian's names .ts a Qt translation and .m3u8 audio/x-mpegurl).
+var contentTypes = map[string]string{
+	".mp4": "video/mp4", ".mov": "video/quicktime", ".flv": "video/x-flv",
+	".m4a": "audio/mp4", ".mp3": "audio/mpeg", ".aac": "audio/aac", ".wav": "audio/wav", ".flac": "audio/flac", ".ogg": "audio/ogg",
+	".m3u8": "application/vnd.apple.mpegurl", ".ts": "video/mp2t",
+	".mpd": "application/dash+xml", ".m4s": "video/iso.segment",
+	".vtt": "text/vtt",
+	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp", ".gif": "image/gif",
+}
+
+// ContentType returns the Content-Type a media GET of key answers with: by
+// its extension, from contentTypes or else the system's MIME table; "" when
+// neither knows it.
+func ContentType(key string) string {
+	ext := strings.ToLower(path.Ext(key))
+	if ct, ok := contentTypes[ext]; ok {
+		return ct
+	}
+	return mime.TypeByExtension(ext)
+}
+
 // RedirectTTL is how long the presigned URL of a media redirect is valid.
 const RedirectTTL = 15 * time.Minute
 
 // redirect answers 302 Found to a presigned URL of the object, so that its
-// bytes go from storage to the client without passing through openvod.
+// bytes go from storage to the client without passing through openvod;
+// the URL asks for the key's Content-Type when the store can.
 func (s *Service) redirect(w http.ResponseWriter, r *http.Request, ps blob.Presigner, key string) {
-	url, err := ps.PresignGet(r.Context(), key, time.Now().Add(RedirectTTL))
+	expires := time.Now().Add(RedirectTTL)
+	var url string
+	var err error
+	if tp, ok := ps.(blob.TypedPresigner); ok {
+		url, err = tp.PresignGetAs(r.Context(), key, ContentType(key), expires)
+	} else {
+		url, err = ps.PresignGet(r.Context(), key, expires)
+	}
 	if err != nil {
 		s.Logger.Error("media URL not presigned", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

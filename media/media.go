@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -190,38 +191,77 @@ func (s *Service) UploadEvent(m *openvod.Media) *vodevent.EventContent {
 	}
 }
 
-// DeleteEvent returns the FileDeleted event of a whole media file.
-func DeleteEvent(fileID string) *vodevent.EventContent {
+// DeleteEvent returns the FileDeleted event of the parts of a media file
+// removed, of the whole file when there are none.
+func DeleteEvent(fileID string, parts ...vodevent.MediaDeleteItem) *vodevent.EventContent {
 	return &vodevent.EventContent{
 		EventType: vodevent.TypeFileDeleted,
 		FileDeleteEvent: &vodevent.FileDeleteTask{
 			FileIdSet:            []string{fileID},
-			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: []vodevent.MediaDeleteItem{}}},
+			FileDeleteResultInfo: []vodevent.FileDeleteResultItem{{FileId: fileID, DeleteParts: append([]vodevent.MediaDeleteItem{}, parts...)}},
 		},
 	}
 }
 
-// Delete removes an app's media record, with its FileDeleted event, and
-// then its bytes. It returns store.ErrNotFound for unknown media. The record
-// goes first: a crash between the two leaves an unreferenced blob for the
-// janitor, never a record without bytes.
+// Delete removes an app's media record and its outputs, with its
+// FileDeleted event, and then their bytes. It returns store.ErrNotFound for
+// unknown media. The records go first: a crash between the two leaves
+// unreferenced blobs for the janitor, never a record without bytes.
 func (s *Service) Delete(ctx context.Context, subAppID int64, fileID string) error {
-	var m *openvod.Media
+	var keys []string
 	err := s.Events.Tx(ctx, func(q store.Querier, em *eventlog.Emitter) error {
-		var err error
-		if m, err = q.MediaGet(ctx, subAppID, fileID); err != nil {
+		m, err := q.MediaGet(ctx, subAppID, fileID)
+		if err != nil {
+			return err
+		}
+		outputs, err := q.MediaOutputList(ctx, subAppID, []string{fileID})
+		if err != nil {
 			return err
 		}
 		if err := q.MediaDelete(ctx, subAppID, fileID); err != nil {
 			return err
 		}
+		keys = append([]string{m.StorageKey}, outputKeys(outputs)...)
 		return em.Emit(ctx, subAppID, DeleteEvent(fileID))
 	})
 	if err != nil {
 		return err
 	}
-	if err := s.Blobs.Delete(ctx, m.StorageKey); err != nil {
-		s.Logger.Warn("media bytes not deleted; the janitor will retry", "file_id", fileID, "err", err)
-	}
+	s.DeleteBlobs(ctx, fileID, keys)
 	return nil
+}
+
+// outputKeys returns the blob keys of outputs.
+func outputKeys(outputs []*openvod.MediaOutput) []string {
+	var keys []string
+	for _, o := range outputs {
+		keys = append(keys, o.Keys...)
+	}
+	return keys
+}
+
+// deleteParallel is how many blob deletes DeleteBlobs runs at once (an
+// adaptive stream has thousands of segments).
+const deleteParallel = 8
+
+// DeleteBlobs deletes the blobs of records of fileID removed from the
+// store, a few at once. A blob not deleted is logged and left to the
+// janitor, which removes objects no record refers to.
+func (s *Service) DeleteBlobs(ctx context.Context, fileID string, keys []string) {
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range min(deleteParallel, len(keys)) {
+		wg.Go(func() {
+			for k := range next {
+				if err := s.Blobs.Delete(ctx, k); err != nil {
+					s.Logger.Warn("media bytes not deleted; the janitor will retry", "file_id", fileID, "key", k, "err", err)
+				}
+			}
+		})
+	}
+	for _, k := range keys {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
 }

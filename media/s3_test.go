@@ -111,6 +111,13 @@ func TestServeMediaRedirect(t *testing.T) {
 // commit stores data under a fresh key with a media record and returns the key.
 func (b *testBundle) commit(t *testing.T, data []byte) string {
 	t.Helper()
+	return b.commitMedia(t, data).StorageKey
+}
+
+// commitMedia stores data under a fresh key with a media record and
+// returns the record.
+func (b *testBundle) commitMedia(t *testing.T, data []byte) *openvod.Media {
+	t.Helper()
 	key := NewStorageKey(openvod.DefaultSubAppID, "mp4")
 	if _, err := b.svc.Blobs.Put(t.Context(), key, bytes.NewReader(data), 0); err != nil {
 		t.Fatal(err)
@@ -123,5 +130,5 @@ func (b *testBundle) commit(t *testing.T, data []byte) string {
 	if err := b.svc.Store.MediaInsert(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	return key
+	return m
 }

@@ -2,7 +2,7 @@
 // task: the API gateway (tcapi) writes the input when it accepts a
 // PullUpload request and shows the task in DescribeTaskDetail; the worker
 // reads the input and writes the output (a vodevent.PullUploadTask). It
-// imports only the domain types and vodevent.
+// imports only the domain types, vodevent and proctask.
 package pulltask
 
 import (
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -28,6 +29,9 @@ type Input struct {
 	// StorageKey is the task's output key (its OutputKey); each attempt
 	// writes openvod.AttemptKey of it and commits that object.
 	StorageKey string `json:"StorageKey"`
+	// Procedure is the task flow (the request's Procedure, resolved when
+	// accepted) that the task starts on the media it makes; nil for none.
+	Procedure *proctask.Input `json:"Procedure,omitempty"`
 }
 
 // New returns a WAITING PullUpload task for the app.

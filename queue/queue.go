@@ -258,6 +258,13 @@ func (l *Lease) SetProgress(ctx context.Context, progress int64) error {
 	return l.runner.cfg.Store.TaskSetProgress(ctx, l.taskID, l.runner.cfg.Owner, progress)
 }
 
+// SetState records the task's State using q, normally inside the
+// transaction that stores the results it names. It returns
+// store.ErrConflict when the lease was lost (or a later attempt holds it).
+func (l *Lease) SetState(ctx context.Context, q store.Querier, state []byte) error {
+	return q.TaskSetState(ctx, l.taskID, l.runner.cfg.Owner, l.attempt, state)
+}
+
 // Finish marks the task FINISH using q, normally inside the transaction
 // that stores the task's results. It returns store.ErrConflict when the
 // lease was lost, so that the transaction rolls back.

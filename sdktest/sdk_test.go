@@ -635,15 +635,18 @@ func TestGoSDK(t *testing.T) {
 
 	t.Run("IgnoredTencentFields", func(t *testing.T) {
 		var apply applyUploadResponse
-		c.must(t, "ApplyUpload", map[string]any{"MediaType": "mp4", "Procedure": "x", "StorageRegion": "ap-guangzhou", "ExtInfo": "", "CoverType": "jpg"}, &apply)
+		c.must(t, "ApplyUpload", map[string]any{"MediaType": "mp4", "StorageRegion": "ap-guangzhou", "ExtInfo": "", "CoverType": "jpg"}, &apply)
 		if apply.StorageRegion != "local" || apply.VodSessionKey == "" {
 			t.Errorf("ApplyUpload: %+v", apply)
 		}
 		var r struct{ TaskId string }
-		c.must(t, "PullUpload", map[string]any{"MediaUrl": "http://127.0.0.1:9/x.mp4", "Procedure": "x", "TasksPriority": 5, "StorageRegion": "ap-guangzhou"}, &r)
+		c.must(t, "PullUpload", map[string]any{"MediaUrl": "http://127.0.0.1:9/x.mp4", "TasksPriority": 5, "StorageRegion": "ap-guangzhou"}, &r)
 		if r.TaskId == "" {
 			t.Error("PullUpload: no TaskId")
 		}
+		// Procedure is not ignored: it names a task flow.
+		wantSDKError(t, c.send("ApplyUpload", map[string]any{"MediaType": "mp4", "Procedure": "x"}, nil), "InvalidParameterValue.ProcedureName")
+		wantSDKError(t, c.send("PullUpload", map[string]any{"MediaUrl": "http://127.0.0.1:9/x.mp4", "Procedure": "x"}, nil), "InvalidParameterValue.ProcedureName")
 	})
 
 	t.Run("CommitUploadTwice", func(t *testing.T) {

@@ -62,7 +62,11 @@ type Config struct {
 	MinRate httplimit.Rate
 	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
 	ClipWorkers int
-	// ScratchDir holds temporary files of Exact clips; the caller empties it at start.
+	// ProcessWorkers bounds the task flows (media processing) run at once
+	// (ProcessWorkersDefault).
+	ProcessWorkers int
+	// ScratchDir holds temporary files of Exact clips and of media
+	// processing; the caller empties it at start.
 	ScratchDir string
 	// ExactTimeout bounds one ffmpeg run of an Exact clip (clip.ExactTimeoutDefault).
 	ExactTimeout    time.Duration
@@ -92,6 +96,10 @@ const (
 // ClipWorkersDefault runs one clip per two cores: an Exact clip keeps a
 // core or two busy, and a Fast one is bound by I/O.
 var ClipWorkersDefault = max(1, runtime.NumCPU()/2)
+
+// ProcessWorkersDefault runs one task flow per two cores: a transcode or
+// an adaptive stream keeps a core or two busy.
+var ProcessWorkersDefault = max(1, runtime.NumCPU()/2)
 
 // Server is an assembled openvod.
 type Server struct {
@@ -142,11 +150,17 @@ func New(cfg Config) *Server {
 				ScratchDir: cfg.ScratchDir, ExactTimeout: cfg.ExactTimeout},
 		},
 	})
+	processor := queue.New(queue.Config{
+		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ProcessWorkers, ProcessWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
+		Handlers: map[openvod.TaskType]queue.Handler{
+			openvod.TaskProcedure: &worker.Procedure{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger, ScratchDir: cfg.ScratchDir},
+		},
+	})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
 	api := tcapi.New(tcapi.Config{
-		Store: st, Media: svc, Sources: cfg.Blobs, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake() },
+		Store: st, Media: svc, Sources: cfg.Blobs, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake(); processor.Wake() },
 		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
 	})
 	mux := http.NewServeMux()
@@ -167,6 +181,7 @@ func New(cfg Config) *Server {
 	s.background = []func(context.Context){
 		runner.Run,
 		clipper.Run,
+		processor.Run,
 		dispatcher.Run,
 		(&janitor.Janitor{Store: st, Blobs: cfg.Blobs, Media: svc, UploadTTL: cfg.UploadTTL, Logger: logger,
 			EventRetention: cfg.EventRetention, Interval: cfg.JanitorInterval, OrphanInterval: cfg.OrphanInterval}).Run,

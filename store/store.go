@@ -108,17 +108,39 @@ type Querier interface {
 	MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error)
 	// MediaGetMany returns the app's media among fileIDs, in no order.
 	MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error)
-	// MediaDelete removes the app's media record or returns ErrNotFound.
+	// MediaDelete removes the app's media record, and its outputs, or
+	// returns ErrNotFound.
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
-	// MediaStorageKeyExists reports whether any media or template (a
-	// watermark's image) references the blob key: what media GETs serve.
+	// MediaStorageKeyExists reports whether any media, media output or
+	// template (a watermark's image) references the blob key: what media
+	// GETs serve.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
 	// StorageKeysReferenced returns those of keys that a media record, a
-	// template, an upload session or a task not finished refers to; such a task refers
-	// to its OutputKey and to every key openvod.AttemptKey derives from it.
+	// media output, a template, an upload session or a task not finished
+	// refers to; such a task refers to its OutputKey and to every key
+	// openvod.AttemptKey derives from it, and, when its OutputKey ends in
+	// "/" (the prefix its attempts write under), to every key under it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
+
+	// MediaOutputPut stores o, replacing the app's output of the same
+	// FileID, Kind and Definition (one set per template, as Tencent keeps
+	// it), and returns the keys of the output it replaced (nil if none)
+	// that o does not reuse, whose blobs the caller deletes after commit.
+	// ErrNotFound when the media does not exist. Changes of one media's
+	// outputs and its deletion run one after another.
+	MediaOutputPut(ctx context.Context, o *openvod.MediaOutput) (replaced []string, err error)
+	// MediaOutputList returns the app's outputs of the media among
+	// fileIDs, by FileID, Kind, Definition.
+	MediaOutputList(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputListItems is MediaOutputList without the Keys (nil), for
+	// readers of the items: an adaptive stream has thousands of keys.
+	MediaOutputListItems(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.MediaOutput, error)
+	// MediaOutputDelete removes the app's outputs of fileID of the kind, of
+	// one definition or, when definition is 0, all of them, and returns
+	// what it removed, by Definition.
+	MediaOutputDelete(ctx context.Context, subAppID int64, fileID, kind string, definition int64) ([]*openvod.MediaOutput, error)
 
 	// TaskInsert stores a new task in WAITING; ErrConflict when the ID
 	// exists. It does not take t.SessionID (see TaskInsertOnce).
@@ -136,8 +158,9 @@ type Querier interface {
 	// created at or after since, or ErrNotFound.
 	TaskFindBySession(ctx context.Context, subAppID int64, typ openvod.TaskType, sessionID string, since time.Time) (*openvod.Task, error)
 	// TaskClaim leases up to p.Limit runnable tasks of p.Types to p.Owner:
-	// WAITING ones and PROCESSING ones whose lease ended before p.Now, oldest
-	// first, skipping tasks of p.SkipApps. Claimed tasks become PROCESSING
+	// WAITING ones and PROCESSING ones whose lease ended before p.Now,
+	// highest Priority first and then oldest first, skipping tasks of
+	// p.SkipApps. Claimed tasks become PROCESSING
 	// with Attempts+1 and BeginProcessTime set if it was zero. A task is
 	// never leased to two owners.
 	TaskClaim(ctx context.Context, p *TaskClaimParams) ([]*openvod.Task, error)
@@ -145,6 +168,9 @@ type Querier interface {
 	TaskExtendLease(ctx context.Context, id, owner string, until time.Time) error
 	// TaskSetProgress records progress (0-100) of a task the owner holds; ErrConflict if not held.
 	TaskSetProgress(ctx context.Context, id, owner string, progress int64) error
+	// TaskSetState records the State of a task the owner holds in attempt
+	// attempt; ErrConflict if not held.
+	TaskSetState(ctx context.Context, id, owner string, attempt int64, state []byte) error
 	// TaskFinish marks a held task FINISH with its result; ErrConflict if not
 	// held by p.Owner in attempt p.Attempt.
 	TaskFinish(ctx context.Context, p *TaskFinishParams) error

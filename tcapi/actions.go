@@ -1,8 +1,8 @@
 package tcapi
 
 // actionTable lists every action openvod serves. Each group lives in its
-// own file: upload.go, media.go, tasks.go, events.go, deliveries.go,
-// templates.go.
+// own file: upload.go, media.go, tasks.go, process.go, events.go,
+// deliveries.go, templates.go.
 func (a *API) actionTable() map[string]action {
 	table := map[string]action{
 		"ApplyUpload":        a.applyUpload,
@@ -11,6 +11,9 @@ func (a *API) actionTable() map[string]action {
 		"DescribeMediaInfos": a.describeMediaInfos,
 		"DeleteMedia":        a.deleteMedia,
 		"DescribeTaskDetail": a.describeTaskDetail,
+
+		"ProcessMedia":            a.processMedia,
+		"ProcessMediaByProcedure": a.processMediaByProcedure,
 
 		"ModifyEventConfig":   a.modifyEventConfig,
 		"DescribeEventConfig": a.describeEventConfig,

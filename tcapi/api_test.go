@@ -155,7 +155,7 @@ func TestGatewayErrors(t *testing.T) {
 		{"ErrNullElement", "DescribeMediaInfos", `{"FileIds":[null]}`, nil, "InvalidParameter"},
 		{"ErrNullRequired", "DescribeMediaInfos", `{"FileIds":null}`, nil, "MissingParameter"},
 		{"ErrTooBig", "ApplyUpload", big, nil, "RequestSizeLimitExceeded"},
-		{"IgnoredTencentFields", "ApplyUpload", `{"MediaType":"mp4","Procedure":"p","StorageRegion":"ap-guangzhou","ExtInfo":"","CoverType":"jpg"}`, nil, ""},
+		{"IgnoredTencentFields", "ApplyUpload", `{"MediaType":"mp4","StorageRegion":"ap-guangzhou","ExtInfo":"","CoverType":"jpg"}`, nil, ""},
 	}
 	ids := map[string]bool{}
 	for _, tt := range tests {

@@ -29,8 +29,9 @@ type clipVideoRequest struct {
 	SessionContext  string  `json:"SessionContext"`
 	SessionId       string  `json:"SessionId"`
 	HideLeadIn      *bool   `json:"HideLeadIn"`
+	// Procedure names the task flow started on the clip.
+	Procedure string `json:"Procedure"`
 	// Accepted and ignored.
-	Procedure     string `json:"Procedure"`
 	ExtInfo       string `json:"ExtInfo"`
 	TasksPriority int64  `json:"TasksPriority"`
 }
@@ -76,12 +77,16 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	proc, err := hookProcedure(ctx, a.cfg.Store, c.App.ID, req.Procedure, req.SessionContext)
+	if err != nil {
+		return nil, err
+	}
 	in := &cliptask.Input{
 		SrcFileId: m.FileID, SrcStorageKey: m.StorageKey, Requested: precision, Precision: precision,
 		HideLeadIn: req.HideLeadIn == nil || *req.HideLeadIn, MediaName: req.MediaName, ClassId: req.ClassId,
 		ExpireTime: expire, SourceContext: req.SourceContext, SessionContext: req.SessionContext,
 		SessionId: req.SessionId, RequestStart: req.StartTimeOffset, RequestEnd: req.EndTimeOffset,
-		StorageKey: media.NewStorageKey(c.App.ID, "mp4"),
+		StorageKey: media.NewStorageKey(c.App.ID, "mp4"), Procedure: proc,
 	}
 	if in.MediaName == "" {
 		in.MediaName = m.Name

@@ -7,6 +7,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/vodevent"
 )
 
 // MaxFileIDs is the most FileIds DescribeMediaInfos takes.
@@ -29,7 +30,8 @@ var mediaInfoKeys = []string{"BasicInfo", "MetaData", "TranscodeInfo", "Animated
 	"KnowledgeBasesInfo", "FaceRecognitionInfo"}
 
 // mediaInfoFilters are the Filters values Tencent accepts; openvod fills
-// basicInfo and metaData and answers null for the others.
+// basicInfo, metaData and the infos of processing outputs (see
+// media.OutputInfos) and answers null for the others.
 var mediaInfoFilters = map[string]bool{
 	"basicInfo": true, "metaData": true, "transcodeInfo": true, "animatedGraphicsInfo": true,
 	"imageSpriteInfo": true, "snapshotByTimeOffsetInfo": true, "sampleSnapshotInfo": true,
@@ -65,6 +67,10 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 	for _, m := range found {
 		byID[m.FileID] = m
 	}
+	outputs, err := a.cfg.Store.MediaOutputListItems(ctx, c.App.ID, req.FileIds)
+	if err != nil {
+		return nil, err
+	}
 	resp := &describeMediaInfosResponse{MediaInfoSet: []object{}, NotExistFileIdSet: []string{}}
 	seen := map[string]bool{}
 	for _, id := range req.FileIds {
@@ -77,12 +83,33 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 			resp.NotExistFileIdSet = append(resp.NotExistFileIdSet, id)
 			continue
 		}
+		outs, err := a.cfg.Media.Outputs(m, outputs)
+		if err != nil {
+			return nil, err
+		}
 		info := nulls(mediaInfoKeys...).set("FileId", m.FileID)
 		if all || want["basicInfo"] {
-			info = info.set("BasicInfo", a.cfg.Media.BasicInfo(m))
+			basic := a.cfg.Media.BasicInfo(m)
+			basic.CoverUrl = outs.CoverUrl
+			info = info.set("BasicInfo", basic)
 		}
 		if all || want["metaData"] {
 			info = info.set("MetaData", media.MetaData(m))
+		}
+		for _, o := range []struct {
+			filter, key string
+			value       any // a nil pointer when there is no output: null
+		}{
+			{"transcodeInfo", "TranscodeInfo", outs.TranscodeInfo},
+			{"animatedGraphicsInfo", "AnimatedGraphicsInfo", outs.AnimatedGraphicsInfo},
+			{"sampleSnapshotInfo", "SampleSnapshotInfo", outs.SampleSnapshotInfo},
+			{"imageSpriteInfo", "ImageSpriteInfo", outs.ImageSpriteInfo},
+			{"snapshotByTimeOffsetInfo", "SnapshotByTimeOffsetInfo", outs.SnapshotByTimeOffsetInfo},
+			{"adaptiveDynamicStreamingInfo", "AdaptiveDynamicStreamingInfo", outs.AdaptiveDynamicStreamingInfo},
+		} {
+			if all || want[o.filter] {
+				info = info.set(o.key, o.value)
+			}
 		}
 		// Extension: why the metadata could not be read ("" when it could).
 		info = info.set("MetaDataError", m.MetaError)
@@ -101,9 +128,13 @@ type mediaDeleteItem struct {
 	Definition int64  `json:"Definition"`
 }
 
+// MaxDeleteParts is the most DeleteParts one DeleteMedia takes (each is a
+// statement or two in its transaction).
+const MaxDeleteParts = 100
+
 var deletePartTypes = map[string]bool{
-	"OriginalFiles": true, "TranscodeFiles": true, "AdaptiveDynamicStreamingFiles": true,
-	"WechatPublishFiles": true, "WechatMiniProgramPublishFiles": true,
+	media.PartOriginalFiles: true, media.PartTranscodeFiles: true, media.PartAdaptiveDynamicStreamingFiles: true,
+	media.PartWechatPublishFiles: true, media.PartWechatMiniProgramPublishFiles: true,
 }
 
 func (a *API) deleteMedia(ctx context.Context, c *call) (any, error) {
@@ -111,19 +142,28 @@ func (a *API) deleteMedia(ctx context.Context, c *call) (any, error) {
 	if err := c.Params.decode(&req); err != nil {
 		return nil, err
 	}
+	if len(req.DeleteParts) > MaxDeleteParts {
+		return nil, openvod.InvalidValue("DeleteParts", false, "give at most %d parts, got %d", MaxDeleteParts, len(req.DeleteParts))
+	}
 	original := len(req.DeleteParts) == 0
+	parts := make([]vodevent.MediaDeleteItem, 0, len(req.DeleteParts))
 	for _, p := range req.DeleteParts {
 		if !deletePartTypes[p.Type] {
-			return nil, openvod.InvalidValue("DeleteParts", false, "unknown Type %q; use OriginalFiles, TranscodeFiles, ...", p.Type)
+			return nil, openvod.InvalidValue("DeleteParts", false, "unknown Type %q; use OriginalFiles, TranscodeFiles, AdaptiveDynamicStreamingFiles, ...", p.Type)
 		}
-		original = original || p.Type == "OriginalFiles"
+		if p.Definition < 0 {
+			return nil, openvod.InvalidValue("DeleteParts", false, "Definition %d of %s: give 0 (every file of the Type) or a template's Definition", p.Definition, p.Type)
+		}
+		original = original || p.Type == media.PartOriginalFiles
+		parts = append(parts, vodevent.MediaDeleteItem(p))
 	}
 	var err error
 	if original {
-		// openvod keeps only original files: deleting them deletes the media.
+		// openvod cannot keep outputs without their source: deleting the
+		// original deletes the media (docs/api.md, DeleteMedia).
 		err = a.cfg.Media.Delete(ctx, c.App.ID, req.FileId)
 	} else {
-		_, err = a.cfg.Store.MediaGet(ctx, c.App.ID, req.FileId)
+		err = a.cfg.Media.DeleteParts(ctx, c.App.ID, req.FileId, parts)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, openvod.Errorf("ResourceNotFound.FileNotExist", "FileId: no media %q in app %d", req.FileId, c.App.ID)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/cliptask"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -54,6 +55,12 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 			return nil, err
 		}
 		resp = resp.set("PullUploadTask", pt)
+	case openvod.TaskProcedure:
+		pt, err := proctask.View(t)
+		if err != nil {
+			return nil, err
+		}
+		resp = resp.set("ProcedureTask", pt)
 	case openvod.TaskClip:
 		ct, err := clipTaskDetail(t)
 		if err != nil {
@@ -81,6 +88,7 @@ type clipTask struct {
 	HiddenLeadIn       float64  `json:"HiddenLeadIn"`       // seconds decoded but hidden by the edit list
 	HideLeadIn         bool     `json:"HideLeadIn"`
 	VideoEncoder       string   `json:"VideoEncoder"` // ffmpeg encoder of an Exact clip; "" for Fast
+	ProcedureTaskId    string   `json:"ProcedureTaskId"`
 	SessionContext     string   `json:"SessionContext"`
 	SessionId          string   `json:"SessionId"`
 	Progress           int64    `json:"Progress"`
@@ -103,6 +111,7 @@ func clipTaskDetail(t *openvod.Task) (*clipTask, error) {
 		if out.Task.FileInfo.ErrCode == 0 {
 			ct.EffectiveStartTime, ct.EffectiveEndTime = &out.EffectiveStart, &out.EffectiveEnd
 			ct.HiddenLeadIn, ct.VideoEncoder = out.HiddenLeadIn, out.VideoEncoder
+			ct.ProcedureTaskId = out.ProcedureTaskId
 		}
 	}
 	return ct, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
 )
@@ -22,9 +23,10 @@ type applyUploadRequest struct {
 	ClassId        int64  `json:"ClassId"`
 	SourceContext  string `json:"SourceContext"`
 	SessionContext string `json:"SessionContext"`
+	// Procedure names the task flow CommitUpload starts on the media.
+	Procedure string `json:"Procedure"`
 	// Accepted and ignored.
 	CoverType        string `json:"CoverType"`
-	Procedure        string `json:"Procedure"`
 	StorageRegion    string `json:"StorageRegion"`
 	ExtInfo          string `json:"ExtInfo"`
 	MediaStoragePath string `json:"MediaStoragePath"`
@@ -65,6 +67,10 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		checkContexts(req.SourceContext, req.SessionContext, "")); err != nil {
 		return nil, err
 	}
+	// CommitUpload resolves the procedure again, as it is then.
+	if _, err := hookProcedure(ctx, a.cfg.Store, c.App.ID, req.Procedure, ""); err != nil {
+		return nil, err
+	}
 	sess := &openvod.UploadSession{
 		SessionKey:     openvod.RandomHex(24),
 		SubAppID:       c.App.ID,
@@ -78,6 +84,7 @@ func (a *API) applyUpload(ctx context.Context, c *call) (any, error) {
 		CreateTime:     c.Now,
 		Deadline:       a.cfg.Media.UploadDeadline(c.Now),
 		UploadedSize:   -1,
+		Procedure:      req.Procedure,
 	}
 	uploadURL, err := a.cfg.Media.UploadURL(ctx, sess)
 	if err != nil {
@@ -123,6 +130,10 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 	case c.Now.After(sess.Deadline):
 		return nil, badKey("this upload session expired at " + openvod.FormatTime(sess.Deadline))
 	}
+	proc, err := hookProcedure(ctx, a.cfg.Store, c.App.ID, sess.Procedure, sess.SessionContext)
+	if err != nil {
+		return nil, err
+	}
 	key, err := a.cfg.Media.PlaceUpload(ctx, sess)
 	switch {
 	case errors.Is(err, media.ErrNothingUploaded):
@@ -154,7 +165,13 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 		if err := q.MediaInsert(ctx, m); err != nil {
 			return err
 		}
-		return em.Emit(ctx, c.App.ID, a.cfg.Media.UploadEvent(m))
+		procID, err := proctask.Start(ctx, q, proc, m, c.Now)
+		if err != nil {
+			return err
+		}
+		ev := a.cfg.Media.UploadEvent(m)
+		ev.FileUploadEvent.ProcedureTaskId = procID
+		return em.Emit(ctx, c.App.ID, ev)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		a.cfg.Media.AbandonUpload(ctx, sess, key)
@@ -166,6 +183,9 @@ func (a *API) commitUpload(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	a.cfg.Media.FinishUpload(ctx, sess, key)
+	if proc != nil {
+		a.cfg.WakeTasks()
+	}
 	return &commitUploadResponse{FileId: m.FileID, MediaUrl: a.cfg.Media.URL(m.StorageKey)}, nil
 }
 
@@ -178,11 +198,13 @@ type pullUploadRequest struct {
 	SessionContext string `json:"SessionContext"`
 	SessionId      string `json:"SessionId"`
 	SourceContext  string `json:"SourceContext"`
+	// Procedure names the task flow started on the media once pulled,
+	// with TasksPriority.
+	Procedure     string `json:"Procedure"`
+	TasksPriority int64  `json:"TasksPriority"`
 	// Accepted and ignored.
 	CoverUrl         string `json:"CoverUrl"`
-	Procedure        string `json:"Procedure"`
 	StorageRegion    string `json:"StorageRegion"`
-	TasksPriority    int64  `json:"TasksPriority"`
 	ExtInfo          string `json:"ExtInfo"`
 	MediaStoragePath string `json:"MediaStoragePath"`
 }
@@ -225,8 +247,15 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	if err := firstErr(checkMediaName(name), checkClassID(req.ClassId),
-		checkContexts(req.SourceContext, req.SessionContext, req.SessionId)); err != nil {
+		checkContexts(req.SourceContext, req.SessionContext, req.SessionId), checkTasksPriority(req.TasksPriority)); err != nil {
 		return nil, err
+	}
+	proc, err := hookProcedure(ctx, a.cfg.Store, c.App.ID, req.Procedure, req.SessionContext)
+	if err != nil {
+		return nil, err
+	}
+	if proc != nil {
+		proc.TasksPriority = req.TasksPriority
 	}
 	in := pulltask.Input{
 		MediaUrl:       req.MediaUrl,
@@ -238,6 +267,7 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 		SessionContext: req.SessionContext,
 		SessionId:      req.SessionId,
 		StorageKey:     media.NewStorageKey(c.App.ID, mediaType),
+		Procedure:      proc,
 	}
 	t, err := pulltask.New(c.App.ID, &in, c.Now)
 	if err != nil {

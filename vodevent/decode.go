@@ -39,7 +39,7 @@ func (e *EventContent) UnmarshalJSON(b []byte) error {
 	out.EditMediaComplete = firstObject(out.EditMediaComplete, v.EditMediaCompleteEvent)
 	out.WechatPublishComplete = firstObject(out.WechatPublishComplete, v.WechatPublishCompleteEvent)
 	for _, raw := range []*json.RawMessage{
-		&out.ProcedureStateChangeEvent, &out.TranscodeCompleteEvent, &out.ConcatCompleteEvent,
+		&out.TranscodeCompleteEvent, &out.ConcatCompleteEvent,
 		&out.CreateImageSpriteCompleteEvent, &out.SnapshotByTimeOffsetCompleteEvent,
 	} {
 		*raw = firstObject(*raw)

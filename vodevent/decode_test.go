@@ -40,8 +40,13 @@ func TestDecodeTencentStyle(t *testing.T) {
 		{"WechatSeedName", `{"EventType":"WechatPublishComplete","WechatPublishComplete":{"TaskId":"w1"},"WechatPublishCompleteEvent":null}`, withWechat(`{"TaskId":"w1"}`)},
 		{"AllNull", `{"EventType":"ClipComplete","ClipCompleteEvent":null,"ProcedureStateChangeEvent":null,"EditMediaComplete":null,"EditMediaCompleteEvent":null,"WechatPublishComplete":null,"WechatPublishCompleteEvent":null,"TranscodeCompleteEvent":null,"ConcatCompleteEvent":null,"CreateImageSpriteCompleteEvent":null,"SnapshotByTimeOffsetCompleteEvent":null,"PersistenceCompleteEvent":null}`,
 			&EventContent{EventType: TypeClipComplete}},
-		{"RawEventKept", `{"EventType":"ProcedureStateChanged","ProcedureStateChangeEvent":{"TaskId":"p1","Status":"FINISH"}}`,
-			&EventContent{EventType: "ProcedureStateChanged", ProcedureStateChangeEvent: json.RawMessage(`{"TaskId":"p1","Status":"FINISH"}`)}},
+		{"RawEventKept", `{"EventType":"TranscodeComplete","TranscodeCompleteEvent":{"TaskId":"p1","ErrCode":0}}`,
+			&EventContent{EventType: "TranscodeComplete", TranscodeCompleteEvent: json.RawMessage(`{"TaskId":"p1","ErrCode":0}`)}},
+		{"ProcedureOmittedKeys", `{"EventType":"ProcedureStateChanged","ProcedureStateChangeEvent":{"TaskId":"p1","Status":"FINISH","MediaProcessResultSet":[{"Type":"Transcode","TranscodeTask":{"Status":"SUCCESS","Input":{"Definition":20}}}]}}`,
+			&EventContent{EventType: TypeProcedureStateChanged, ProcedureStateChangeEvent: &ProcedureTask{TaskId: "p1", Status: "FINISH",
+				MediaProcessResultSet: []MediaProcessTaskResult{{Type: ResultTranscode, TranscodeTask: &MediaProcessTaskResultOf[TranscodeTaskInput, MediaTranscodeItem]{
+					Status: SubTaskSuccess, Input: &TranscodeTaskInput{Definition: 20}}}}}}},
+		{"ProcedureNull", `{"EventType":"ClipComplete","ProcedureStateChangeEvent":null}`, &EventContent{EventType: TypeClipComplete}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

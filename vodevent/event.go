@@ -25,7 +25,7 @@ type EventContent struct {
 	EventHandle                       string                   `json:"EventHandle,omitempty"`
 	EventType                         string                   `json:"EventType"`
 	FileUploadEvent                   *FileUploadTask          `json:"FileUploadEvent"`
-	ProcedureStateChangeEvent         json.RawMessage          `json:"ProcedureStateChangeEvent"`
+	ProcedureStateChangeEvent         *ProcedureTask           `json:"ProcedureStateChangeEvent"`
 	FileDeleteEvent                   *FileDeleteTask          `json:"FileDeleteEvent"`
 	PullCompleteEvent                 *PullUploadTask          `json:"PullCompleteEvent"`
 	EditMediaComplete                 json.RawMessage          `json:"EditMediaComplete"`

@@ -185,6 +185,22 @@ func fileDeleted() *EventContent {
 	}
 }
 
+// fileDeletedParts is the FileDeleted event of Tencent's published sample
+// (cloud.tencent.com/document/product/266/13434): the transcodes of a file
+// deleted with DeleteParts.
+func fileDeletedParts() *EventContent {
+	return &EventContent{
+		EventType: TypeFileDeleted,
+		FileDeleteEvent: &FileDeleteTask{
+			FileIdSet: []string{"24961954183381008"},
+			FileDeleteResultInfo: []FileDeleteResultItem{{
+				FileId:      "24961954183381008",
+				DeleteParts: []MediaDeleteItem{{Type: "TranscodeFiles", Definition: 0}},
+			}},
+		},
+	}
+}
+
 func pullComplete() *EventContent {
 	return &EventContent{
 		EventType: TypePullComplete,
@@ -236,9 +252,13 @@ var goldenEvents = []struct {
 	{"clip_complete_pull", clipCompletePull, append([]string{"EventHandle"}, seedKeys...)},
 	{"new_file_upload", newFileUpload, seedKeys},
 	{"file_deleted", fileDeleted, seedKeys},
+	{"file_deleted_parts", fileDeletedParts, seedKeys},
 	{"pull_complete", pullComplete, seedKeys},
 	{"pull_complete_failed", pullCompleteFailed, seedKeys},
 	{"persistence_complete", persistenceComplete, append(slices.Clone(seedKeys), "PersistenceCompleteEvent")},
+	{"procedure_state_changed", procedureFinished, seedKeys},
+	{"procedure_state_changed_change", procedureChanged, seedKeys},
+	{"procedure_state_changed_pull", procedurePull, append([]string{"EventHandle"}, seedKeys...)},
 }
 
 func TestGolden(t *testing.T) {
@@ -287,6 +307,7 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 	own := map[string]string{
 		TypeClipComplete: "ClipCompleteEvent", TypeNewFileUpload: "FileUploadEvent", TypeFileDeleted: "FileDeleteEvent",
 		TypePullComplete: "PullCompleteEvent", TypePersistenceComplete: "PersistenceCompleteEvent",
+		TypeProcedureStateChanged: "ProcedureStateChangeEvent",
 	}
 	for _, tc := range goldenEvents {
 		e := tc.event()
@@ -299,6 +320,27 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 				t.Errorf("%s: %s = %s", tc.name, k, m[k])
 			}
 		}
+	}
+}
+
+// TestFileDeletedSample checks the FileDeleted event with DeleteParts
+// against Tencent's published sample, which leaves out the null keys: its
+// FileDeleteEvent is ours byte for byte, and it decodes to our fixture.
+func TestFileDeletedSample(t *testing.T) {
+	t.Parallel()
+	sample := compactFile(t, "tencent_file_deleted.json")
+	var e EventContent
+	if err := json.Unmarshal(sample, &e); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(&e, fileDeletedParts()) {
+		t.Fatalf("decoded sample = %+v", &e)
+	}
+	var published, ours map[string]json.RawMessage
+	json.Unmarshal(sample, &published)
+	json.Unmarshal(wire(t, fileDeletedParts()), &ours)
+	if !bytes.Equal(published["FileDeleteEvent"], ours["FileDeleteEvent"]) {
+		t.Fatalf("FileDeleteEvent\n got  %s\nsample %s", ours["FileDeleteEvent"], published["FileDeleteEvent"])
 	}
 }
 

@@ -187,6 +187,7 @@ type MediaTranscodeItem struct {
 	Width                    int64                  `json:"Width"`
 	Size                     int64                  `json:"Size"`
 	Duration                 float64                `json:"Duration"`
+	Md5                      string                 `json:"Md5"` // of a single-file output; "" for HLS
 	Container                string                 `json:"Container"`
 	VideoStreamSet           []MediaVideoStreamItem `json:"VideoStreamSet"`
 	AudioStreamSet           []MediaAudioStreamItem `json:"AudioStreamSet"`
@@ -205,6 +206,7 @@ type MediaAnimatedGraphicsItem struct {
 	Width           int64   `json:"Width"`
 	Bitrate         int64   `json:"Bitrate"`
 	Size            int64   `json:"Size"`
+	Md5             string  `json:"Md5"`
 	StartTimeOffset float64 `json:"StartTimeOffset"`
 	EndTimeOffset   float64 `json:"EndTimeOffset"`
 }

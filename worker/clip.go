@@ -18,6 +18,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -93,12 +94,17 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 	out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
 		ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
 	}}
-	output, err := json.Marshal(out)
-	if err != nil {
-		return at.discard(ctx, err)
-	}
 	return at.commit(ctx, c.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
+			return err
+		}
+		procID, err := proctask.Start(ctx, q, in.Procedure, m, c.now())
+		if err != nil {
+			return err
+		}
+		out.ProcedureTaskId = procID
+		output, err := json.Marshal(out)
+		if err != nil {
 			return err
 		}
 		if err := l.Finish(ctx, q, 0, "", output); err != nil {
@@ -107,7 +113,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if err := em.Emit(ctx, t.SubAppID, clipComplete(out.Task)); err != nil {
 			return err
 		}
-		return em.Emit(ctx, t.SubAppID, c.Media.UploadEvent(m))
+		return em.Emit(ctx, t.SubAppID, uploadEvent(c.Media, m, procID))
 	})
 }
 
@@ -278,19 +284,13 @@ func (c *Clip) cutExact(ctx context.Context, in *cliptask.Input, src blob.Object
 // locate tells ffmpeg where the source is: its file when it is local,
 // else a presigned URL valid for the longest ffmpeg run.
 func (c *Clip) locate(ctx context.Context, p *clip.ExactParams, src blob.Object, key string) error {
-	if f := blob.LocalFile(src); f != nil {
-		p.SrcPath = f.Name()
-		return nil
-	}
-	ps, ok := c.Blobs.(blob.Presigner)
-	if !ok {
-		return errors.New("exact clip: the media store gives ffmpeg no way to read the source")
-	}
-	// Wall-clock time, not c.now: the storage checks the URL against its own clock.
-	url, err := ps.PresignGet(ctx, key, time.Now().Add(cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault)+time.Minute))
+	path, url, err := locateSource(ctx, c.Blobs, src, key, cmp.Or(c.ExactTimeout, clip.ExactTimeoutDefault))
 	if err != nil {
-		return err
+		return fmt.Errorf("exact clip: %w", err)
 	}
-	p.SrcURL, p.Src, p.SrcSize = url, src, src.Info().Size
+	p.SrcPath, p.SrcURL = path, url
+	if url != "" {
+		p.Src, p.SrcSize = src, src.Info().Size
+	}
 	return nil
 }

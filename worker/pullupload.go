@@ -19,6 +19,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
+	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
@@ -99,12 +100,17 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 	result.MetaData = media.MetaData(m)
 	result.FileUrl = p.Media.URL(m.StorageKey)
 	result.Progress = 100
-	output, err := json.Marshal(result)
-	if err != nil {
-		return at.discard(ctx, err)
-	}
 	return at.commit(ctx, p.Events, func(q store.Querier, em *eventlog.Emitter) error {
 		if err := q.MediaInsert(ctx, m); err != nil {
+			return err
+		}
+		procID, err := proctask.Start(ctx, q, in.Procedure, m, p.now())
+		if err != nil {
+			return err
+		}
+		result.ProcedureTaskId = procID
+		output, err := json.Marshal(result)
+		if err != nil {
 			return err
 		}
 		if err := l.Finish(ctx, q, 0, "SUCCESS", output); err != nil {
@@ -113,7 +119,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 		if err := em.Emit(ctx, t.SubAppID, pullComplete(result)); err != nil {
 			return err
 		}
-		return em.Emit(ctx, t.SubAppID, p.Media.UploadEvent(m))
+		return em.Emit(ctx, t.SubAppID, uploadEvent(p.Media, m, procID))
 	})
 }
 
@@ -158,6 +164,14 @@ func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, 
 		}
 		return em.Emit(ctx, t.SubAppID, pullComplete(result))
 	})
+}
+
+// uploadEvent returns the NewFileUpload event of media m that a task made,
+// naming the task flow started on it ("" for none).
+func uploadEvent(svc *media.Service, m *openvod.Media, procedureTaskID string) *vodevent.EventContent {
+	ev := svc.UploadEvent(m)
+	ev.FileUploadEvent.ProcedureTaskId = procedureTaskID
+	return ev
 }
 
 // pullComplete returns the PullComplete event of a finished task.

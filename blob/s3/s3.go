@@ -296,11 +296,20 @@ func (b *Bucket) PresignPut(ctx context.Context, key string, expires time.Time) 
 
 // PresignGet returns a URL that reads the object until expires.
 func (b *Bucket) PresignGet(ctx context.Context, key string, expires time.Time) (string, error) {
+	return b.PresignGetAs(ctx, key, "", expires)
+}
+
+// PresignGetAs returns a URL that reads the object until expires, answered
+// with Content-Type contentType (S3's response-content-type) unless it is "".
+func (b *Bucket) PresignGetAs(ctx context.Context, key, contentType string, expires time.Time) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err
 	}
-	req, err := b.presigner.PresignGetObject(ctx, &s3.GetObjectInput{Bucket: &b.bucket, Key: b.objectKey(key)},
-		s3.WithPresignExpires(time.Until(expires)))
+	in := &s3.GetObjectInput{Bucket: &b.bucket, Key: b.objectKey(key)}
+	if contentType != "" {
+		in.ResponseContentType = &contentType
+	}
+	req, err := b.presigner.PresignGetObject(ctx, in, s3.WithPresignExpires(time.Until(expires)))
 	if err != nil {
 		return "", storageError("presign get", key, err)
 	}

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	addr := s.String("addr", "OPENVOD_ADDR", "127.0.0.1:8080", "address to listen on")
 	data := s.data()
 	storage := s.storage()
-	scratchDir := s.String("scratch-dir", "OPENVOD_SCRATCH_DIR", "", "directory for Exact clips' temporary files, emptied at start (default <data-dir>/scratch)")
+	scratchDir := s.String("scratch-dir", "OPENVOD_SCRATCH_DIR", "", "directory for the temporary files of Exact clips and media processing, emptied at start (default <data-dir>/scratch)")
 	publicURL := s.String("public-url", "OPENVOD_PUBLIC_URL", "", "base of the URLs openvod hands out (default http://<addr>)")
 	secretID := s.String("secret-id", "OPENVOD_SECRET_ID", "", "use this API SecretId instead of a generated key (with --secret-key)")
 	secretKey := s.String("secret-key", "OPENVOD_SECRET_KEY", "", "the SecretKey of --secret-id")
@@ -47,6 +47,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	minRate := s.PositiveInt64("min-transfer-rate", "OPENVOD_MIN_TRANSFER_RATE", httplimit.RateDefault.BytesPerSecond, "bytes per second an upload PUT's body or a media GET's answer must move at least, over each --min-transfer-window; a slower peer is cut off")
 	minRateWindow := s.PositiveDuration("min-transfer-window", "OPENVOD_MIN_TRANSFER_WINDOW", httplimit.RateDefault.Window, "time the server waits on an upload or media peer for each window's worth of --min-transfer-rate")
 	clipWorkers := s.PositiveInt64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
+	processWorkers := s.PositiveInt64("process-workers", "OPENVOD_PROCESS_WORKERS", int64(server.ProcessWorkersDefault), "media-processing task flows (ProcessMedia, procedures) run at once")
 	exactTimeout := s.PositiveDuration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
 	lease := s.PositiveDuration("task-lease", "OPENVOD_TASK_LEASE", queue.LeaseDurationDefault, "lease of a running task; a task of a dead server is taken over after it")
 	pushTimeout := s.PositiveDuration("push-timeout", "OPENVOD_PUSH_TIMEOUT", push.TimeoutDefault, "a push callback is delivered when answered 2xx within this")
@@ -125,7 +126,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), WorkersPerApp: int(*workersPerApp),
 		PullConnectTimeout: *pullConnect, PullIdleTimeout: *pullIdle, PullTotalTimeout: *pullTotal,
 		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers),
-		ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
+		ProcessWorkers: int(*processWorkers), ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, JanitorInterval: *janitorInterval, OrphanInterval: *orphanInterval, Logger: logger,
 		Outbound: outbound,

@@ -181,7 +181,6 @@ test("ApplyUpload accepts and ignores Tencent fields openvod does not implement"
   const c = h.client();
   const r = await c.ApplyUpload({
     MediaType: "mp4",
-    Procedure: "x",
     StorageRegion: "ap-guangzhou",
     ExtInfo: "",
     CoverType: "jpg",

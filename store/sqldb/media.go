@@ -92,7 +92,8 @@ WHERE expire_time < ? ORDER BY expire_time, file_id LIMIT ?`, timeArg(t), limit)
 func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, error) {
 	var n int64
 	err := q.queryRow(ctx, q.read, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM media WHERE storage_key = ? LIMIT 1) AS m)
-+ (SELECT COUNT(*) FROM (SELECT 1 FROM template WHERE storage_key = ? AND storage_key <> '' LIMIT 1) AS t)`, key, key).Scan(&n)
++ (SELECT COUNT(*) FROM (SELECT 1 FROM media_output_key WHERE storage_key = ? LIMIT 1) AS o)
++ (SELECT COUNT(*) FROM (SELECT 1 FROM template WHERE storage_key = ? AND storage_key <> '' LIMIT 1) AS t)`, key, key, key).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("media storage key exists %s: %w", key, err)
 	}
@@ -102,23 +103,25 @@ func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, 
 // StorageKeysReferenced implements store.Querier. Templates refer to their
 // StorageKey (a watermark's image). Upload sessions refer to
 // their key whether committed or not; the janitor removes stale ones with
-// their bytes. A task not finished refers to its OutputKey and to every
-// attempt's key derived from it (openvod.AttemptKey).
+// their bytes. A task not finished refers to its OutputKey, to every
+// attempt's key derived from it (openvod.AttemptKey) and, when the
+// OutputKey ends in "/", to every key under it.
 func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error) {
 	refs := map[string]bool{}
 	if len(keys) == 0 {
 		return refs, nil
 	}
-	// outputs holds the OutputKeys that would keep each key: its own and,
-	// for an attempt's key, the one it was derived from.
+	// outputs holds the OutputKeys that would keep each key: its own, for
+	// an attempt's key the one it was derived from, and its prefixes
+	// ending in "/".
 	outputs := slices.Clone(keys)
 	for _, k := range keys {
-		if out := openvod.AttemptOutputKey(k); out != "" {
-			outputs = append(outputs, out)
-		}
+		outputs = append(outputs, keepingOutputKeys(k)...)
 	}
-	args := make([]any, 0, 3*len(keys)+len(outputs))
-	for range 3 {
+	slices.Sort(outputs)
+	outputs = slices.Compact(outputs)
+	args := make([]any, 0, 4*len(keys)+len(outputs))
+	for range 4 {
 		for _, k := range keys {
 			args = append(args, k)
 		}
@@ -128,6 +131,7 @@ func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map
 	}
 	in := placeholders(len(keys))
 	rows, err := q.read.QueryContext(ctx, q.d.rebind(`SELECT storage_key, 0 FROM media WHERE storage_key IN (`+in+`)
+UNION SELECT storage_key, 0 FROM media_output_key WHERE storage_key IN (`+in+`)
 UNION SELECT storage_key, 0 FROM upload_session WHERE storage_key IN (`+in+`)
 UNION SELECT storage_key, 0 FROM template WHERE storage_key IN (`+in+`) AND storage_key <> ''
 UNION SELECT output_key, 1 FROM task WHERE status <> 'FINISH' AND output_key IN (`+placeholders(len(outputs))+`)`), args...)
@@ -152,9 +156,25 @@ UNION SELECT output_key, 1 FROM task WHERE status <> 'FINISH' AND output_key IN 
 		return nil, fmt.Errorf("storage keys referenced: %w", err)
 	}
 	for _, k := range keys {
-		if out := openvod.AttemptOutputKey(k); taskOutputs[k] || out != "" && taskOutputs[out] {
+		if taskOutputs[k] || slices.ContainsFunc(keepingOutputKeys(k), func(out string) bool { return taskOutputs[out] }) {
 			refs[k] = true
 		}
 	}
 	return refs, nil
+}
+
+// keepingOutputKeys returns the OutputKeys other than key itself whose
+// unfinished task keeps key: the one an attempt's key was derived from, and
+// every prefix of key ending in "/" (a procedure's output prefix).
+func keepingOutputKeys(key string) []string {
+	var outs []string
+	if out := openvod.AttemptOutputKey(key); out != "" {
+		outs = append(outs, out)
+	}
+	for i, c := range key {
+		if c == '/' {
+			outs = append(outs, key[:i+1])
+		}
+	}
+	return outs
 }

@@ -13,13 +13,14 @@ import (
 )
 
 const taskColumns = `id, sub_app_id, type, status, input, output, err_code, message, progress, attempts,
-session_id, create_time, begin_process_time, finish_time, output_key`
+session_id, create_time, begin_process_time, finish_time, output_key, priority, state`
 
 func scanTask(s scanner) (*openvod.Task, error) {
 	var t openvod.Task
 	err := s.Scan(&t.ID, &t.SubAppID, &t.Type, &t.Status, &t.Input, &t.Output, &t.ErrCode, &t.Message,
 		&t.Progress, &t.Attempts, &t.SessionID,
-		timeDest{&t.CreateTime}, timeDest{&t.BeginProcessTime}, timeDest{&t.FinishTime}, &t.OutputKey)
+		timeDest{&t.CreateTime}, timeDest{&t.BeginProcessTime}, timeDest{&t.FinishTime}, &t.OutputKey,
+		&t.Priority, &t.State)
 	if err != nil {
 		return nil, err
 	}
@@ -30,11 +31,12 @@ func scanTask(s scanner) (*openvod.Task, error) {
 // holds, and every other field as given.
 func (q *querier) TaskInsert(ctx context.Context, t *openvod.Task) error {
 	err := changedOne(q.exec(ctx, `INSERT INTO task (`+taskColumns+`)
-VALUES (?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, 'WAITING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING`,
 		t.ID, t.SubAppID, string(t.Type), bytesArg(t.Input), bytesArg(t.Output), t.ErrCode, t.Message,
 		t.Progress, t.Attempts, t.SessionID,
-		timeArg(t.CreateTime), timeArg(t.BeginProcessTime), timeArg(t.FinishTime), t.OutputKey))
+		timeArg(t.CreateTime), timeArg(t.BeginProcessTime), timeArg(t.FinishTime), t.OutputKey,
+		t.Priority, bytesArg(t.State)))
 	if err != nil {
 		return fmt.Errorf("task insert %s: %w", t.ID, err)
 	}
@@ -115,10 +117,10 @@ WHERE sub_app_id = ? AND type = ? AND session_id = ? AND create_time >= ?)`,
 	return t, nil
 }
 
-// taskClaimSQL picks the oldest runnable tasks of ntypes types, not of
-// nskip apps, locked as the dialect requires, and leases them. The
-// redundant status <> 'FINISH' lets SQLite use the partial index
-// task_runnable.
+// taskClaimSQL picks the runnable tasks of ntypes types, not of nskip
+// apps, highest priority first and then oldest first, locked as the
+// dialect requires, and leases them. The redundant status <> 'FINISH' lets
+// SQLite use the partial index task_runnable, whose order is the claim's.
 func (q *querier) taskClaimSQL(ntypes, nskip int) string {
 	skip := ""
 	if nskip > 0 {
@@ -128,7 +130,7 @@ func (q *querier) taskClaimSQL(ntypes, nskip int) string {
 SELECT id FROM task
 WHERE status <> 'FINISH' AND type IN (` + placeholders(ntypes) + `)` + skip + `
 AND (status = 'WAITING' OR (status = 'PROCESSING' AND (lease_until IS NULL OR lease_until < ?)))
-ORDER BY create_time, id LIMIT ? ` + q.d.ClaimLock + `
+ORDER BY priority DESC, create_time, id LIMIT ? ` + q.d.ClaimLock + `
 )
 UPDATE task SET status = 'PROCESSING', owner = ?, lease_until = ?, attempts = attempts + 1,
 begin_process_time = COALESCE(begin_process_time, ?)
@@ -136,8 +138,8 @@ WHERE id IN (SELECT id FROM picked)
 RETURNING ` + taskColumns
 }
 
-// TaskClaim implements store.Querier. It returns the tasks oldest first, and
-// none when p.Limit or p.Types is empty.
+// TaskClaim implements store.Querier. It returns the tasks in the order
+// claimed, and none when p.Limit or p.Types is empty.
 func (q *querier) TaskClaim(ctx context.Context, p *store.TaskClaimParams) ([]*openvod.Task, error) {
 	if p.Owner == "" {
 		return nil, errors.New("task claim: empty owner")
@@ -158,7 +160,7 @@ func (q *querier) TaskClaim(ctx context.Context, p *store.TaskClaimParams) ([]*o
 		return nil, fmt.Errorf("task claim: %w", err)
 	}
 	slices.SortFunc(tasks, func(a, b *openvod.Task) int {
-		return cmp.Or(a.CreateTime.Compare(b.CreateTime), cmp.Compare(a.ID, b.ID))
+		return cmp.Or(cmp.Compare(b.Priority, a.Priority), a.CreateTime.Compare(b.CreateTime), cmp.Compare(a.ID, b.ID))
 	})
 	return tasks, nil
 }

@@ -10,13 +10,13 @@ import (
 )
 
 const uploadColumns = `session_key, sub_app_id, media_type, media_name, class_id, source_context,
-session_context, storage_key, expire_time, create_time, deadline, uploaded_size, file_id`
+session_context, storage_key, expire_time, create_time, deadline, uploaded_size, file_id, procedure_name`
 
 func scanUpload(s scanner) (*openvod.UploadSession, error) {
 	var u openvod.UploadSession
 	err := s.Scan(&u.SessionKey, &u.SubAppID, &u.MediaType, &u.MediaName, &u.ClassID, &u.SourceContext,
 		&u.SessionContext, &u.StorageKey, timeDest{&u.ExpireTime}, timeDest{&u.CreateTime},
-		timeDest{&u.Deadline}, &u.UploadedSize, &u.FileID)
+		timeDest{&u.Deadline}, &u.UploadedSize, &u.FileID, &u.Procedure)
 	if err != nil {
 		return nil, err
 	}
@@ -27,10 +27,10 @@ func scanUpload(s scanner) (*openvod.UploadSession, error) {
 // FileID "" whatever s holds.
 func (q *querier) UploadSessionInsert(ctx context.Context, s *openvod.UploadSession) error {
 	err := changedOne(q.exec(ctx, `INSERT INTO upload_session (`+uploadColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '')
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, -1, '', ?)
 ON CONFLICT DO NOTHING`,
 		s.SessionKey, s.SubAppID, s.MediaType, s.MediaName, s.ClassID, s.SourceContext,
-		s.SessionContext, s.StorageKey, timeArg(s.ExpireTime), timeArg(s.CreateTime), timeArg(s.Deadline)))
+		s.SessionContext, s.StorageKey, timeArg(s.ExpireTime), timeArg(s.CreateTime), timeArg(s.Deadline), s.Procedure))
 	if err != nil {
 		return fmt.Errorf("upload session insert %s: %w", store.KeyRef(s.SessionKey), err)
 	}

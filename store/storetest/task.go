@@ -53,6 +53,8 @@ func testTask(t *testing.T, s store.Store) {
 		Attempts:         3,
 		SessionID:        "session",
 		OutputKey:        "media/out.mp4",
+		Priority:         -3,
+		State:            []byte(`{"Done": [0]}`),
 		CreateTime:       at(1),
 		BeginProcessTime: at(2),
 		FinishTime:       at(3),

@@ -23,6 +23,7 @@ func newUploadSession(app *openvod.App, key string, created, deadline int) *open
 		CreateTime:     at(created),
 		Deadline:       at(deadline),
 		UploadedSize:   -1,
+		Procedure:      "LongVideoPreset",
 	}
 }
 
