@@ -70,7 +70,7 @@ func MarkOf(m *templates.Mark, imagePath string) (Watermark, error) {
 		return w, err
 	}
 	switch {
-	case t.Type == templates.WatermarkImage && t.ImageTemplate != nil:
+	case t.Type == templates.WatermarkImage && t.ImageTemplate != nil && imagePath != "":
 		w.Image, w.Opacity = imagePath, 1-float64(t.ImageTemplate.Transparency)/100
 		if w.Width, err = parseLength("Width", t.ImageTemplate.Width); err != nil {
 			return w, err
@@ -82,7 +82,7 @@ func MarkOf(m *templates.Mark, imagePath string) (Watermark, error) {
 		w.FontSize = templates.FontSizePixels(t.TextTemplate.FontSize)
 		return w, nil
 	}
-	return w, Errorf("InvalidInput.ConfigurationUnsupported", "watermark template %d is neither an image nor a text watermark", t.Definition)
+	return w, Errorf("InvalidInput.ConfigurationUnsupported", "watermark template %d is neither an image watermark with its image nor a text watermark", t.Definition)
 }
 
 func parseLength(field, s string) (Length, error) {

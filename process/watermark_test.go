@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,5 +255,31 @@ func TestAdaptiveWatermarks(t *testing.T) {
 		w, h := int(r.Width), int(r.Height)
 		box := image.Rect(w-w/10-w/4, h/10, w-w/10, h/10+w/4)
 		checkPixels(t, fmt.Sprintf("rung %d (%dx%d)", i, w, h), img, box, isReddish, isBlack)
+	}
+}
+
+func TestMarkOf(t *testing.T) {
+	img := &templates.Watermark{Definition: 7, Type: "image", CoordinateOrigin: "Center", XPos: "5%", YPos: "3px",
+		ImageTemplate: &templates.ImageWatermarkTemplate{Width: "20%", Height: "0px", Transparency: 25}}
+	w, err := MarkOf(&templates.Mark{Template: img, ImageKey: "1/a/f0.png", StartTimeOffset: 1, EndTimeOffset: -2}, "/scratch/0.png")
+	want := Watermark{Origin: "Center", X: Length{5, true}, Y: Length{3, false}, Image: "/scratch/0.png", Width: Length{20, true},
+		Height: Length{}, Opacity: 0.75, Start: 1, End: -2}
+	if err != nil || w != want {
+		t.Errorf("image mark: %+v %v, want %+v", w, err, want)
+	}
+	if _, err := MarkOf(&templates.Mark{Template: img}, ""); err == nil {
+		t.Error("an image mark without its image was taken")
+	}
+	txt := &templates.Watermark{Type: "text", XPos: "0px", YPos: "0px",
+		TextTemplate: &templates.TextWatermarkTemplate{FontSize: "24px", FontColor: "0x00FF00", FontAlpha: 0.5}}
+	w, err = MarkOf(&templates.Mark{Template: txt, TextContent: "hi"}, "")
+	if err != nil || w.Text != "hi" || w.FontSize != 24 || w.FontColor != "0x00FF00" || w.Opacity != 0.5 || w.Image != "" {
+		t.Errorf("text mark: %+v %v", w, err)
+	}
+	if a, b := (&Watermark{Start: -1}).window(10); a != 9 || !math.IsInf(b, 1) {
+		t.Errorf("window of the last second of 10: %g..%g", a, b)
+	}
+	if a, b := (&Watermark{Start: 2, End: -3}).window(10); a != 2 || b != 7 {
+		t.Errorf("window 2..-3 of 10: %g..%g", a, b)
 	}
 }
