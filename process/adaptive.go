@@ -42,10 +42,24 @@ type abrRung struct {
 // DisableHigherVideoBitrate) set, rungs larger (or of a higher bit rate)
 // than the source are left out, but the lowest is always kept. DRM is not
 // supported: a DrmType fails with InvalidInput.ConfigurationUnsupported.
-func AdaptiveStreaming(ctx context.Context, src *Source, t *templates.AdaptiveDynamicStreaming, dir string, opt Options) (*Adaptive, error) {
+// marks are drawn on every rung after its scale, their windows in
+// seconds of the source.
+func AdaptiveStreaming(ctx context.Context, src *Source, t *templates.AdaptiveDynamicStreaming, dir string, opt Options, marks ...Watermark) (*Adaptive, error) {
 	rungs, seg, err := planAdaptive(src, t)
 	if err != nil {
 		return nil, err
+	}
+	if len(marks) > 0 {
+		m, err := prepareMarks(marks, 0)
+		if err != nil {
+			return nil, err
+		}
+		defer m.close()
+		for _, r := range rungs {
+			if r.video != nil {
+				r.video.marks, r.video.dur = m, src.Duration
+			}
+		}
 	}
 	args, err := adaptiveArgs(src, t.Format, rungs, seg, dir, t.SegmentType)
 	if err != nil {
@@ -117,6 +131,9 @@ func planAdaptive(src *Source, t *templates.AdaptiveDynamicStreaming) ([]abrRung
 	fps := -1.0 // the first video rung's frame rate is every rung's
 	for i, si := range t.StreamInfos {
 		r := abrRung{vIndex: -1, aIndex: -1}
+		if err := noTEHD(si.TEHDConfig); err != nil {
+			return nil, 0, fmt.Errorf("rung %d: %w", i, err)
+		}
 		if si.RemoveVideo == 0 {
 			if err := src.needVideo("adaptive stream"); err != nil {
 				return nil, 0, err
@@ -210,6 +227,7 @@ func adaptiveArgs(src *Source, format string, rungs []abrRung, seg int64, dir, s
 	}
 	if len(vs) > 0 {
 		sw, sh := src.displaySize()
+		args = append(args, videoMarkInputs(vs, 1)...)
 		args = append(args, "-filter_complex", ladder(vs, sw, sh))
 	}
 	dash := format == "MPEG-DASH"

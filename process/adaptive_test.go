@@ -111,6 +111,7 @@ func TestAdaptiveDASH(t *testing.T) {
 	src := vidSource(t, "640x360", 30, 6, true, true)
 	tpl := &templates.AdaptiveDynamicStreaming{Format: "MPEG-DASH", SegmentDuration: 3,
 		StreamInfos: []templates.AdaptiveStreamTemplate{vtRung(0, 360, 0, 500), vtRung(0, 180, 0, 200)}}
+	tpl.StreamInfos[1].Video.Codec = "libx265" // per-stream options of a second encoder
 	dir := t.TempDir()
 	a, err := AdaptiveStreaming(context.Background(), src, tpl, dir, Options{})
 	if err != nil {
@@ -125,12 +126,12 @@ func TestAdaptiveDASH(t *testing.T) {
 	for _, s := range p.Streams {
 		switch s.CodecType {
 		case "video":
-			sizes = append(sizes, strconv.FormatInt(s.Width, 10)+"x"+strconv.FormatInt(s.Height, 10))
+			sizes = append(sizes, s.CodecName+" "+strconv.FormatInt(s.Width, 10)+"x"+strconv.FormatInt(s.Height, 10))
 		case "audio":
 			audio++
 		}
 	}
-	if !slices.Equal(sizes, []string{"640x360", "320x180"}) || audio != 1 {
+	if !slices.Equal(sizes, []string{"h264 640x360", "hevc 320x180"}) || audio != 1 {
 		t.Fatalf("the MPD has video %q and %d audio representations (want one, shared)", sizes, audio)
 	}
 	vidNear(t, "duration", p.duration, 6, 0.04/6)

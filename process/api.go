@@ -10,6 +10,9 @@ type TranscodeJob struct {
 	Start, End float64
 	// Dir receives the output: an empty directory of the job's own.
 	Dir string
+	// Watermarks are drawn on the video after its scale, their windows
+	// in seconds of the output (audio-only outputs have none to draw).
+	Watermarks []Watermark
 }
 
 // Output is what one transcode or adaptive stream wrote.
@@ -43,6 +46,9 @@ type ImageFormat struct {
 	ResolutionAdaptive string
 	FillType           string
 	Format             string // jpg, png or webp
+	// Watermarks are drawn on each picture, after its scale; a mark
+	// whose window misses the picture's time is left out.
+	Watermarks []Watermark
 }
 
 // Image is one picture written.

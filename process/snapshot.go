@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/openvod/openvod/ffmpeg"
 )
@@ -35,7 +36,9 @@ const snapshotSpan = 10
 // Snapshots writes one picture per time of times (seconds of the source,
 // resolved and inside it) into dir, in order, as snapshot-<i>.<jpg|png|webp>:
 // the first frame at or after the time, at the size f's Width, Height and
-// ResolutionAdaptive give the source (Size) and fitted by f's FillType.
+// ResolutionAdaptive give the source (Size) and fitted by f's FillType,
+// with f's Watermarks drawn on it (those whose window, in seconds of the
+// source, holds the time).
 // A time at or after the last frame's start gives the last frame. Each
 // picture is a seek to the keyframe before its time (ffmpeg's input -ss)
 // and a decode up to the time, up to snapshotBatch pictures per ffmpeg
@@ -66,6 +69,13 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 		files[i] = filepath.Join(dir, fmt.Sprintf("snapshot-%d.%s", i, ext))
 		images[i] = Image{File: files[i], Time: min(t, last), Width: w, Height: h}
 	}
+	var wm *marks
+	if len(f.Watermarks) > 0 {
+		if wm, err = prepareMarks(f.Watermarks, 0); err != nil {
+			return nil, err
+		}
+		defer wm.close()
+	}
 	per := snapshotBatchFor(src.Duration)
 	for b := 0; b < len(images); b += per {
 		batch := images[b:min(b+per, len(images))]
@@ -77,8 +87,16 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 			}
 			args = append(args, in...)
 		}
+		if wm != nil {
+			args = append(args, wm.inputs...)
+			args = append(args, "-filter_complex", snapshotMarks(wm, batch, filter, src.Duration))
+		}
 		for k, im := range batch {
-			args = append(args, "-map", strconv.Itoa(k)+":v:0", "-frames:v", "1", "-vf", filter)
+			if wm != nil {
+				args = append(args, "-map", fmt.Sprintf("[o%d]", k), "-frames:v", "1")
+			} else {
+				args = append(args, "-map", strconv.Itoa(k)+":v:0", "-frames:v", "1", "-vf", filter)
+			}
 			args = append(args, enc...)
 			args = append(args, "-f", "image2", "-update", "1", im.File)
 		}
@@ -93,6 +111,20 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 		return nil, err
 	}
 	return images, nil
+}
+
+// snapshotMarks returns the filtergraph of a batch of Snapshots with
+// watermarks: input k's picture, scaled by filter, gets its marks and
+// the label [ok]; the marks' images are the inputs after the batch's.
+func snapshotMarks(wm *marks, batch []Image, filter string, dur float64) string {
+	wm.first = len(batch)
+	g := make([]string, 0, 2*len(batch))
+	targets := make([]markTarget, len(batch))
+	for k, im := range batch {
+		g = append(g, fmt.Sprintf("[%d:v:0]%s[p%d]", k, filter, k))
+		targets[k] = markTarget{in: fmt.Sprintf("[p%d]", k), out: fmt.Sprintf("[o%d]", k), w: im.Width, h: im.Height, dur: dur, still: true, at: im.Time}
+	}
+	return strings.Join(append(g, wm.graph(targets)...), ";")
 }
 
 // lastFrameTime is a time inside the source's last frame, where a seek

@@ -61,6 +61,13 @@ type transcodeRun struct {
 // the call before anything runs.
 func Transcode(ctx context.Context, src *Source, jobs []TranscodeJob, opt Options) ([]Output, error) {
 	plans := make([]*transcodePlan, len(jobs))
+	defer func() {
+		for _, p := range plans {
+			if p != nil && p.video != nil {
+				p.video.marks.close()
+			}
+		}
+	}()
 	for i, j := range jobs {
 		p, err := planTranscode(src, j)
 		if err != nil {
@@ -106,6 +113,9 @@ func planTranscode(src *Source, j TranscodeJob) (*transcodePlan, error) {
 	c, ok := containers[t.Container]
 	if !ok {
 		return nil, Errorf("InvalidInput.ConfigurationUnsupported", "unknown Container %q: use mp4, flv, hls, mp3, m4a, flac, ogg or wav", t.Container)
+	}
+	if err := noTEHD(t.TEHDConfig); err != nil {
+		return nil, err
 	}
 	p := &transcodePlan{dir: j.Dir, base: fmt.Sprintf("v.f%d", t.Definition), c: c}
 	var err error
@@ -161,8 +171,16 @@ func planTranscode(src *Source, j TranscodeJob) (*transcodePlan, error) {
 			return nil, Errorf("InvalidInput.ConfigurationUnsupported", "SegmentType %q is not ts or fmp4", t.SegmentType)
 		}
 	}
-	p.start, p.end, err = clampRange(src, j.Start, j.End)
-	return p, err
+	if p.start, p.end, err = clampRange(src, j.Start, j.End); err != nil {
+		return nil, err
+	}
+	if p.video != nil && len(j.Watermarks) > 0 {
+		if p.video.marks, err = prepareMarks(j.Watermarks, 0); err != nil {
+			return nil, err
+		}
+		p.video.dur = p.end - p.start
+	}
+	return p, nil
 }
 
 // clampRange checks [start, end) against the source and ends it at the
@@ -224,6 +242,7 @@ func transcodeArgs(src *Source, ps []*transcodePlan) (transcodeRun, error) {
 	}
 	if len(vs) > 0 {
 		sw, sh := src.displaySize()
+		args = append(args, videoMarkInputs(vs, 1)...)
 		args = append(args, "-filter_complex", ladder(vs, sw, sh))
 	}
 	vi := 0

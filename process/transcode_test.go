@@ -221,6 +221,7 @@ func TestTranscodeErrors(t *testing.T) {
 		{"H.265 in FLV", video, &templates.Transcode{Container: "flv", VideoTemplate: vtVideo("libx265", 0, 0, 0, 0), RemoveAudio: 1}, "InvalidInput.ConfigurationUnsupported"},
 		{"unknown container", video, &templates.Transcode{Container: "avi"}, "InvalidInput.ConfigurationUnsupported"},
 		{"both removed", video, &templates.Transcode{Container: "mp4", RemoveVideo: 1, RemoveAudio: 1}, "InvalidInput.ConfigurationUnsupported"},
+		{"TEHD", video, &templates.Transcode{Container: "mp4", VideoTemplate: vtVideo("libx264", 0, 0, 0, 0), RemoveAudio: 1, TEHDConfig: &templates.TEHDConfig{Type: "TEHD-100"}}, "InvalidInput.ConfigurationUnsupported"},
 		{"range past the end", video, mp4(vtVideo("libx264", 0, 0, 0, 0)), "InvalidInput.InvalidTimeOffset"},
 	} {
 		dir := t.TempDir()

@@ -35,6 +35,10 @@ type videoEnc struct {
 	bframes       int64 // -1: the encoder's default
 	tag, profile  string
 	keyframeEvery float64 // seconds between forced keyframes (segment boundaries); 0: none
+	// marks are drawn after the scale and frame rate, on a stream of dur
+	// seconds; nil: none.
+	marks *marks
+	dur   float64
 }
 
 // audioEnc is one audio stream to encode.
@@ -104,6 +108,15 @@ func newVideoEnc(v *templates.VideoTemplateInfo, src *Source) (*videoEnc, error)
 		}
 	}
 	return e, nil
+}
+
+// noTEHD refuses a TEHD (Tencent's perceptual encoding) setting other
+// than OFF: openvod has no TEHD encoder.
+func noTEHD(c *templates.TEHDConfig) error {
+	if c != nil && c.Type != "" && c.Type != "OFF" {
+		return Errorf("InvalidInput.ConfigurationUnsupported", "TEHDConfig.Type %s is not available in openvod: use OFF", c.Type)
+	}
+	return nil
 }
 
 // cmpOr returns the first of vs that is positive (0 when none is).
@@ -210,7 +223,7 @@ func secs(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 // which costs a fraction of scaling each from the source; the others
 // (padded, stretched, blurred, or larger than the source) are scaled
 // from the source. Each stream then gets its frame rate (applied to the
-// decoded frames when all streams share it) and yuv420p.
+// decoded frames when all streams share it), its watermarks and yuv420p.
 func ladder(vs []*videoEnc, srcW, srcH int64) string {
 	order := make([]int, len(vs))
 	for i := range order {
@@ -249,10 +262,20 @@ func ladder(vs []*videoEnc, srcW, srcH int64) string {
 		}
 		g = append(g, fmt.Sprintf("%ssplit=%d%s", decoded, fromSource, labels))
 	}
+	var marked []*marks
+	targets := map[*marks][]markTarget{}
 	finish := func(i int, in string) {
 		f := in
 		if vs[i].fps > 0 && !shared {
 			f += "fps=" + secs(vs[i].fps) + ","
+		}
+		if m := vs[i].marks; m != nil {
+			if _, ok := targets[m]; !ok {
+				marked = append(marked, m)
+			}
+			targets[m] = append(targets[m], markTarget{in: fmt.Sprintf("[f%d]", i), out: fmt.Sprintf("[m%d]", i), w: vs[i].w, h: vs[i].h, dur: vs[i].dur})
+			g = append(g, f+fmt.Sprintf("null[f%d]", i))
+			f = fmt.Sprintf("[m%d]", i)
 		}
 		g = append(g, f+fmt.Sprintf("format=yuv420p[v%d]", i))
 	}
@@ -274,6 +297,9 @@ func ladder(vs []*videoEnc, srcW, srcH int64) string {
 			in = fmt.Sprintf("[n%d]", i)
 		}
 		finish(i, fmt.Sprintf("[c%d]", i))
+	}
+	for _, m := range marked {
+		g = append(g, m.graph(targets[m])...)
 	}
 	return strings.Join(g, ";")
 }

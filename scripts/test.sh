@@ -2,7 +2,7 @@
 # Runs every test suite of openvod: unit, store conformance on SQLite and
 # PostgreSQL, official SDK conformance (Node.js and Go), restart and crash
 # tests, and the fuzz corpus. It installs and starts what the tests need
-# (ffmpeg, Node.js, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
+# (ffmpeg, the DejaVu font, Node.js, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -15,6 +15,8 @@ apt_install() {
 }
 
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "installing ffmpeg"; apt_install ffmpeg; }
+# The font of text watermarks (process.FontFile).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { echo "installing fonts-dejavu-core"; apt_install fonts-dejavu-core; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
 
 # PostgreSQL on loopback (docs/wire.md §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.

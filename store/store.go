@@ -113,12 +113,13 @@ type Querier interface {
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
-	// MediaStorageKeyExists reports whether any media or media output
-	// references the blob key.
+	// MediaStorageKeyExists reports whether any media, media output or
+	// template (a watermark's image) references the blob key: what media
+	// GETs serve.
 	MediaStorageKeyExists(ctx context.Context, key string) (bool, error)
 	// StorageKeysReferenced returns those of keys that a media record, a
-	// media output, an upload session or a task not finished refers to;
-	// such a task refers to its OutputKey and to every key
+	// media output, a template, an upload session or a task not finished
+	// refers to; such a task refers to its OutputKey and to every key
 	// openvod.AttemptKey derives from it, and, when its OutputKey ends in
 	// "/" (the prefix its attempts write under), to every key under it.
 	StorageKeysReferenced(ctx context.Context, keys []string) (map[string]bool, error)
@@ -250,6 +251,10 @@ type Querier interface {
 	TemplateInsert(ctx context.Context, t *Template, limit int, uniqueName bool) error
 	// TemplateGet returns the app's template of kind with the Definition, or ErrNotFound.
 	TemplateGet(ctx context.Context, subAppID int64, kind string, definition int64) (*Template, error)
+	// TemplateLock is TemplateGet for a change: inside InTx the row stays
+	// locked until the transaction ends, so that a concurrent TemplateLock
+	// of it waits and then reads what this transaction wrote.
+	TemplateLock(ctx context.Context, subAppID int64, kind string, definition int64) (*Template, error)
 	// TemplateGetByName returns the app's template of kind named name (the
 	// one with the lowest Definition), or ErrNotFound.
 	TemplateGetByName(ctx context.Context, subAppID int64, kind, name string) (*Template, error)
@@ -285,6 +290,9 @@ type Template struct {
 	Body       []byte
 	CreateTime time.Time
 	UpdateTime time.Time
+	// StorageKey is the blob the template refers to (a watermark
+	// template's image), or "".
+	StorageKey string
 }
 
 // EventLeaseParams leases pullable events of one app.

@@ -26,6 +26,7 @@ func (a *API) actionTable() map[string]action {
 		"ResendEvents":            a.resendEvents,
 		"ClipVideo":               a.clipVideo,
 	}
-	a.templateActions(table) // templates.go
+	a.templateActions(table)  // templates.go
+	a.watermarkActions(table) // watermark.go
 	return table
 }

@@ -155,18 +155,27 @@ type sortBy struct {
 }
 
 // decodeDescribe decodes a Describe*Templates request taking the common
-// parameters and filters, and checks its Type, Offset and Limit.
+// parameters and filters, and checks its Type (Preset or Custom), Offset
+// and Limit.
 func decodeDescribe(c *call, filters ...string) (*describeTemplatesRequest, error) {
+	req, err := decodeTemplateFilters(c, append([]string{"Type", "Offset", "Limit"}, filters...)...)
+	if err == nil && req.Type != "" && req.Type != templates.TypePreset && req.Type != templates.TypeCustom {
+		return nil, openvod.InvalidValue("Type", true, "%q is neither Preset nor Custom", req.Type)
+	}
+	return req, err
+}
+
+// decodeTemplateFilters decodes a Describe request taking the common
+// parameters and filters, and checks its filters but Type.
+func decodeTemplateFilters(c *call, filters ...string) (*describeTemplatesRequest, error) {
 	var req describeTemplatesRequest
-	if err := c.Params.decodeOnly(&req, append([]string{"Type", "Offset", "Limit"}, filters...), nil); err != nil {
+	if err := c.Params.decodeOnly(&req, filters, nil); err != nil {
 		return nil, err
 	}
 	if req.Limit == 0 {
 		req.Limit = defaultTemplateLimit
 	}
 	switch {
-	case req.Type != "" && req.Type != templates.TypePreset && req.Type != templates.TypeCustom:
-		return nil, openvod.InvalidValue("Type", true, "%q is neither Preset nor Custom", req.Type)
 	case req.Offset < 0:
 		return nil, openvod.InvalidValue("Offset", true, "%d is negative", req.Offset)
 	case req.Limit < 1 || req.Limit > maxTemplateLimit:

@@ -92,7 +92,17 @@ func fromRow[T any, P Template[T]](r *store.Template) (P, error) {
 		return nil, fmt.Errorf("template %d/%s/%d: %w", r.SubAppID, r.Kind, r.Definition, err)
 	}
 	p.stamp(r.Definition, TypeCustom, r.CreateTime, r.UpdateTime)
+	if k, ok := any(p).(storageKeyed); ok {
+		k.setStorageKey(r.StorageKey)
+	}
 	return p, nil
+}
+
+// storageKeyed is a template referring to a blob (a watermark's image),
+// whose key is stored beside its body (store.Template.StorageKey).
+type storageKeyed interface {
+	storageKey() string
+	setStorageKey(key string)
 }
 
 // isPreset reports whether def is a preset of P's kind.
@@ -166,8 +176,11 @@ func Create[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID
 	return t, nil
 }
 
-// toRow sets r's Name and Body from t.
+// toRow sets r's Name, Body and StorageKey from t.
 func toRow(r *store.Template, t any) error {
+	if k, ok := t.(storageKeyed); ok {
+		r.StorageKey = k.storageKey()
+	}
 	body, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -183,24 +196,33 @@ func toRow(r *store.Template, t any) error {
 
 // Modify changes the app's custom template of P's kind with the
 // Definition: change gets a copy to change (and check), which is then
-// stored as updated at now. A preset or an unknown Definition gets
-// ResourceNotFound.TemplateNotExist.
-func Modify[T any, P Template[T]](ctx context.Context, q store.Querier, subAppID, def int64, now time.Time, change func(P) error) error {
+// stored as updated at now. The read and the write are one transaction
+// holding the template's row, so concurrent Modify calls of one template
+// run one after the other and none loses another's change. A preset or an
+// unknown Definition gets ResourceNotFound.TemplateNotExist.
+func Modify[T any, P Template[T]](ctx context.Context, s store.Store, subAppID, def int64, now time.Time, change func(P) error) error {
 	if err := checkCustom[T, P](def); err != nil {
 		return err
 	}
-	t, err := Get[T, P](ctx, q, subAppID, def)
-	if err != nil {
-		return notExist[T, P](def, err)
-	}
-	if err := change(t); err != nil {
-		return err
-	}
-	r := &store.Template{SubAppID: subAppID, Kind: string(t.kind()), Definition: def, UpdateTime: now.UTC().Truncate(time.Second)}
-	if err := toRow(r, t); err != nil {
-		return err
-	}
-	return notExist[T, P](def, q.TemplateUpdate(ctx, r))
+	kind := string(P(nil).kind())
+	return notExist[T, P](def, s.InTx(ctx, func(q store.Querier) error {
+		r, err := q.TemplateLock(ctx, subAppID, kind, def)
+		if err != nil {
+			return err
+		}
+		t, err := fromRow[T, P](r)
+		if err != nil {
+			return err
+		}
+		if err := change(t); err != nil {
+			return err
+		}
+		r.UpdateTime = now.UTC().Truncate(time.Second)
+		if err := toRow(r, t); err != nil {
+			return err
+		}
+		return q.TemplateUpdate(ctx, r)
+	}))
 }
 
 // Delete removes the app's custom template of P's kind; a preset or an

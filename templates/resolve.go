@@ -9,6 +9,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/store"
@@ -26,7 +27,9 @@ const taskField = "MediaProcessTask"
 // templates as they are now. Each Definition must be a preset or the
 // app's own template of the sub-task's kind (a cover's is a
 // snapshot-by-time-offset template); the members openvod does not
-// implement must be unset; offsets and positions must be well-formed.
+// implement must be unset; offsets and positions must be well-formed;
+// each WatermarkSet item must name a watermark template of the app (see
+// Resolved.Watermarks).
 // Errors are *openvod.Error naming the field, e.g.
 // MediaProcessTask.TranscodeTaskSet[0].Definition.
 func Resolve(ctx context.Context, q store.Querier, subAppID int64, in *vodevent.MediaProcessTaskInput) (*Resolved, error) {
@@ -45,10 +48,10 @@ func Resolve(ctx context.Context, q store.Querier, subAppID int64, in *vodevent.
 	r := &Resolved{}
 	for i, t := range in.TranscodeTaskSet {
 		f := fmt.Sprintf("%s.TranscodeTaskSet[%d]", taskField, i)
-		err := firstErr(checkWatermarks(f, t.WatermarkSet), checkDigitalWatermarks(f, t.TraceWatermark, t.CopyRightWatermark, t.BlindWatermark),
+		err := r.watermarks(ctx, q, subAppID, f, t.WatermarkSet, firstErr(checkDigitalWatermarks(f, t.TraceWatermark, t.CopyRightWatermark, t.BlindWatermark),
 			unsupported(f+".MosaicSet", t.MosaicSet, "mosaics"), unsupported(f+".HeadTailSet", t.HeadTailSet, "opening and closing credits"),
 			unsupported(f+".OverrideParameter", t.OverrideParameter, "overriding template parameters"),
-			unsupported(f+".SubtitleInfoSet", t.SubtitleInfoSet, "subtitles"), checkRange(f, t.StartTimeOffset, t.EndTimeOffset, false))
+			unsupported(f+".SubtitleInfoSet", t.SubtitleInfoSet, "subtitles"), checkRange(f, t.StartTimeOffset, t.EndTimeOffset, false)))
 		if r.Transcodes, err = resolve[Transcode](ctx, q, subAppID, f, t.Definition, r.Transcodes, err); err != nil {
 			return nil, err
 		}
@@ -62,14 +65,14 @@ func Resolve(ctx context.Context, q store.Querier, subAppID int64, in *vodevent.
 	}
 	for i, t := range in.SnapshotByTimeOffsetTaskSet {
 		f := fmt.Sprintf("%s.SnapshotByTimeOffsetTaskSet[%d]", taskField, i)
-		err := firstErr(checkWatermarks(f, t.WatermarkSet), checkOffsets(f, t.ExtTimeOffsetSet, t.TimeOffsetSet))
+		err := r.watermarks(ctx, q, subAppID, f, t.WatermarkSet, checkOffsets(f, t.ExtTimeOffsetSet, t.TimeOffsetSet))
 		if r.Snapshots, err = resolve[SnapshotByTimeOffset](ctx, q, subAppID, f, t.Definition, r.Snapshots, err); err != nil {
 			return nil, err
 		}
 	}
 	for i, t := range in.SampleSnapshotTaskSet {
 		f := fmt.Sprintf("%s.SampleSnapshotTaskSet[%d]", taskField, i)
-		err := checkWatermarks(f, t.WatermarkSet)
+		err := r.watermarks(ctx, q, subAppID, f, t.WatermarkSet, nil)
 		if r.SampleSnapshots, err = resolve[SampleSnapshot](ctx, q, subAppID, f, t.Definition, r.SampleSnapshots, err); err != nil {
 			return nil, err
 		}
@@ -83,7 +86,7 @@ func Resolve(ctx context.Context, q store.Querier, subAppID int64, in *vodevent.
 	}
 	for i, t := range in.CoverBySnapshotTaskSet {
 		f := fmt.Sprintf("%s.CoverBySnapshotTaskSet[%d]", taskField, i)
-		err := firstErr(checkWatermarks(f, t.WatermarkSet), checkPosition(f, t.PositionType, t.PositionValue))
+		err := r.watermarks(ctx, q, subAppID, f, t.WatermarkSet, checkPosition(f, t.PositionType, t.PositionValue))
 		if r.Covers, err = resolve[SnapshotByTimeOffset](ctx, q, subAppID, f, t.Definition, r.Covers, err); err != nil {
 			return nil, err
 		}
@@ -94,8 +97,8 @@ func Resolve(ctx context.Context, q store.Querier, subAppID int64, in *vodevent.
 		if len(t.SubtitleSet) > 0 {
 			subtitles = refuse(f+".SubtitleSet", "subtitles")
 		}
-		err := firstErr(checkWatermarks(f, t.WatermarkSet), checkDigitalWatermarks(f, t.TraceWatermark, t.CopyRightWatermark, t.BlindWatermark),
-			subtitles, unsupported(f+".SubtitleInfoSet", t.SubtitleInfoSet, "subtitles"), unsupported(f+".DrmInfo", t.DrmInfo, "DRM"))
+		err := r.watermarks(ctx, q, subAppID, f, t.WatermarkSet, firstErr(checkDigitalWatermarks(f, t.TraceWatermark, t.CopyRightWatermark, t.BlindWatermark),
+			subtitles, unsupported(f+".SubtitleInfoSet", t.SubtitleInfoSet, "subtitles"), unsupported(f+".DrmInfo", t.DrmInfo, "DRM")))
 		if r.Adaptive, err = resolve[AdaptiveDynamicStreaming](ctx, q, subAppID, f, t.Definition, r.Adaptive, err); err != nil {
 			return nil, err
 		}
@@ -149,12 +152,52 @@ func refuse(field, what string) error {
 	return openvod.Errorf(openvod.CodeUnsupportedOperation, "%s: openvod does not support %s: leave it out", field, what)
 }
 
-// checkWatermarks refuses image and text watermarks, not yet implemented.
-func checkWatermarks(f string, set []vodevent.WatermarkInput) error {
-	if len(set) == 0 {
-		return nil
+// MaxWatermarks is the most watermarks of one sub-task, as Tencent's.
+const MaxWatermarks = 10
+
+// watermarks resolves the WatermarkSet of the sub-task at field f (a set
+// and an index, e.g. TranscodeTaskSet[0], after taskField) into
+// r.Watermarks; err is the sub-task's other checks.
+func (r *Resolved) watermarks(ctx context.Context, q store.Querier, subAppID int64, f string, set []vodevent.WatermarkInput, err error) error {
+	if err != nil || len(set) == 0 {
+		return err
 	}
-	return openvod.Errorf(openvod.CodeInvalidParameterValue, "%s.WatermarkSet: watermarks are not yet supported by openvod: leave it empty", f)
+	if len(set) > MaxWatermarks {
+		return openvod.Errorf(openvod.CodeInvalidParameterValue, "%s.WatermarkSet: %d watermarks, more than %d", f, len(set), MaxWatermarks)
+	}
+	marks := make([]*Mark, len(set))
+	for j, in := range set {
+		mf := fmt.Sprintf("%s.WatermarkSet[%d]", f, j)
+		if in.SvgContent != "" {
+			return refuse(mf+".SvgContent", "SVG watermarks")
+		}
+		if err := checkRange(mf, in.StartTimeOffset, in.EndTimeOffset, false); err != nil {
+			return err
+		}
+		t, err := Get[Watermark](ctx, q, subAppID, in.Definition)
+		if errors.Is(err, ErrNotFound) {
+			return openvod.Errorf(openvod.CodeInvalidParameterValue, "%s.Definition: this app has no watermark template %d", mf, in.Definition)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case t.Type == WatermarkText:
+			err = checkTextContent(mf+".TextContent", in.TextContent)
+		case in.TextContent != "":
+			err = openvod.InvalidValue(mf+".TextContent", false, "watermark template %d is an %s watermark, which takes no text: leave it empty", in.Definition, t.Type)
+		}
+		if err != nil {
+			return err
+		}
+		marks[j] = &Mark{Template: t, ImageKey: t.ImageKey(), TextContent: in.TextContent,
+			StartTimeOffset: in.StartTimeOffset, EndTimeOffset: in.EndTimeOffset}
+	}
+	if r.Watermarks == nil {
+		r.Watermarks = map[string][]*Mark{}
+	}
+	r.Watermarks[strings.TrimPrefix(f, taskField+".")] = marks
+	return nil
 }
 
 // checkDigitalWatermarks refuses trace, copyright and blind watermarks.

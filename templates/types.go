@@ -5,6 +5,8 @@
 // fields in the SDK's order, so that it is stored and answered as it is.
 package templates
 
+import "fmt"
+
 // Kind names a kind of template.
 type Kind string
 
@@ -189,4 +191,27 @@ type Resolved struct {
 	ImageSprites     []*ImageSprite              `json:"ImageSprites"`
 	Covers           []*SnapshotByTimeOffset     `json:"Covers"`
 	Adaptive         []*AdaptiveDynamicStreaming `json:"Adaptive"`
+	// Watermarks holds the marks of the sub-tasks with a WatermarkSet, by
+	// the sub-task's set and index: "TranscodeTaskSet[0]",
+	// "AdaptiveDynamicStreamingTaskSet[1]", "SnapshotByTimeOffsetTaskSet[0]",
+	// "SampleSnapshotTaskSet[0]", "CoverBySnapshotTaskSet[0]". See MarksOf.
+	Watermarks map[string][]*Mark `json:"Watermarks,omitempty"`
+}
+
+// MarksOf returns the marks of the sub-task i of set (e.g.
+// "TranscodeTaskSet"), in WatermarkSet's order; nil when it has none.
+func (r *Resolved) MarksOf(set string, i int) []*Mark {
+	return r.Watermarks[fmt.Sprintf("%s[%d]", set, i)]
+}
+
+// Mark is one item of a sub-task's WatermarkSet: its template as it was
+// when the task was accepted, the image's blob key (image marks), the
+// text (text marks) and the mark's time window, in seconds of the output:
+// 0 or absent is its start (end), -n is n seconds before its end.
+type Mark struct {
+	Template        *Watermark `json:"Template"`
+	ImageKey        string     `json:"ImageKey,omitempty"`
+	TextContent     string     `json:"TextContent,omitempty"`
+	StartTimeOffset float64    `json:"StartTimeOffset"`
+	EndTimeOffset   float64    `json:"EndTimeOffset"`
 }

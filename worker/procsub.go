@@ -125,8 +125,15 @@ func (f *flow) transcodes(ctx context.Context, src *process.Source, step []int, 
 		if err := os.Mkdir(jdir, 0o755); err != nil {
 			return nil, err
 		}
+		marks, err := f.marks(ctx, i, dir)
+		if fail := failure(err); fail != nil {
+			outs[j].fail = fail
+			continue
+		} else if err != nil {
+			return nil, err
+		}
 		r := transcodeRange(&f.in.Task.TranscodeTaskSet[sub.Index], src.Duration)
-		jobs = append(jobs, process.TranscodeJob{Template: t, Start: r[0], End: r[1], Dir: jdir})
+		jobs = append(jobs, process.TranscodeJob{Template: t, Start: r[0], End: r[1], Dir: jdir, Watermarks: marks})
 		ran = append(ran, j)
 	}
 	if len(jobs) == 0 {
@@ -304,7 +311,12 @@ func (f *flow) snapshots(ctx context.Context, src *process.Source, i int, in *vo
 	for _, ms := range in.TimeOffsetSet {
 		times, offsets = append(times, ms/1000), append(offsets, ms)
 	}
-	images, err := process.Snapshots(ctx, src, imageFormat(t), times, dir, opt)
+	format := imageFormat(t)
+	var err error
+	if format.Watermarks, err = f.marks(ctx, i, dir); err != nil {
+		return made{}, err
+	}
+	images, err := process.Snapshots(ctx, src, format, times, dir, opt)
 	if err != nil {
 		return made{}, err
 	}
@@ -315,7 +327,7 @@ func (f *flow) snapshots(ctx context.Context, src *process.Source, i int, in *vo
 	}
 	item := &vodevent.MediaSnapshotByTimeOffsetItem{Definition: t.Definition, PicInfoSet: []vodevent.MediaSnapshotByTimePicInfoItem{}}
 	for k, u := range urls {
-		item.PicInfoSet = append(item.PicInfoSet, vodevent.MediaSnapshotByTimePicInfoItem{TimeOffset: offsets[k], Url: u, WaterMarkDefinition: []int64{}})
+		item.PicInfoSet = append(item.PicInfoSet, vodevent.MediaSnapshotByTimePicInfoItem{TimeOffset: offsets[k], Url: u, WaterMarkDefinition: f.markDefinitions(i)})
 	}
 	m.item = item
 	return m, nil
@@ -331,7 +343,11 @@ func (f *flow) sample(ctx context.Context, src *process.Source, i int, set []*te
 	if len(times) == 0 {
 		return made{fail: process.Errorf("InvalidInput.ConfigurationUnsupported", "the sample snapshot's SampleType %q and SampleInterval %d give no picture", t.SampleType, t.SampleInterval)}, nil
 	}
-	format := process.ImageFormat{Width: t.Width, Height: t.Height, ResolutionAdaptive: t.ResolutionAdaptive, FillType: t.FillType, Format: t.Format}
+	marks, err := f.marks(ctx, i, dir)
+	if err != nil {
+		return made{}, err
+	}
+	format := process.ImageFormat{Width: t.Width, Height: t.Height, ResolutionAdaptive: t.ResolutionAdaptive, FillType: t.FillType, Format: t.Format, Watermarks: marks}
 	images, err := process.Snapshots(ctx, src, format, times, dir, opt)
 	if err != nil {
 		return made{}, err
@@ -340,7 +356,7 @@ func (f *flow) sample(ctx context.Context, src *process.Source, i int, set []*te
 	m := made{keys: keys}
 	if err == nil {
 		m.item = &vodevent.MediaSampleSnapshotItem{Definition: t.Definition, SampleType: t.SampleType, Interval: t.SampleInterval,
-			ImageUrlSet: urls, WaterMarkDefinition: []int64{}}
+			ImageUrlSet: urls, WaterMarkDefinition: f.markDefinitions(i)}
 	}
 	return m, err
 }
@@ -355,7 +371,12 @@ func (f *flow) cover(ctx context.Context, src *process.Source, i int, in *vodeve
 	if in.PositionType == templates.PositionPercent {
 		at = src.Duration * in.PositionValue / 100
 	}
-	images, err := process.Snapshots(ctx, src, imageFormat(t), []float64{at}, dir, opt)
+	format := imageFormat(t)
+	var err error
+	if format.Watermarks, err = f.marks(ctx, i, dir); err != nil {
+		return made{}, err
+	}
+	images, err := process.Snapshots(ctx, src, format, []float64{at}, dir, opt)
 	if err != nil {
 		return made{}, err
 	}
@@ -442,7 +463,11 @@ func (f *flow) adaptive(ctx context.Context, src *process.Source, i int, set []*
 	if fail != nil {
 		return made{fail: fail}, nil
 	}
-	a, err := process.AdaptiveStreaming(ctx, src, t, dir, opt)
+	marks, err := f.marks(ctx, i, dir)
+	if err != nil {
+		return made{}, err
+	}
+	a, err := process.AdaptiveStreaming(ctx, src, t, dir, opt, marks...)
 	if err != nil {
 		return made{}, err
 	}

@@ -3,7 +3,8 @@
 // TestNodeSDKTemplates on SQLite and on PostgreSQL, against a server of its
 // own): every kind is created, described (fields in the SDK's order, as the
 // typed client receives them), modified, described again, deleted and then
-// not found; presets cannot be modified or deleted; another app
+// not found; presets cannot be modified or deleted; watermark templates
+// (image and text) are made, served and changed; another app
 // (OPENVOD_OTHER_SUB_APP_ID) sees none of this app's templates.
 
 const test = require("node:test");
@@ -274,4 +275,60 @@ test("ProcedureTemplate: create, describe, reset, describe, delete, not found", 
   assert.equal((await c.DescribeProcedureTemplates({ Names: ["flow"] })).TotalCount, 0);
   await h.expectError(c.DeleteProcedureTemplate({ Name: "flow" }), "InvalidParameter.ProcedureNameNotExist");
   await c.DeleteSnapshotByTimeOffsetTemplate({ Definition: shot.Definition });
+});
+
+// An 8×8 red PNG.
+const RED_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAEklEQVR4nGP4z8CAFWEXHbQSACj/P8Fu7N9hAAAAAElFTkSuQmCC";
+
+test("WatermarkTemplate: image and text, create, describe, fetch the image, modify, delete", async () => {
+  const img = await c.CreateWatermarkTemplate({
+    Type: "image", Name: "logo", CoordinateOrigin: "BottomRight", XPos: "10px", YPos: "5%",
+    ImageTemplate: { ImageContent: RED_PNG, Width: "20%", Transparency: 25 },
+  });
+  checkOrder(img, "CreateWatermarkTemplateResponse");
+  assert.ok(img.Definition >= FIRST_CUSTOM_DEFINITION);
+  const got = await fetch(img.ImageUrl);
+  assert.equal(got.status, 200);
+  assert.deepEqual(Buffer.from(await got.arrayBuffer()), Buffer.from(RED_PNG, "base64"));
+
+  const txt = await c.CreateWatermarkTemplate({
+    Type: "text", TextTemplate: { FontType: "arial.ttf", FontSize: "24px", FontColor: "0x00ff00", FontAlpha: 0.5 },
+  });
+  assert.equal(txt.ImageUrl, "");
+
+  let r = await c.DescribeWatermarkTemplates({ Definitions: [img.Definition, txt.Definition] });
+  checkOrder(r, "DescribeWatermarkTemplatesResponse");
+  assert.equal(r.TotalCount, 2);
+  const [wi, wt] = r.WatermarkTemplateSet;
+  checkOrder(wi, "WatermarkTemplate");
+  checkOrder(wi.ImageTemplate, "ImageWatermarkTemplate");
+  checkOrder(wt.TextTemplate, "TextWatermarkTemplateInput");
+  assert.deepEqual([wi.Type, wi.CoordinateOrigin, wi.XPos, wi.YPos, wi.ImageTemplate.ImageUrl, wi.ImageTemplate.Width,
+    wi.ImageTemplate.Height, wi.ImageTemplate.RepeatType, wi.ImageTemplate.Transparency, wi.TextTemplate, wi.SvgTemplate],
+  ["image", "BottomRight", "10px", "5%", img.ImageUrl, "20%", "0px", "repeat", 25, null, null]);
+  assert.deepEqual(wt.TextTemplate, { FontType: "arial.ttf", FontSize: "24px", FontColor: "0x00FF00", FontAlpha: 0.5 });
+  assert.match(wi.CreateTime, h.TIME_RE);
+  assert.equal((await c.DescribeWatermarkTemplates({ Type: "text" })).TotalCount, 1);
+
+  const mod = await c.ModifyWatermarkTemplate({ Definition: img.Definition, XPos: "20px", ImageTemplate: { ImageContent: RED_PNG } });
+  checkOrder(mod, "ModifyWatermarkTemplateResponse");
+  assert.notEqual(mod.ImageUrl, img.ImageUrl);
+  assert.equal((await fetch(mod.ImageUrl)).status, 200);
+  assert.equal((await fetch(img.ImageUrl)).status, 404);
+  r = await c.DescribeWatermarkTemplates({ Definitions: [img.Definition] });
+  assert.deepEqual([r.WatermarkTemplateSet[0].XPos, r.WatermarkTemplateSet[0].ImageTemplate.Width], ["20px", "20%"]);
+
+  await h.expectError(c.CreateWatermarkTemplate({ Type: "svg", SvgTemplate: { Width: "10W%" } }), "UnsupportedOperation");
+  await h.expectError(c.CreateWatermarkTemplate({ Type: "image", ImageTemplate: { ImageContent: "bm90IGFuIGltYWdl" } }),
+    "InvalidParameterValue.ImageContent");
+  await h.expectError(c.CreateWatermarkTemplate({ Type: "text", TextTemplate: { FontSize: "24" } }), "InvalidParameterValue.FontSize");
+  const SubAppId = otherApp();
+  await h.expectError(c.DescribeWatermarkTemplates({ SubAppId, Definitions: [img.Definition] }), "ResourceNotFound.TemplateNotExist");
+  await h.expectError(c.DeleteWatermarkTemplate({ SubAppId, Definition: img.Definition }), "ResourceNotFound.TemplateNotExist");
+
+  for (const def of [img.Definition, txt.Definition]) {
+    await c.DeleteWatermarkTemplate({ Definition: def });
+  }
+  assert.equal((await fetch(mod.ImageUrl)).status, 404);
+  assert.equal((await c.DescribeWatermarkTemplates({})).TotalCount, 0);
 });

@@ -37,6 +37,7 @@ var dialect = sqldb.Dialect{
 	Name:           "postgres",
 	NumberedParams: true,
 	ClaimLock:      "FOR UPDATE SKIP LOCKED",
+	RowLock:        "FOR UPDATE",
 	MigrationLock:  `SELECT pg_advisory_xact_lock(hashtext('openvod migrate ' || current_schema()))`,
 	EventNotify:    `SELECT pg_notify(` + EventChannel + `, ?)`,
 }

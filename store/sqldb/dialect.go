@@ -15,6 +15,10 @@ type Dialect struct {
 	// "FOR UPDATE SKIP LOCKED" so concurrent claimers skip each other's rows;
 	// empty when the backend runs one writer at a time.
 	ClaimLock string
+	// RowLock ends a single-row read inside a transaction to lock that row
+	// until the transaction ends, e.g. "FOR UPDATE"; empty when the backend
+	// runs one writer transaction at a time.
+	RowLock string
 	// MigrationLock is a statement run first in the migration transaction to
 	// keep two processes from migrating at once; empty when starting the
 	// transaction already excludes other writers.

@@ -92,14 +92,16 @@ WHERE expire_time < ? ORDER BY expire_time, file_id LIMIT ?`, timeArg(t), limit)
 func (q *querier) MediaStorageKeyExists(ctx context.Context, key string) (bool, error) {
 	var n int64
 	err := q.queryRow(ctx, q.read, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM media WHERE storage_key = ? LIMIT 1) AS m)
-+ (SELECT COUNT(*) FROM (SELECT 1 FROM media_output_key WHERE storage_key = ? LIMIT 1) AS o)`, key, key).Scan(&n)
++ (SELECT COUNT(*) FROM (SELECT 1 FROM media_output_key WHERE storage_key = ? LIMIT 1) AS o)
++ (SELECT COUNT(*) FROM (SELECT 1 FROM template WHERE storage_key = ? AND storage_key <> '' LIMIT 1) AS t)`, key, key, key).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("media storage key exists %s: %w", key, err)
 	}
 	return n > 0, nil
 }
 
-// StorageKeysReferenced implements store.Querier. Upload sessions refer to
+// StorageKeysReferenced implements store.Querier. Templates refer to their
+// StorageKey (a watermark's image). Upload sessions refer to
 // their key whether committed or not; the janitor removes stale ones with
 // their bytes. A task not finished refers to its OutputKey, to every
 // attempt's key derived from it (openvod.AttemptKey) and, when the
@@ -118,8 +120,8 @@ func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map
 	}
 	slices.Sort(outputs)
 	outputs = slices.Compact(outputs)
-	args := make([]any, 0, 3*len(keys)+len(outputs))
-	for range 3 {
+	args := make([]any, 0, 4*len(keys)+len(outputs))
+	for range 4 {
 		for _, k := range keys {
 			args = append(args, k)
 		}
@@ -131,6 +133,7 @@ func (q *querier) StorageKeysReferenced(ctx context.Context, keys []string) (map
 	rows, err := q.read.QueryContext(ctx, q.d.rebind(`SELECT storage_key, 0 FROM media WHERE storage_key IN (`+in+`)
 UNION SELECT storage_key, 0 FROM media_output_key WHERE storage_key IN (`+in+`)
 UNION SELECT storage_key, 0 FROM upload_session WHERE storage_key IN (`+in+`)
+UNION SELECT storage_key, 0 FROM template WHERE storage_key IN (`+in+`) AND storage_key <> ''
 UNION SELECT output_key, 1 FROM task WHERE status <> 'FINISH' AND output_key IN (`+placeholders(len(outputs))+`)`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("storage keys referenced: %w", err)

@@ -7,12 +7,12 @@ import (
 	"github.com/openvod/openvod/store"
 )
 
-const templateColumns = `sub_app_id, kind, definition, name, body, create_time, update_time`
+const templateColumns = `sub_app_id, kind, definition, name, body, create_time, update_time, storage_key`
 
 func scanTemplate(s scanner) (*store.Template, error) {
 	var t store.Template
 	if err := s.Scan(&t.SubAppID, &t.Kind, &t.Definition, &t.Name, &t.Body,
-		timeDest{&t.CreateTime}, timeDest{&t.UpdateTime}); err != nil {
+		timeDest{&t.CreateTime}, timeDest{&t.UpdateTime}, &t.StorageKey); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -42,8 +42,8 @@ FROM template WHERE sub_app_id = ? AND kind = ?`, t.Name, t.SubAppID, t.Kind).Sc
 	case uniqueName && named > 0:
 		err = store.ErrConflict
 	default:
-		_, err = q.exec(ctx, `INSERT INTO template (`+templateColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			t.SubAppID, t.Kind, def, t.Name, t.Body, timeArg(t.CreateTime), timeArg(t.UpdateTime))
+		_, err = q.exec(ctx, `INSERT INTO template (`+templateColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.SubAppID, t.Kind, def, t.Name, t.Body, timeArg(t.CreateTime), timeArg(t.UpdateTime), t.StorageKey)
 	}
 	if err != nil {
 		return fmt.Errorf("template insert %d/%s: %w", t.SubAppID, t.Kind, err)
@@ -63,6 +63,18 @@ func (q *querier) TemplateGet(ctx context.Context, subAppID int64, kind string, 
 WHERE sub_app_id = ? AND kind = ? AND definition = ?`, subAppID, kind, definition))
 	if err != nil {
 		return nil, fmt.Errorf("template get %d/%s/%d: %w", subAppID, kind, definition, notFound(err))
+	}
+	return t, nil
+}
+
+// TemplateLock implements store.Querier: TemplateGet on the writer (the
+// transaction inside InTx), with the row locked until the transaction
+// ends (the dialect's RowLock; SQLite's single writer).
+func (q *querier) TemplateLock(ctx context.Context, subAppID int64, kind string, definition int64) (*store.Template, error) {
+	t, err := scanTemplate(q.queryRow(ctx, q.write, `SELECT `+templateColumns+` FROM template
+WHERE sub_app_id = ? AND kind = ? AND definition = ? `+q.d.RowLock, subAppID, kind, definition))
+	if err != nil {
+		return nil, fmt.Errorf("template lock %d/%s/%d: %w", subAppID, kind, definition, notFound(err))
 	}
 	return t, nil
 }
@@ -89,9 +101,9 @@ WHERE sub_app_id = ? AND kind = ? ORDER BY definition`, subAppID, kind)
 
 // TemplateUpdate implements store.Querier.
 func (q *querier) TemplateUpdate(ctx context.Context, t *store.Template) error {
-	n, err := q.exec(ctx, `UPDATE template SET name = ?, body = ?, update_time = ?
+	n, err := q.exec(ctx, `UPDATE template SET name = ?, body = ?, update_time = ?, storage_key = ?
 WHERE sub_app_id = ? AND kind = ? AND definition = ?`,
-		t.Name, t.Body, timeArg(t.UpdateTime), t.SubAppID, t.Kind, t.Definition)
+		t.Name, t.Body, timeArg(t.UpdateTime), t.StorageKey, t.SubAppID, t.Kind, t.Definition)
 	if err == nil && n == 0 {
 		err = store.ErrNotFound
 	}

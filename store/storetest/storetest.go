@@ -55,6 +55,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Template", testTemplate},
 		{"TemplateInsertConcurrent", testTemplateInsertConcurrent},
 		{"TemplateLimitAndName", testTemplateLimitAndName},
+		{"TemplateStorageKey", testTemplateStorageKey},
 		{"UploadSession", testUploadSession},
 		{"UploadSessionClaim", testUploadSessionClaim},
 		{"UploadSessionListStale", testUploadSessionListStale},

@@ -34,7 +34,10 @@ func testTemplate(t *testing.T, s store.Store) {
 	equal(t, "first Definition of another app", o.Definition, int64(store.FirstTemplateDefinition))
 
 	equal(t, "get", must(s.TemplateGet(ctx, app, "Transcode", a.Definition))(t), a)
-	_, err := s.TemplateGet(ctx, app, "Snapshot", a.Definition)
+	equal(t, "lock", must(s.TemplateLock(ctx, app, "Transcode", a.Definition))(t), a)
+	_, err := s.TemplateLock(ctx, other, "Transcode", b.Definition)
+	isErr(t, "lock of another app's", err, store.ErrNotFound)
+	_, err = s.TemplateGet(ctx, app, "Snapshot", a.Definition)
 	isErr(t, "get of another kind", err, store.ErrNotFound)
 	_, err = s.TemplateGet(ctx, other, "Snapshot", b.Definition)
 	isErr(t, "get from another app", err, store.ErrNotFound)
@@ -65,6 +68,32 @@ func testTemplate(t *testing.T, s store.Store) {
 	d := insert(newTemplate(app, "Transcode", "d", 5), 100, false)
 	equal(t, "Definition after deleting the last one: not given again", d.Definition, c.Definition+1)
 	equal(t, "others untouched", must(s.TemplateList(ctx, other, "Transcode"))(t), []*store.Template{o})
+}
+
+// testTemplateStorageKey checks that a template's StorageKey is kept,
+// served (MediaStorageKeyExists) and referenced until the template changes
+// it or goes.
+func testTemplateStorageKey(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	app := newApp(t, s, "app").ID
+	noErr(t, "insert without a key", s.TemplateInsert(ctx, newTemplate(app, "Transcode", "t", 1), 100, false))
+	tp := newTemplate(app, "Watermark", "w", 1)
+	tp.StorageKey = "1/aa/f0.png"
+	noErr(t, "insert", s.TemplateInsert(ctx, tp, 100, false))
+	equal(t, "get", must(s.TemplateGet(ctx, app, "Watermark", tp.Definition))(t), tp)
+	served := func(key string) bool { return must(s.MediaStorageKeyExists(ctx, key))(t) }
+	referenced := func() map[string]bool {
+		return must(s.StorageKeysReferenced(ctx, []string{"1/aa/f0.png", "1/bb/f0.png", ""}))(t)
+	}
+	equal(t, "served", served("1/aa/f0.png"), true)
+	equal(t, "an empty key is not served", served(""), false)
+	equal(t, "referenced", referenced(), map[string]bool{"1/aa/f0.png": true})
+	tp.StorageKey = "1/bb/f0.png"
+	noErr(t, "update", s.TemplateUpdate(ctx, tp))
+	equal(t, "the old key after the update", served("1/aa/f0.png"), false)
+	equal(t, "referenced after the update", referenced(), map[string]bool{"1/bb/f0.png": true})
+	noErr(t, "delete", s.TemplateDelete(ctx, app, "Watermark", tp.Definition))
+	equal(t, "referenced after the delete", referenced(), map[string]bool{})
 }
 
 func testTemplateLimitAndName(t *testing.T, s store.Store) {
