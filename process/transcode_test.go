@@ -2,6 +2,7 @@ package process
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -309,4 +310,36 @@ func TestLadderIsOneDecodeWithACascade(t *testing.T) {
 	if j := strings.Join(runs[1].args, " "); !strings.Contains(j, "-ss 10 -t 10 -f mov") {
 		t.Errorf("second run: %s", j)
 	}
+}
+
+// TestTranscodeRotatedSource: a source shown rotated by 90° (its track's
+// matrix) is sized as shown: the short edge of a portrait frame is its
+// width, and ffmpeg rotates the frames before the ladder's scales.
+func TestTranscodeRotatedSource(t *testing.T) {
+	src := vidSource(t, "320x240", 25, 2, true, false)
+	b, err := os.ReadFile(src.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The video track's tkhd (version 0): its matrix follows 40 bytes of
+	// version, flags, times, track id, duration, layer, group and volume.
+	i := strings.Index(string(b), "tkhd")
+	if i < 0 {
+		t.Fatal("no tkhd")
+	}
+	m := i + 4 + 40
+	for k, v := range []uint32{0, 0x10000, 0, 0xffff0000, 0, 0, 0, 0, 0x40000000} {
+		binary.BigEndian.PutUint32(b[m+4*k:], v)
+	}
+	if err := os.WriteFile(src.Path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src.Rotate = 90
+	dir := t.TempDir()
+	tpl := &templates.Transcode{Definition: 1, Container: "mp4", VideoTemplate: vtVideo("libx264", 0, 120, 0, 0), RemoveAudio: 1}
+	outs, err := Transcode(context.Background(), src, []TranscodeJob{{Template: tpl, End: 2, Dir: dir}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vtCheck(t, outs[0], dir, vtWant{format: "mp4", vcodec: "h264", w: 120, h: 160, fps: 25}, 2)
 }
