@@ -173,10 +173,7 @@ func planAdaptive(src *Source, t *templates.AdaptiveDynamicStreaming) ([]abrRung
 // nothing is left out by it, for a source given by URL).
 func keepRungs(rungs []abrRung, src *Source, byRes, byRate bool) []abrRung {
 	sw, sh := src.displaySize()
-	var srcBps float64
-	if fi, err := os.Stat(src.Path); err == nil && src.Path != "" && src.Duration > 0 {
-		srcBps = float64(fi.Size()) * 8 / src.Duration
-	}
+	srcBps := float64(src.Bitrate)
 	higher := func(v *videoEnc) bool {
 		return byRes && (max(v.w, v.h) > max(sw, sh) || min(v.w, v.h) > min(sw, sh)) ||
 			byRate && srcBps > 0 && float64(v.bitrate)*1000 > srcBps

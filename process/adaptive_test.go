@@ -188,9 +188,7 @@ func TestAdaptiveErrors(t *testing.T) {
 // TestKeepRungs: rungs above the source are left out, the lowest kept
 // when all are.
 func TestKeepRungs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "src.mp4")
-	os.WriteFile(path, make([]byte, 125_000), 0o644) // 1,000,000 bits over 1 s: 1000 kbps
-	src := &Source{Path: path, Duration: 1, Width: 640, Height: 360, HasVideo: true}
+	src := &Source{Path: "src.mp4", Duration: 1, Width: 640, Height: 360, HasVideo: true, Bitrate: 1_000_000}
 	rung := func(w, h, kbps int64) abrRung { return abrRung{video: &videoEnc{w: w, h: h, bitrate: kbps}} }
 	sizes := func(rs []abrRung) (s []int64) {
 		for _, r := range rs {

@@ -29,6 +29,9 @@ type Source struct {
 	Width, Height, Rotate int64
 	Fps                   float64
 	HasVideo, HasAudio    bool
+	// Bitrate is the whole file's bit rate in bits per second (0 when
+	// unknown): DisableHigherVideoBitrate leaves out rungs above it.
+	Bitrate int64
 }
 
 // Options are a run's bounds and observer.

@@ -160,7 +160,7 @@ func (f *flow) run(ctx context.Context) error {
 // sourceOf is the process.Source of a media file's metadata, without its
 // location.
 func sourceOf(meta *vodevent.MediaMetaData) process.Source {
-	src := process.Source{Duration: meta.Duration, Rotate: meta.Rotate, HasAudio: len(meta.AudioStreamSet) > 0}
+	src := process.Source{Duration: meta.Duration, Rotate: meta.Rotate, HasAudio: len(meta.AudioStreamSet) > 0, Bitrate: meta.Bitrate}
 	if len(meta.VideoStreamSet) > 0 {
 		v := meta.VideoStreamSet[0]
 		src.HasVideo, src.Width, src.Height, src.Fps = true, v.Width, v.Height, float64(v.Fps)
