@@ -31,9 +31,10 @@ type clipVideoRequest struct {
 	HideLeadIn      *bool   `json:"HideLeadIn"`
 	// Procedure names the task flow started on the clip.
 	Procedure string `json:"Procedure"`
+	// TasksPriority orders the clip among runnable tasks, and its flow.
+	TasksPriority int64 `json:"TasksPriority"`
 	// Accepted and ignored.
-	ExtInfo       string `json:"ExtInfo"`
-	TasksPriority int64  `json:"TasksPriority"`
+	ExtInfo string `json:"ExtInfo"`
 }
 
 type clipVideoResponse struct {
@@ -58,7 +59,7 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	if err := firstErr(checkMediaName(req.MediaName), checkClassID(req.ClassId),
-		checkContexts(req.SourceContext, req.SessionContext, req.SessionId)); err != nil {
+		checkContexts(req.SourceContext, req.SessionContext, req.SessionId), checkTasksPriority(req.TasksPriority)); err != nil {
 		return nil, err
 	}
 	if req.SessionId != "" {
@@ -81,6 +82,9 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if proc != nil {
+		proc.TasksPriority = req.TasksPriority
+	}
 	in := &cliptask.Input{
 		SrcFileId: m.FileID, SrcStorageKey: m.StorageKey, Requested: precision, Precision: precision,
 		HideLeadIn: req.HideLeadIn == nil || *req.HideLeadIn, MediaName: req.MediaName, ClassId: req.ClassId,
@@ -98,6 +102,7 @@ func (a *API) clipVideo(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.Priority = req.TasksPriority
 	if t, err = a.cfg.Store.TaskInsertOnce(ctx, t, c.Now.Add(-SessionWindow)); err != nil {
 		return nil, err
 	}

@@ -420,7 +420,7 @@ func TestPullAndClipProcedure(t *testing.T) {
 	if err := b.client.Call(ctx, "PullUpload", json.RawMessage(`{"MediaUrl":"http://src.test/a.mp4","Procedure":"LongVideoPreset","TasksPriority":4,"SessionContext":"p"}`), &pull); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.client.Call(ctx, "ClipVideo", json.RawMessage(`{"FileId":"`+m.FileID+`","EndTimeOffset":1,"Procedure":"LongVideoPreset","SessionContext":"c"}`), &clip); err != nil {
+	if err := b.client.Call(ctx, "ClipVideo", json.RawMessage(`{"FileId":"`+m.FileID+`","EndTimeOffset":1,"Procedure":"LongVideoPreset","TasksPriority":3,"SessionContext":"c"}`), &clip); err != nil {
 		t.Fatal(err)
 	}
 	pt, err := b.st.TaskGet(ctx, openvod.DefaultSubAppID, pull.TaskId)
@@ -444,12 +444,18 @@ func TestPullAndClipProcedure(t *testing.T) {
 		in             *proctask.Input
 		priority       int64
 		sessionContext string
-	}{{"PullUpload", pin.Procedure, 4, "p"}, {"ClipVideo", cin.Procedure, 0, "c"}} {
+	}{{"PullUpload", pin.Procedure, 4, "p"}, {"ClipVideo", cin.Procedure, 3, "c"}} {
 		in := c.in
 		if in == nil || in.ProcedureName != "LongVideoPreset" || in.FileId != "" || in.TasksPriority != c.priority ||
 			in.SessionContext != c.sessionContext || subTasks(&in.Task) != 3 || len(in.Templates.Adaptive) != 1 || len(in.Templates.ImageSprites) != 1 {
 			t.Errorf("%s: stored flow %+v", c.name, in)
 		}
+	}
+	if pt.Priority != 4 || ct.Priority != 3 {
+		t.Errorf("priorities: pull %d, clip %d; want their TasksPriority 4 and 3", pt.Priority, ct.Priority)
+	}
+	if _, body := b.do(t, "ClipVideo", `{"FileId":"`+m.FileID+`","EndTimeOffset":1,"TasksPriority":11}`, nil); errorCode(t, body) != openvod.CodeInvalidParameterValue {
+		t.Errorf("ClipVideo with TasksPriority 11: %s, want InvalidParameterValue", body)
 	}
 	if n := taskCount(t, b.st); n != 2 {
 		t.Fatalf("%d tasks, want the pull and the clip only", n)

@@ -273,6 +273,7 @@ func (a *API) pullUpload(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	t.Priority = req.TasksPriority
 	stored, err := a.cfg.Store.TaskInsertOnce(ctx, t, c.Now.Add(-SessionWindow))
 	if err != nil {
 		return nil, err
