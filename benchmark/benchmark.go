@@ -100,7 +100,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	work := cmp.Or(o.WorkDir, measure.DefaultWorkDir())
 	if o.ProcessOnly {
-		return runProcessVideo(ctx, o, work, logf)
+		return runProcess(ctx, o, work, logf)
 	}
 	if _, err := s3test.Binary(); err != nil {
 		return nil, fmt.Errorf("benchmark: the S3 rows need an S3 server: %w", err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"syscall"
 	"time"
@@ -172,28 +171,3 @@ func childCPU() time.Duration {
 }
 
 func secf(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
-
-// runProcessVideo is a run of the transcode rows alone (Options.ProcessOnly).
-func runProcessVideo(ctx context.Context, o Options, work string, logf func(string, ...any)) (*Report, error) {
-	vz := fullVideo
-	if o.Quick {
-		vz = quickVideo
-	}
-	tmp, err := os.MkdirTemp("", "openvod-bench-video-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	load := measure.LoadAvg()
-	rows, note, err := benchProcessVideo(ctx, o.Self, work, tmp, vz, logf)
-	if err != nil {
-		return nil, err
-	}
-	return &Report{Rows: rows, Notes: []string{note}, Quick: o.Quick, Machine: []string{
-		"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"),
-		"CPU: " + measure.CPUModel(),
-		fmt.Sprintf("Cores: %d", runtime.NumCPU()),
-		"Load average (1, 5, 15 min) at start: " + load + ", at end: " + measure.LoadAvg(),
-		"ffmpeg: " + measure.FFmpegVersion(),
-	}}, nil
-}

@@ -35,7 +35,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	pg := s.String("postgres", "OPENVOD_BENCH_POSTGRES", benchmark.DefaultPostgresURL, "PostgreSQL where a fresh schema is created for the run and dropped after")
 	out := s.String("out", "OPENVOD_BENCH_OUT", "docs/benchmarks.md", "Markdown file whose part between <!-- bench:begin --> and <!-- bench:end --> is replaced with the table (\"-\": none)")
 	eventsOnly := s.fs.Bool("events", false, "the API and event rows only (no clip source, no clips); does not write --out unless it is given")
-	processOnly := s.fs.Bool("process", false, "the media-processing (transcode) rows only (no server); does not write --out unless it is given")
+	processOnly := s.fs.Bool("process", false, "the media-processing rows only (images and transcodes; no server); does not write --out unless it is given")
 	logSize := s.fs.Int("log-size", 0, "unconsumed events in the large log of the event log growth rows (0: 1,000,000, or 10,000 with --quick)")
 	work := s.String("work", "OPENVOD_BENCH_WORK", measure.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
 	if err := s.parse(args); err != nil {
