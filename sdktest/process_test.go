@@ -3,7 +3,6 @@ package sdktest
 import (
 	"context"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,12 +14,7 @@ import (
 // TestNodeSDK runs on SQLite, against a server on PostgreSQL.
 func TestNodeSDKProcessOnPostgres(t *testing.T) {
 	t.Parallel()
-	node, npm := requireNode(t)
-	dir, err := filepath.Abs("node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ensureNodeModules(t, npm, dir)
+	node, dir := nodeSuite(t)
 	db := pgtest.URL(t)
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db})
 	createApp(t, srv, "process", secondSubAppID, "OPENVOD_DB="+db)

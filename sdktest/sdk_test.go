@@ -132,12 +132,7 @@ func httpGet(t testing.TB, url string, header map[string]string) (int, http.Head
 // TestNodeSDK runs the node:test suite in sdktest/node against a server.
 func TestNodeSDK(t *testing.T) {
 	t.Parallel()
-	node, npm := requireNode(t)
-	dir, err := filepath.Abs("node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ensureNodeModules(t, npm, dir)
+	node, dir := nodeSuite(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.test.js"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no *.test.js files in %s (%v)", dir, err)
@@ -185,6 +180,19 @@ func TestNodeSDK(t *testing.T) {
 	if err := runStreaming(t, cmd); err != nil {
 		t.Fatalf("node --test failed: %v (see the output above)", err)
 	}
+}
+
+// nodeSuite returns node and the directory of the node:test suites, with
+// their npm packages installed.
+func nodeSuite(t *testing.T) (node, dir string) {
+	t.Helper()
+	node, npm := requireNode(t)
+	dir, err := filepath.Abs("node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ensureNodeModules(t, npm, dir)
+	return node, dir
 }
 
 // nodeEnv is the environment of node tests against srv with fixture:

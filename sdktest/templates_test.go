@@ -3,7 +3,6 @@ package sdktest
 import (
 	"context"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,12 +15,7 @@ import (
 // SQLite and on PostgreSQL.
 func TestNodeSDKTemplates(t *testing.T) {
 	t.Parallel()
-	node, npm := requireNode(t)
-	dir, err := filepath.Abs("node")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ensureNodeModules(t, npm, dir)
+	node, dir := nodeSuite(t)
 	fixture := fixtureMP4(t)
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
@@ -36,14 +30,7 @@ func TestNodeSDKTemplates(t *testing.T) {
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", "templates.sdk.js")
 			cmd.Dir = dir
-			cmd.Env = append(cleanEnv(),
-				"NO_COLOR=1",
-				"OPENVOD_ENDPOINT="+srv.Addr,
-				"OPENVOD_SECRET_ID="+openvodtest.SecretID,
-				"OPENVOD_SECRET_KEY="+openvodtest.SecretKey,
-				"OPENVOD_FIXTURE_MP4="+fixture,
-				"OPENVOD_OTHER_SUB_APP_ID=1500000002",
-			)
+			cmd.Env = nodeEnv(srv, fixture, "OPENVOD_OTHER_SUB_APP_ID=1500000002")
 			if err := runStreaming(t, cmd); err != nil {
 				t.Fatalf("node --test templates.sdk.js failed: %v (see the output above)", err)
 			}
