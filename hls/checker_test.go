@@ -325,3 +325,22 @@ func TestCodecStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestHEVCCodecString(t *testing.T) {
+	for _, c := range []struct {
+		hvcC []byte
+		want string
+	}{
+		// Main 10, compatible with Main 10, main tier, level 5.1, progressive source flag set.
+		{[]byte{1, 0x02, 0x20, 0, 0, 0, 0xb0, 0, 0, 0, 0, 0, 153}, "2.4.L153.B0"},
+		// Profile space 1 (A), high tier, Main, compatible with Main and Main 10, level 4, two constraint bytes.
+		{[]byte{1, 0x40 | 0x20 | 1, 0x60, 0, 0, 0, 0x90, 0x01, 0, 0, 0, 0, 120}, "A1.6.H120.90.1"},
+	} {
+		if got := hevcCodec(c.hvcC); got != c.want {
+			t.Errorf("hevcCodec(% x) = %q, want %q", c.hvcC, got, c.want)
+		}
+	}
+	if aot, ok := audioObjectType([]byte{0xf8, 0x20}); !ok || aot != 33 {
+		t.Errorf("escaped audio object type = %d, %v; want 33", aot, ok)
+	}
+}

@@ -30,10 +30,14 @@ import (
 // DefaultTarget is the segment duration aimed at when Options.Target is 0.
 const DefaultTarget = 6 * time.Second
 
-// MaxSegmentBytes bounds the media bytes of one segment: a source whose
-// GOP is larger is not packaged, so that a segment request's memory stays
-// bounded.
-const MaxSegmentBytes = 128 << 20
+// MaxSegmentBytes and MaxSegmentSamples bound the media bytes and the
+// samples of one segment: a source with a larger GOP is not packaged, so
+// that a segment request's memory (its bytes, and 16 bytes per sample of
+// its moof) stays bounded.
+const (
+	MaxSegmentBytes   = 128 << 20
+	MaxSegmentSamples = 1 << 17
+)
 
 // Options are the packaging choices.
 type Options struct {
@@ -152,8 +156,8 @@ func (ix *Index) Track(name string) *Track {
 // wrapping ErrUnsupported (fragmented files, other codecs, several sample
 // descriptions, edit lists with several media entries or another rate, a
 // video track that does not start with a sync sample, a GOP over
-// MaxSegmentBytes); malformed sample tables give an error wrapping
-// mp4.ErrInvalid.
+// MaxSegmentBytes or MaxSegmentSamples); malformed sample tables give an
+// error wrapping mp4.ErrInvalid.
 func New(m *mp4.Movie, opt Options) (*Index, error) {
 	if m.Fragmented {
 		return nil, unsupported(0, "fragmented MP4")
@@ -313,8 +317,8 @@ func (t *Track) segment(bounds []float64, ref bool) error {
 		if seg.Samples == 0 {
 			return unsupported(t.ID, "no samples in segment %d (%.3f s)", len(t.Segments), at)
 		}
-		if seg.Bytes > MaxSegmentBytes {
-			return unsupported(t.ID, "segment %d holds %d bytes, over %d", len(t.Segments), seg.Bytes, MaxSegmentBytes)
+		if seg.Bytes > MaxSegmentBytes || seg.Samples > MaxSegmentSamples {
+			return unsupported(t.ID, "segment %d holds %d samples of %d bytes, over %d samples or %d bytes", len(t.Segments), seg.Samples, seg.Bytes, MaxSegmentSamples, MaxSegmentBytes)
 		}
 		t.Segments = append(t.Segments, seg)
 		seg = Segment{FirstSample: next, SpanStart: math.MaxInt64, Start: at}
