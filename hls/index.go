@@ -88,7 +88,6 @@ type Index struct {
 	Tracks []*Track
 
 	mvhd []byte
-	mts  uint32 // movie timescale
 }
 
 // Track is one packaged track: one media playlist, one init segment.
@@ -169,7 +168,7 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	if target <= 0 {
 		target = DefaultTarget
 	}
-	ix := &Index{mvhd: m.Mvhd, mts: m.Timescale}
+	ix := &Index{mvhd: m.Mvhd}
 	var video, audio *mp4.Track
 	for _, t := range m.Tracks {
 		switch {
@@ -196,7 +195,7 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	ref := ix.Tracks[0]
 	bounds := ref.cut(target.Seconds())
 	for _, t := range ix.Tracks {
-		if err := t.segment(bounds, t == ref); err != nil {
+		if err := t.segment(bounds); err != nil {
 			return nil, err
 		}
 		ix.Duration = max(ix.Duration, t.end())
@@ -297,11 +296,12 @@ func (t *Track) cut(target float64) []float64 {
 }
 
 // segment splits the track's samples at the presentation times bounds:
-// a segment holds the samples, in decode order, whose presentation starts
-// in its interval. The reference track's segments start exactly at the
-// bounds; another track's start at its first sample past each bound, and
-// it has no segments past its last sample.
-func (t *Track) segment(bounds []float64, ref bool) error {
+// a segment holds the samples, in decode order, from the first (a sync
+// sample, for video) whose presentation starts at or after its bound. The
+// reference track's bounds are its own samples' times, so its segments
+// start exactly there; another track's start at its first sample past
+// each bound, and it has no segments past its last sample.
+func (t *Track) segment(bounds []float64) error {
 	n := t.s.Len()
 	// Samples after the media edit's end, at the end in decode order, are
 	// left out: nothing decoded later refers to them.
@@ -314,9 +314,6 @@ func (t *Track) segment(bounds []float64, ref bool) error {
 	seg := Segment{SpanStart: math.MaxInt64}
 	k := 0
 	flush := func(next int, at float64) error {
-		if seg.Samples == 0 {
-			return unsupported(t.ID, "no samples in segment %d (%.3f s)", len(t.Segments), at)
-		}
 		if seg.Bytes > MaxSegmentBytes || seg.Samples > MaxSegmentSamples {
 			return unsupported(t.ID, "segment %d holds %d samples of %d bytes, over %d samples or %d bytes", len(t.Segments), seg.Samples, seg.Bytes, MaxSegmentSamples, MaxSegmentBytes)
 		}
@@ -326,22 +323,13 @@ func (t *Track) segment(bounds []float64, ref bool) error {
 	}
 	for i, smp := range t.s.Range(0, n) {
 		pts := smp.PTS()
-		if seg.Samples > 0 && k < len(bounds) {
-			at := t.pres(pts)
-			if (smp.Sync || !ref || !t.Video) && at >= bounds[k]-1e-6 {
-				if ref {
-					at = bounds[k]
-				}
-				if err := flush(i, at); err != nil {
-					return err
-				}
-				k++
-				for k < len(bounds) && at >= bounds[k]-1e-6 {
-					if ref {
-						return unsupported(t.ID, "segment bound %.3f s out of order", bounds[k])
-					}
-					k++ // no sample in that segment: later ones start here
-				}
+		// A video segment starts at a sync sample, an audio one at any.
+		if at := t.pres(pts); seg.Samples > 0 && k < len(bounds) && (smp.Sync || !t.Video) && at >= bounds[k]-1e-6 {
+			if err := flush(i, at); err != nil {
+				return err
+			}
+			for k < len(bounds) && at >= bounds[k]-1e-6 {
+				k++ // past bounds with no sample of their own: this segment spans them
 			}
 		}
 		if seg.Samples == 0 {
