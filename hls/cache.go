@@ -2,6 +2,9 @@ package hls
 
 import (
 	"container/list"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"errors"
 	"io"
 	"sync"
@@ -108,4 +111,18 @@ func (c *Cache) Len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.lru.Len()
+}
+
+// formatVersion changes when the bytes the package writes for a source
+// change, so that ETags change with them.
+const formatVersion = "1"
+
+// ETag returns the strong entity tag of the file name (as Index.File
+// takes it) of the source id: a hash of the source's identity, the
+// packaging's version and options and the name, since the bytes are a
+// function of these.
+func (c *Cache) ETag(id SourceID, name string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00%s", formatVersion, id.Key, id.Size, id.ModTime, c.opt.Target, name)
+	return `"` + hex.EncodeToString(h.Sum(nil)[:16]) + `"`
 }
