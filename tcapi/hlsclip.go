@@ -80,7 +80,7 @@ func (a *API) simpleHlsClip(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	resp := &simpleHlsClipResponse{
-		Url: a.cfg.Media.HLSClipURL(m.StorageKey, r, track.PlaylistName()), MetaData: hlsClipMetaData(m, ix, r),
+		Url: a.cfg.Media.HLSClipURL(m.StorageKey, r, track.PlaylistName()), MetaData: hlsClipMetaData(m, ix, track, r),
 	}
 	if req.IsPersistence == 0 {
 		return resp, nil
@@ -178,10 +178,11 @@ func hlsClipRange(duration, start, end float64) (hls.ClipRange, error) {
 }
 
 // hlsClipMetaData is the MetaData of the clip r of the packaging ix of m:
-// Container hls, the duration and bit rates of the segments it plays, the
-// source's streams; Size, Rotate, VideoDuration and AudioDuration 0, as
+// Container hls, the duration of the segments of the playlist answered
+// (of track), the bit rates of the segments of each track, the source's
+// streams; Size, Rotate, VideoDuration and AudioDuration 0, as
 // Tencent documents them for SimpleHlsClip.
-func hlsClipMetaData(m *openvod.Media, ix *hls.Index, r hls.ClipRange) *vodevent.MediaMetaData {
+func hlsClipMetaData(m *openvod.Media, ix *hls.Index, track *hls.Track, r hls.ClipRange) *vodevent.MediaMetaData {
 	src := media.MetaData(m)
 	meta := &vodevent.MediaMetaData{Container: "hls", VideoStreamSet: src.VideoStreamSet, AudioStreamSet: src.AudioStreamSet}
 	var total int64
@@ -197,7 +198,9 @@ func hlsClipMetaData(m *openvod.Media, ix *hls.Index, r hls.ClipRange) *vodevent
 			rate = int64(math.Round(float64(bytes) * 8 / dur))
 		}
 		total += rate
-		meta.Duration = max(meta.Duration, dur)
+		if t == track {
+			meta.Duration = dur
+		}
 		if t.Video {
 			meta.Width, meta.Height = int64(t.Width), int64(t.Height)
 		}
