@@ -14,10 +14,11 @@ import (
 func TestServeHLSClip(t *testing.T) {
 	b := setup(t, 1<<30)
 	m := b.commitMedia(t, fixtureBytes(t, "h264_aac_faststart.mp4"))
-	ix, err := b.svc.HLSIndex(t.Context(), m.StorageKey)
+	ix, obj, _, err := b.svc.OpenHLS(t.Context(), m.StorageKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	obj.Close()
 	r := hls.ClipRange{Start: 100, End: 900}
 	url := b.svc.HLSClipURL(m.StorageKey, r, "t1.m3u8")
 	if want := b.srv.URL + HLSPathPrefix + m.StorageKey + "/clip/100-900/t1.m3u8"; url != want {
