@@ -67,6 +67,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
 	key, name, ok := SplitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
+	key, clip := splitHLSClip(key)
 	if !ok {
 		http.NotFound(w, r)
 		return
@@ -86,7 +87,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
-	body, err := ix.File(obj, name)
+	body, err := hlsFile(ix, obj, name, clip)
 	if errors.Is(err, hls.ErrNoSegment) {
 		http.NotFound(w, r)
 		return
@@ -97,7 +98,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Content-Type", ContentType(name))
-	h.Set("ETag", s.hlsCache().ETag(id, name))
+	h.Set("ETag", s.hlsCache().ETag(id, hlsClipName(clip, name)))
 	if strings.HasSuffix(name, ".m3u8") {
 		h.Set("Cache-Control", "public, max-age=3600")
 	} else {
