@@ -56,6 +56,7 @@ func setupWith(t *testing.T, maxSize int64, dir string, blobs blob.Bucket) *test
 	b.svc = &Service{Store: st, Blobs: blobs, UploadTTL: time.Hour, MaxUploadSize: maxSize, Events: events, Logger: slog.New(slog.DiscardHandler)}
 	mux := http.NewServeMux()
 	mux.HandleFunc(MediaPathPrefix, b.svc.ServeMedia)
+	mux.HandleFunc(HLSPathPrefix, b.svc.ServeHLS)
 	b.uploads = &Uploads{Service: b.svc, MaxSize: maxSize, NowFunc: func() time.Time { return b.now }}
 	mux.Handle(UploadPathPrefix, b.uploads)
 	b.srv = httptest.NewServer(mux)

@@ -15,6 +15,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -44,6 +45,10 @@ type Service struct {
 	Redirect bool
 	Events   *eventlog.Log
 	Logger   *slog.Logger
+	// HLS is the cache of packaged sources ServeHLS serves from; when nil,
+	// one with the default segment duration is made on first use.
+	HLS     *hls.Cache
+	hlsOnce sync.Once
 }
 
 // NewMediaParams describes a media file whose bytes are stored.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/mp4"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -68,6 +69,11 @@ func (s *Service) Outputs(m *openvod.Media, outputs []*openvod.MediaOutput) (*Ou
 		Size: meta.Size, Duration: meta.Duration, Container: meta.Container,
 		VideoStreamSet: meta.VideoStreamSet, AudioStreamSet: meta.AudioStreamSet, DigitalWatermarkType: "None",
 	}}}}
+	if hlsPackaged(meta) {
+		infos.AdaptiveDynamicStreamingInfo = &MediaAdaptiveDynamicStreamingInfo{
+			AdaptiveDynamicStreamingSet: []*vodevent.AdaptiveDynamicStreamingInfoItem{s.onTheFlyHLS(m, meta)},
+		}
+	}
 	var cover *openvod.MediaOutput
 	for _, o := range outputs {
 		if o.FileID != m.FileID {
@@ -111,6 +117,41 @@ func (s *Service) Outputs(m *openvod.Media, outputs []*openvod.MediaOutput) (*Ou
 		infos.CoverUrl = c.CoverUrl
 	}
 	return infos, nil
+}
+
+// hlsPackaged reports whether package hls packages media with metadata
+// meta (ServeHLS): an MP4 or MOV whose first video stream is H.264 or HEVC
+// in an avc1, avc3, hvc1 or hev1 sample entry and whose first audio stream
+// is AAC, with at least one of them. The sample tables can still hold
+// what hls refuses (fragments, several sample descriptions); ServeHLS then
+// answers 404 and says why.
+func hlsPackaged(meta *vodevent.MediaMetaData) bool {
+	if meta.Container != mp4.FormatName || len(meta.VideoStreamSet)+len(meta.AudioStreamSet) == 0 {
+		return false
+	}
+	if len(meta.VideoStreamSet) > 0 {
+		switch meta.VideoStreamSet[0].CodecTag {
+		case "avc1", "avc3", "hvc1", "hev1":
+		default:
+			return false
+		}
+	}
+	return len(meta.AudioStreamSet) == 0 || meta.AudioStreamSet[0].Codec == "aac"
+}
+
+// onTheFlyHLS is the AdaptiveDynamicStreamingInfo item of the media's
+// own HLS packaging (docs/streaming.md): Definition 0, its master playlist,
+// nothing stored (Size 0), one sub-stream: the video, or the audio of an
+// audio-only file.
+func (s *Service) onTheFlyHLS(m *openvod.Media, meta *vodevent.MediaMetaData) *vodevent.AdaptiveDynamicStreamingInfoItem {
+	sub := vodevent.MediaSubStreamInfoItem{Type: "audio"}
+	if len(meta.VideoStreamSet) > 0 {
+		sub = vodevent.MediaSubStreamInfoItem{Type: "video", Width: meta.Width, Height: meta.Height}
+	}
+	return &vodevent.AdaptiveDynamicStreamingInfoItem{
+		Definition: 0, Package: "HLS", DrmType: "", Url: s.HLSURL(m.StorageKey), DigitalWatermarkType: "None",
+		SubStreamSet: []vodevent.MediaSubStreamInfoItem{sub}, SubtitleSet: []json.RawMessage{},
+	}
 }
 
 // orNew returns p, or a new T when p is nil.

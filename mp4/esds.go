@@ -2,8 +2,9 @@ package mp4
 
 // MPEG-4 descriptor tags used in esds (ISO/IEC 14496-1).
 const (
-	tagES            = 0x03
-	tagDecoderConfig = 0x04
+	tagES              = 0x03
+	tagDecoderConfig   = 0x04
+	tagDecoderSpecific = 0x05
 )
 
 // parseEsds reads the object type and bitrates of an esds box.
@@ -40,6 +41,9 @@ func (e *SampleEntry) parseEsds(b box) error {
 	e.MaxBitrate, e.AvgBitrate = d.u32(), d.u32()
 	if d.short {
 		return boxErr(b, "truncated DecoderConfigDescriptor")
+	}
+	if tag, dsi, ok := descriptor(d); ok && tag == tagDecoderSpecific {
+		e.DecoderSpecific = dsi.b
 	}
 	return nil
 }

@@ -264,3 +264,38 @@ func TestParseFragments(t *testing.T) {
 		t.Errorf("moof before moov: error %v", err)
 	}
 }
+
+func TestDecoderSpecificInfo(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		file     string
+		asc      []byte // AudioSpecificConfig: AAC-LC (2), rate index, channels
+		noConfig bool
+	}{
+		{file: "h264_aac_faststart.mp4", asc: []byte{0x11, 0x90}}, // LC, 48 kHz, stereo
+		{file: "aac_only.m4a", asc: []byte{0x12, 0x08}},           // LC, 44.1 kHz, mono
+		{file: "hevc_mp3.mp4", noConfig: true},                    // MP3: no DecoderSpecificInfo
+	} {
+		f, size := openFixture(t, c.file)
+		m, err := Parse(f, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e *SampleEntry
+		for _, tr := range m.Tracks {
+			if tr.Handler == "soun" {
+				e = &tr.SampleEntries[0]
+			}
+		}
+		if e == nil {
+			t.Fatalf("%s: no audio track", c.file)
+		}
+		if c.noConfig {
+			eq(t, c.file+" DecoderSpecific", len(e.DecoderSpecific), 0)
+			continue
+		}
+		if !bytes.HasPrefix(e.DecoderSpecific, c.asc) {
+			t.Errorf("%s: DecoderSpecific = % x, want prefix % x", c.file, e.DecoderSpecific, c.asc)
+		}
+	}
+}

@@ -38,6 +38,9 @@ type SampleEntry struct {
 	// ObjectType is the esds objectTypeIndication (0x40 MPEG-4 audio, 0x6b
 	// MP3, ...); 0 without esds.
 	ObjectType uint8
+	// DecoderSpecific is the esds DecoderSpecificInfo (for AAC the
+	// AudioSpecificConfig); nil without one.
+	DecoderSpecific []byte
 	// MaxBitrate and AvgBitrate come from esds or btrt, in bit/s; 0 if
 	// absent.
 	MaxBitrate, AvgBitrate uint32

@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/media"
@@ -60,6 +61,9 @@ type Config struct {
 	// MinRate is the minimum transfer rate of upload PUTs and media GETs
 	// (httplimit.RateDefault's value for a zero field).
 	MinRate httplimit.Rate
+	// HLSSegmentDuration is the segment duration /hls/ aims at
+	// (hls.DefaultTarget when 0).
+	HLSSegmentDuration time.Duration
 	// ClipWorkers bounds the clip tasks run at once (ClipWorkersDefault).
 	ClipWorkers int
 	// ProcessWorkers bounds the task flows (media processing) run at once
@@ -134,7 +138,8 @@ func New(cfg Config) *Server {
 	hub.PushFunc = dispatcher.Enqueue
 	svc := &media.Service{Store: st, Blobs: cfg.Blobs, PublicURL: cfg.PublicURL, UploadTTL: cfg.UploadTTL, MaxUploadSize: cfg.MaxUploadSize,
 		StorageRegion: cmp.Or(cfg.StorageRegion, media.LocalStorageRegion), StorageBucket: cmp.Or(cfg.StorageBucket, media.LocalStorageBucket),
-		Redirect: cfg.MediaRedirect, Events: events, Logger: logger}
+		Redirect: cfg.MediaRedirect, Events: events, Logger: logger,
+		HLS: hls.NewCache(hls.Options{Target: cfg.HLSSegmentDuration}, media.HLSCacheEntries, media.HLSCacheBytes)}
 	runner := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cfg.Workers, PerApp: cfg.WorkersPerApp, LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
@@ -167,6 +172,7 @@ func New(cfg Config) *Server {
 	mux.Handle("/{$}", api)
 	// Large bodies move at a minimum rate instead of under the server's fixed timeouts.
 	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), cfg.MinRate))
+	mux.Handle(media.HLSPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeHLS), cfg.MinRate))
 	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, cfg.MinRate))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/httplimit"
 	"github.com/openvod/openvod/janitor"
 	"github.com/openvod/openvod/netguard"
@@ -46,6 +47,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	pullTotal := s.PositiveDuration("pull-total-timeout", "OPENVOD_PULL_TOTAL_TIMEOUT", worker.PullTotalTimeoutDefault, "longest fetch of one PullUpload")
 	minRate := s.PositiveInt64("min-transfer-rate", "OPENVOD_MIN_TRANSFER_RATE", httplimit.RateDefault.BytesPerSecond, "bytes per second an upload PUT's body or a media GET's answer must move at least, over each --min-transfer-window; a slower peer is cut off")
 	minRateWindow := s.PositiveDuration("min-transfer-window", "OPENVOD_MIN_TRANSFER_WINDOW", httplimit.RateDefault.Window, "time the server waits on an upload or media peer for each window's worth of --min-transfer-rate")
+	hlsSegment := s.PositiveDuration("hls-segment-duration", "OPENVOD_HLS_SEGMENT_DURATION", hls.DefaultTarget, "segment duration /hls/ aims at: segments end at the last keyframe within it, or the first after it when the GOP is longer")
 	clipWorkers := s.PositiveInt64("clip-workers", "OPENVOD_CLIP_WORKERS", int64(server.ClipWorkersDefault), "clip tasks run at once")
 	processWorkers := s.PositiveInt64("process-workers", "OPENVOD_PROCESS_WORKERS", int64(server.ProcessWorkersDefault), "media-processing task flows (ProcessMedia, procedures) run at once")
 	exactTimeout := s.PositiveDuration("exact-timeout", "OPENVOD_EXACT_TIMEOUT", clip.ExactTimeoutDefault, "longest ffmpeg run of one Exact clip; a longer one fails the clip")
@@ -125,7 +127,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Store: st, Blobs: ms.blobs, StorageRegion: ms.region, StorageBucket: ms.bucket, MediaRedirect: ms.redirect, PublicURL: base, Owner: fmt.Sprintf("%s-%d-%s", hostname(), os.Getpid(), openvod.RandomHex(4)),
 		MaxUploadSize: *maxUpload, UploadTTL: *uploadTTL, Workers: int(*workers), WorkersPerApp: int(*workersPerApp),
 		PullConnectTimeout: *pullConnect, PullIdleTimeout: *pullIdle, PullTotalTimeout: *pullTotal,
-		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers),
+		MinRate: httplimit.Rate{BytesPerSecond: *minRate, Window: *minRateWindow}, ClipWorkers: int(*clipWorkers), HLSSegmentDuration: *hlsSegment,
 		ProcessWorkers: int(*processWorkers), ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, JanitorInterval: *janitorInterval, OrphanInterval: *orphanInterval, Logger: logger,

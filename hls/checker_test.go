@@ -1,0 +1,321 @@
+package hls
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// attrRe matches one attribute of an attribute list (RFC 8216 §4.2): a
+// name of A-Z, 0-9 and '-', and a quoted string, a hexadecimal sequence, a
+// resolution, a decimal or an enumerated string.
+var attrRe = regexp.MustCompile(`^[A-Z0-9-]+=("[^"\r\n]*"|0[xX][0-9A-Fa-f]+|[0-9]+x[0-9]+|-?[0-9]+(\.[0-9]+)?|[A-Za-z0-9_-]+)`)
+
+// attrs parses an attribute list strictly, failing on any syntax error or
+// repeated name.
+func attrs(tb testing.TB, list string) map[string]string {
+	tb.Helper()
+	out := map[string]string{}
+	for rest := list; rest != ""; {
+		m := attrRe.FindString(rest)
+		if m == "" {
+			tb.Fatalf("attribute list %q: bad syntax at %q", list, rest)
+		}
+		name, value, _ := strings.Cut(m, "=")
+		if _, dup := out[name]; dup {
+			tb.Fatalf("attribute list %q: %s twice", list, name)
+		}
+		out[name] = strings.Trim(value, `"`)
+		rest = rest[len(m):]
+		if rest != "" {
+			if rest[0] != ',' || len(rest) == 1 {
+				tb.Fatalf("attribute list %q: no comma before %q", list, rest)
+			}
+			rest = rest[1:]
+		}
+	}
+	return out
+}
+
+// masterInfo is what checkMaster reads from a master playlist.
+type masterInfo struct {
+	variant  map[string]string
+	uri      string
+	audioURI string
+}
+
+// checkMaster checks a master playlist's syntax and tags.
+func checkMaster(tb testing.TB, text string) masterInfo {
+	tb.Helper()
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	if lines[0] != "#EXTM3U" || lines[1] != "#EXT-X-VERSION:7" || lines[2] != "#EXT-X-INDEPENDENT-SEGMENTS" {
+		tb.Fatalf("master playlist starts with %q", lines[:3])
+	}
+	var mi masterInfo
+	for i := 3; i < len(lines); i++ {
+		tag, list, _ := strings.Cut(lines[i], ":")
+		switch tag {
+		case "#EXT-X-MEDIA":
+			a := attrs(tb, list)
+			if a["TYPE"] != "AUDIO" || a["GROUP-ID"] == "" || a["NAME"] == "" || a["URI"] == "" || a["DEFAULT"] != "YES" {
+				tb.Fatalf("EXT-X-MEDIA %q", list)
+			}
+			mi.audioURI = a["URI"]
+		case "#EXT-X-STREAM-INF":
+			mi.variant = attrs(tb, list)
+			if i+1 >= len(lines) || strings.HasPrefix(lines[i+1], "#") {
+				tb.Fatalf("EXT-X-STREAM-INF without a URI")
+			}
+			i++
+			mi.uri = lines[i]
+		default:
+			tb.Fatalf("unexpected line %q in the master playlist", lines[i])
+		}
+	}
+	for _, k := range []string{"BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS"} {
+		if mi.variant[k] == "" {
+			tb.Fatalf("EXT-X-STREAM-INF without %s", k)
+		}
+	}
+	bw, _ := strconv.Atoi(mi.variant["BANDWIDTH"])
+	avg, _ := strconv.Atoi(mi.variant["AVERAGE-BANDWIDTH"])
+	if avg <= 0 || bw < avg {
+		tb.Fatalf("BANDWIDTH %d, AVERAGE-BANDWIDTH %d", bw, avg)
+	}
+	if mi.audioURI != "" && mi.variant["AUDIO"] == "" {
+		tb.Fatalf("audio rendition not referenced by the variant")
+	}
+	return mi
+}
+
+// mediaInfo is what checkMedia reads from a media playlist.
+type mediaInfo struct {
+	target   int
+	initURI  string
+	uris     []string
+	extinf   []float64
+	duration float64
+}
+
+// checkMedia checks a media playlist's syntax and tags: every required tag
+// once, in order, each EXTINF followed by its URI, every rounded EXTINF at
+// most the target duration, ENDLIST last.
+func checkMedia(tb testing.TB, text string) mediaInfo {
+	tb.Helper()
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	head := []string{"#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP:"}
+	if len(lines) < len(head)+3 {
+		tb.Fatalf("media playlist of %d lines", len(lines))
+	}
+	var mi mediaInfo
+	for i, want := range head {
+		if !strings.HasPrefix(lines[i], want) || (!strings.HasSuffix(want, ":") && lines[i] != want) {
+			tb.Fatalf("line %d is %q, want %q", i+1, lines[i], want)
+		}
+	}
+	var err error
+	if mi.target, err = strconv.Atoi(strings.TrimPrefix(lines[2], head[2])); err != nil || mi.target < 1 {
+		tb.Fatalf("target duration %q", lines[2])
+	}
+	mi.initURI = attrs(tb, strings.TrimPrefix(lines[6], head[6]))["URI"]
+	if lines[len(lines)-1] != "#EXT-X-ENDLIST" {
+		tb.Fatalf("last line %q", lines[len(lines)-1])
+	}
+	body := lines[len(head) : len(lines)-1]
+	if len(body)%2 != 0 {
+		tb.Fatalf("%d lines between the header and ENDLIST", len(body))
+	}
+	for i := 0; i < len(body); i += 2 {
+		v, ok := strings.CutPrefix(body[i], "#EXTINF:")
+		v, ok2 := strings.CutSuffix(v, ",")
+		d, err := strconv.ParseFloat(v, 64)
+		if !ok || !ok2 || err != nil || d <= 0 {
+			tb.Fatalf("line %q is not an EXTINF", body[i])
+		}
+		if int(math.Round(d)) > mi.target {
+			tb.Errorf("segment %d of %.6f s is over the target duration %d", i/2, d, mi.target)
+		}
+		if strings.HasPrefix(body[i+1], "#") || body[i+1] == "" {
+			tb.Fatalf("EXTINF without a URI: %q", body[i+1])
+		}
+		mi.extinf = append(mi.extinf, d)
+		mi.uris = append(mi.uris, body[i+1])
+		mi.duration += d
+	}
+	return mi
+}
+
+// fragment is what readFragment reads of a media segment.
+type fragment struct {
+	trackID    uint32
+	decodeTime uint64
+	durations  []uint32
+	flags      []uint32
+	mdat       int
+}
+
+// readFragment parses a media segment: one moof (mfhd, one traf with
+// tfhd, tfdt and one trun giving durations, sizes and flags) and an mdat
+// holding exactly the trun's bytes at its data offset.
+func readFragment(tb testing.TB, seg []byte, seq uint32) fragment {
+	tb.Helper()
+	var f fragment
+	moofSize := binary.BigEndian.Uint32(seg)
+	if string(seg[4:8]) != "moof" || int(moofSize)+8 > len(seg) || string(seg[moofSize+4:moofSize+8]) != "mdat" {
+		tb.Fatalf("segment is not moof+mdat: % x", seg[:16])
+	}
+	f.mdat = int(binary.BigEndian.Uint32(seg[moofSize:])) - 8
+	if int(moofSize)+8+f.mdat != len(seg) {
+		tb.Fatalf("mdat of %d bytes in a segment of %d", f.mdat, len(seg))
+	}
+	var walk func(b []byte)
+	var sizes int
+	walk = func(b []byte) {
+		for len(b) >= 8 {
+			n := binary.BigEndian.Uint32(b)
+			typ, body := string(b[4:8]), b[8:n]
+			switch typ {
+			case "traf":
+				walk(body)
+			case "mfhd":
+				if got := binary.BigEndian.Uint32(body[4:]); got != seq {
+					tb.Errorf("mfhd sequence %d, want %d", got, seq)
+				}
+			case "tfhd":
+				f.trackID = binary.BigEndian.Uint32(body[4:])
+			case "tfdt":
+				f.decodeTime = binary.BigEndian.Uint64(body[4:])
+			case "trun":
+				flags := binary.BigEndian.Uint32(body) & 0xffffff
+				count := binary.BigEndian.Uint32(body[4:])
+				if off := binary.BigEndian.Uint32(body[8:]); off != moofSize+8 {
+					tb.Errorf("trun data offset %d, want %d", off, moofSize+8)
+				}
+				p := 12
+				for range count {
+					f.durations = append(f.durations, binary.BigEndian.Uint32(body[p:]))
+					sizes += int(binary.BigEndian.Uint32(body[p+4:]))
+					f.flags = append(f.flags, binary.BigEndian.Uint32(body[p+8:]))
+					p += 12
+					if flags&trunCTO != 0 {
+						p += 4
+					}
+				}
+			}
+			b = b[n:]
+		}
+	}
+	walk(seg[8:moofSize])
+	if sizes != f.mdat {
+		tb.Errorf("trun sizes sum to %d, mdat holds %d", sizes, f.mdat)
+	}
+	return f
+}
+
+// streamEnd returns ffprobe's end (start time plus duration) of the
+// source's first stream of kind ("v" or "a").
+func streamEnd(tb testing.TB, path, kind string) float64 {
+	tb.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", kind+":0", "-show_entries", "stream=start_time,duration", "-of", "default=nw=1", path).Output()
+	if err != nil {
+		tb.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var end float64
+	for _, line := range strings.Split(string(out), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || (k != "start_time" && k != "duration") {
+			continue
+		}
+		d, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			tb.Fatalf("ffprobe %s %q: %v", k, v, err)
+		}
+		end += d
+	}
+	return end
+}
+
+// TestPlaylistsAndSegments checks every fixture's playlists strictly and
+// every segment's boxes: EXTINF sums equal the track's duration within a
+// frame, each video segment starts with a sync sample, tfdt continues the
+// previous segment exactly, the init segment has mvex/trex and no samples.
+func TestPlaylistsAndSegments(t *testing.T) {
+	requireFFmpeg(t)
+	for _, name := range oracleFixtures {
+		for _, target := range []time.Duration{2 * time.Second, DefaultTarget} {
+			t.Run(fmt.Sprintf("%s/%v", name, target), func(t *testing.T) {
+				t.Parallel()
+				f, ix := openIndex(t, name, Options{Target: target})
+				master := checkMaster(t, string(ix.Master()))
+				for _, tr := range ix.Tracks {
+					if tr.Video && (master.uri != tr.PlaylistName() || !strings.Contains(master.variant["CODECS"], tr.Codec) ||
+						master.variant["RESOLUTION"] != fmt.Sprintf("%dx%d", tr.Width, tr.Height)) {
+						t.Errorf("variant %v does not describe video track %s", master.variant, tr.Name)
+					}
+					mi := checkMedia(t, string(ix.MediaPlaylist(tr, 0, len(tr.Segments), "")))
+					kind, frame := "a", 1024/float64(tr.t.Timescale)
+					if tr.Video {
+						kind, frame = "v", float64(tr.s.At(0).Duration)/float64(tr.t.Timescale)
+					}
+					if d := streamEnd(t, fixture(name), kind); math.Abs(mi.duration-d) > frame+1e-6 {
+						t.Errorf("%s: EXTINF sum %.6f s, ffprobe's end %.6f s", tr.Name, mi.duration, d)
+					}
+					init := tr.Init()
+					if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
+						t.Errorf("%s: init segment without mvex/trex or with mdat", tr.Name)
+					}
+					next := uint64(0)
+					for n := range mi.uris {
+						if mi.uris[n] != tr.SegmentName(n) {
+							t.Fatalf("segment %d URI %q", n, mi.uris[n])
+						}
+						seg, err := tr.Segment(f, n)
+						if err != nil {
+							t.Fatal(err)
+						}
+						fr := readFragment(t, seg, uint32(n+1))
+						if fr.trackID != tr.ID || len(fr.durations) != tr.Segments[n].Samples {
+							t.Fatalf("segment %d: track %d, %d samples", n, fr.trackID, len(fr.durations))
+						}
+						if fr.decodeTime != next {
+							t.Errorf("segment %d: tfdt %d, the previous segment ends at %d", n, fr.decodeTime, next)
+						}
+						for _, d := range fr.durations {
+							next += uint64(d)
+						}
+						if tr.Video && (fr.flags[0] != flagsSync || !tr.s.At(tr.Segments[n].FirstSample).Sync) {
+							t.Errorf("segment %d does not start with a sync sample (flags %#x)", n, fr.flags[0])
+						}
+					}
+					if _, err := tr.Segment(f, len(mi.uris)); err != ErrNoSegment {
+						t.Errorf("segment past the end: %v", err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestCodecStrings(t *testing.T) {
+	for name, want := range map[string][]string{
+		"bf2_gop1s.mp4":         {"avc1.64000d", "mp4a.40.2"},
+		"hevc_x265_default.mp4": {"hvc1.1.6.L60.90", "mp4a.40.2"}, // Main, compatible with Main and Main 10, level 2
+		"aac_only.m4a":          {"mp4a.40.2"},
+	} {
+		_, ix := openIndex(t, name, Options{})
+		var got []string
+		for _, tr := range ix.Tracks {
+			got = append(got, tr.Codec)
+		}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: codecs %v, want %v", name, got, want)
+		}
+	}
+}

@@ -1,0 +1,256 @@
+package hls
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/openvod/openvod/mp4"
+)
+
+// Sample flags of trun (ISO/IEC 14496-12 §8.8.3.1): a sync sample depends
+// on no other; any other sample depends on others and is not a sync
+// sample.
+const (
+	flagsSync    = 0x02000000
+	flagsNonSync = 0x01010000
+)
+
+// trun and tfhd flags.
+const (
+	trunDataOffset  = 0x000001
+	trunDuration    = 0x000100
+	trunSize        = 0x000200
+	trunFlags       = 0x000400
+	trunCTO         = 0x000800
+	tfhdDefaultBase = 0x020000 // default-base-is-moof
+)
+
+// Init returns the track's init segment: ftyp and a moov with the track's
+// headers, sample description and edit list, no samples, and mvex.
+func (t *Track) Init() []byte { return t.init }
+
+// initSegment builds t's init segment.
+func (ix *Index) initSegment(t *Track) []byte {
+	var w mp4.BoxWriter
+	ftyp := w.Start("ftyp")
+	w.Str("iso6")
+	w.U32(0)
+	w.Str("iso6cmfcmp41")
+	w.End(ftyp)
+
+	moov := w.Start("moov")
+	w.Raw(mustDuration(ix.mvhd, 4))
+	trak := w.Start("trak")
+	w.Raw(mustDuration(t.t.Boxes.Tkhd, 8))
+	if t.delay > 0 || t.mediaTime != 0 {
+		edts := w.Start("edts")
+		v1 := t.delay > math.MaxUint32 || t.visible > math.MaxUint32 || t.mediaTime > math.MaxInt32
+		version := uint8(0)
+		if v1 {
+			version = 1
+		}
+		elst := w.StartFull("elst", version, 0)
+		entry := func(dur uint64, mediaTime int64) {
+			if v1 {
+				w.U64(dur)
+				w.U64(uint64(mediaTime))
+			} else {
+				w.U32(uint32(dur))
+				w.U32(uint32(int32(mediaTime)))
+			}
+			w.U32(0x10000)
+		}
+		if t.delay > 0 {
+			w.U32(2)
+			entry(t.delay, -1)
+		} else {
+			w.U32(1)
+		}
+		entry(t.visible, t.mediaTime)
+		w.End(elst)
+		w.End(edts)
+	}
+	mdia := w.Start("mdia")
+	w.Raw(mustDuration(t.t.Boxes.Mdhd, 4))
+	if t.t.Boxes.Hdlr != nil {
+		w.Raw(t.t.Boxes.Hdlr)
+	} else {
+		hdlr := w.StartFull("hdlr", 0, 0)
+		w.U32(0)
+		w.Str(t.t.Handler)
+		w.Zeros(12)
+		w.Str("\x00")
+		w.End(hdlr)
+	}
+	minf := w.Start("minf")
+	if t.Video {
+		vmhd := w.StartFull("vmhd", 0, 1)
+		w.Zeros(8)
+		w.End(vmhd)
+	} else {
+		smhd := w.StartFull("smhd", 0, 0)
+		w.Zeros(4)
+		w.End(smhd)
+	}
+	dinf := w.Start("dinf")
+	dref := w.StartFull("dref", 0, 0)
+	w.U32(1)
+	url := w.StartFull("url ", 0, 1)
+	w.End(url)
+	w.End(dref)
+	w.End(dinf)
+	stbl := w.Start("stbl")
+	w.Raw(t.t.Boxes.Stsd)
+	for _, typ := range []string{"stts", "stsc", "stco"} {
+		b := w.StartFull(typ, 0, 0)
+		w.U32(0)
+		w.End(b)
+	}
+	stsz := w.StartFull("stsz", 0, 0)
+	w.U64(0)
+	w.End(stsz)
+	w.End(stbl)
+	w.End(minf)
+	w.End(mdia)
+	w.End(trak)
+	mvex := w.Start("mvex")
+	trex := w.StartFull("trex", 0, 0)
+	w.U32(t.ID)
+	w.U32(1) // default_sample_description_index
+	w.U32(0)
+	w.U32(0)
+	w.U32(0)
+	w.End(trex)
+	w.End(mvex)
+	w.End(moov)
+	return w.Bytes()
+}
+
+// mustDuration returns a header box with its duration set to 0 (unknown
+// in a fragmented file). The parser read these boxes, so they are well
+// formed; a box it could not rewrite is copied as it is.
+func mustDuration(raw []byte, mid int) []byte {
+	b, err := mp4.WithDuration(raw, mid, 0)
+	if err != nil {
+		return raw
+	}
+	return b
+}
+
+// ErrNoSegment is returned for a segment number the track does not have.
+var ErrNoSegment = errors.New("hls: no such segment")
+
+// Segment returns media segment n (0-based) of the track: a moof with the
+// samples' durations, sizes, flags and composition offsets, and an mdat
+// with their bytes, read from src (the source the Index was made from)
+// with one ReadAt per run of adjacent samples. Its memory is the segment's
+// size plus 16 bytes per sample. A src with a method WillRead(off, end
+// int64), as blob's objects on S3 have (blob.WillRead), is first told the
+// segment's source span, so that it fetches it with one request. It returns ErrNoSegment for an n out of
+// range and an error wrapping io.ErrUnexpectedEOF for a source shorter
+// than its tables say.
+func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
+	if n < 0 || n >= len(t.Segments) {
+		return nil, ErrNoSegment
+	}
+	seg := t.Segments[n]
+	if h, ok := src.(interface{ WillRead(off, end int64) }); ok {
+		h.WillRead(seg.SpanStart, seg.SpanEnd)
+	}
+	negative := false
+	if t.ctts {
+		for _, s := range t.s.Range(seg.FirstSample, seg.FirstSample+seg.Samples) {
+			negative = negative || s.CompositionOffset < 0
+		}
+	}
+	var w mp4.BoxWriter
+	moof := w.Start("moof")
+	mfhd := w.StartFull("mfhd", 0, 0)
+	w.U32(uint32(n + 1))
+	w.End(mfhd)
+	traf := w.Start("traf")
+	tfhd := w.StartFull("tfhd", 0, tfhdDefaultBase)
+	w.U32(t.ID)
+	w.End(tfhd)
+	tfdt := w.StartFull("tfdt", 1, 0)
+	w.U64(uint64(seg.DecodeTime))
+	w.End(tfdt)
+	flags := uint32(trunDataOffset | trunDuration | trunSize | trunFlags)
+	if t.ctts {
+		flags |= trunCTO
+	}
+	version := uint8(0)
+	if negative {
+		version = 1
+	}
+	trun := w.StartFull("trun", version, flags)
+	w.U32(uint32(seg.Samples))
+	dataOffset := w.Len()
+	w.U32(0)
+	for _, s := range t.s.Range(seg.FirstSample, seg.FirstSample+seg.Samples) {
+		w.U32(s.Duration)
+		w.U32(s.Size)
+		if s.Sync || !t.Video {
+			w.U32(flagsSync)
+		} else {
+			w.U32(flagsNonSync)
+		}
+		if t.ctts {
+			w.U32(uint32(s.CompositionOffset))
+		}
+	}
+	w.End(trun)
+	w.End(traf)
+	w.End(moof)
+	head := w.Len() + 8
+	w.PutU32(dataOffset, uint32(head))
+
+	out := make([]byte, head+int(seg.Bytes))
+	copy(out, w.Bytes())
+	mdat := out[w.Len():]
+	mdat[0], mdat[1], mdat[2], mdat[3] = byte((8+seg.Bytes)>>24), byte((8+seg.Bytes)>>16), byte((8+seg.Bytes)>>8), byte(8+seg.Bytes)
+	copy(mdat[4:], "mdat")
+	pos := head
+	runOff, runLen := int64(-1), 0
+	read := func() error {
+		if runLen == 0 {
+			return nil
+		}
+		if err := readFull(src, out[pos-runLen:pos], runOff); err != nil {
+			return err
+		}
+		runLen = 0
+		return nil
+	}
+	for _, s := range t.s.Range(seg.FirstSample, seg.FirstSample+seg.Samples) {
+		if runLen > 0 && runOff+int64(runLen) != s.Offset {
+			if err := read(); err != nil {
+				return nil, err
+			}
+		}
+		if runLen == 0 {
+			runOff = s.Offset
+		}
+		runLen += int(s.Size)
+		pos += int(s.Size)
+	}
+	if err := read(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readFull fills b from src at off; a short read is an error wrapping
+// io.ErrUnexpectedEOF.
+func readFull(src io.ReaderAt, b []byte, off int64) error {
+	n, err := src.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("hls: read %d bytes at offset %d: %w", len(b), off, err)
+}

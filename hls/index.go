@@ -1,0 +1,398 @@
+// Package hls packages a stored progressive MP4 or MOV as HLS with CMAF
+// (fragmented MP4) segments, on request, from its parsed sample tables
+// (package mp4): nothing is stored. [New] plans the segments of a parsed
+// movie into an [Index]; the Index writes the master playlist, a media
+// playlist per track, each track's init segment and its media segments,
+// reading only a segment's own sample bytes from the source.
+//
+// Segments are cut at the sync samples of the video track (the first
+// one), as close to the target duration as the GOPs allow; the audio
+// track (the first one) is cut at the same presentation times, so its
+// segment n plays what video segment n shows. Each track keeps its decode
+// times (tfdt is the source's decode time of the segment's first sample,
+// so segments follow each other with no gap or overlap) and its source
+// edit list is written into its init segment, so that the first frame
+// shown is the source's first.
+//
+// Everything an Index writes is a function of the source bytes and the
+// Options: the same request gives the same bytes.
+package hls
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/openvod/openvod/mp4"
+)
+
+// DefaultTarget is the segment duration aimed at when Options.Target is 0.
+const DefaultTarget = 6 * time.Second
+
+// MaxSegmentBytes bounds the media bytes of one segment: a source whose
+// GOP is larger is not packaged, so that a segment request's memory stays
+// bounded.
+const MaxSegmentBytes = 128 << 20
+
+// Options are the packaging choices.
+type Options struct {
+	// Target is the segment duration aimed at (DefaultTarget when 0): a
+	// segment ends at the last sync sample at most Target after its start,
+	// or at the first one after it when the GOP is longer.
+	Target time.Duration
+}
+
+// ErrUnsupported is wrapped by the errors of New for a movie it does not
+// package: its [*UnsupportedError] says why.
+var ErrUnsupported = errors.New("hls: not packaged")
+
+// UnsupportedError says why a movie is not packaged.
+type UnsupportedError struct {
+	// Track is the ID of the track at fault, 0 for the movie.
+	Track uint32
+	// Reason says what is not supported.
+	Reason string
+}
+
+// Error implements the error interface.
+func (e *UnsupportedError) Error() string {
+	if e.Track == 0 {
+		return "hls: not packaged: " + e.Reason
+	}
+	return fmt.Sprintf("hls: not packaged: track %d: %s", e.Track, e.Reason)
+}
+
+// Is reports whether target is ErrUnsupported.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+func unsupported(track uint32, format string, args ...any) error {
+	return &UnsupportedError{Track: track, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Index is the HLS packaging of one movie. It is not modified after New
+// returns and is safe for concurrent use.
+type Index struct {
+	// Duration is the presentation's duration in seconds: the end of the
+	// longest track's last segment.
+	Duration float64
+	// TargetDuration is #EXT-X-TARGETDURATION: the longest segment of any
+	// track, rounded to whole seconds (at least 1).
+	TargetDuration int
+	// Tracks are the packaged tracks: the video track first, if any, then
+	// the audio track, if any.
+	Tracks []*Track
+
+	mvhd []byte
+	mts  uint32 // movie timescale
+}
+
+// Track is one packaged track: one media playlist, one init segment.
+type Track struct {
+	// Name names the track in URLs: "t" and its ID ("t1").
+	Name string
+	// ID is the source's track ID, kept in the segments.
+	ID uint32
+	// Video is true for the video track, false for audio.
+	Video bool
+	// Codec is the CODECS value of the track ("avc1.64001f", "mp4a.40.2").
+	Codec string
+	// Width and Height are the displayed size (after the rotation of the
+	// track matrix) of a video track; 0 for audio.
+	Width, Height int
+	// Bandwidth is the peak bit rate of the track's segments and
+	// AverageBandwidth the track's overall bit rate, in bit/s.
+	Bandwidth, AverageBandwidth int64
+	// Segments are the track's segments in order.
+	Segments []Segment
+
+	t         *mp4.Track
+	s         *mp4.Samples
+	mts       uint32 // movie timescale
+	delay     uint64 // leading empty edits, movie timescale
+	mediaTime int64  // the media edit's media time, media timescale
+	visible   uint64 // the presented duration after delay, movie timescale
+	ctts      bool   // composition offsets are written
+	init      []byte
+}
+
+// Segment is one media segment of a track.
+type Segment struct {
+	// Start and Duration place the segment on the presentation timeline,
+	// in seconds: Start is the sum of the Durations before it (the
+	// playlist's timeline), which is the presentation time of its first
+	// sample (of the first segment: 0).
+	Start, Duration float64
+	// FirstSample is the 0-based decode-order index of the segment's first
+	// sample in the source track, and Samples their number.
+	FirstSample, Samples int
+	// DecodeTime is the source decode time of the first sample, in the
+	// track's timescale: the segment's tfdt.
+	DecodeTime int64
+	// Bytes is the size of the segment's samples.
+	Bytes int64
+	// SpanStart and SpanEnd are the smallest source byte range [SpanStart,
+	// SpanEnd) holding the segment's samples, for a ranged read.
+	SpanStart, SpanEnd int64
+}
+
+// Track returns the track named name, or nil.
+func (ix *Index) Track(name string) *Track {
+	for _, t := range ix.Tracks {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// New plans the HLS packaging of the parsed movie m: its first video track
+// (H.264 or HEVC) and its first audio track (AAC); other tracks are left
+// out. It reads no media data. A movie it does not package gives an error
+// wrapping ErrUnsupported (fragmented files, other codecs, several sample
+// descriptions, edit lists with several media entries or another rate, a
+// video track that does not start with a sync sample, a GOP over
+// MaxSegmentBytes); malformed sample tables give an error wrapping
+// mp4.ErrInvalid.
+func New(m *mp4.Movie, opt Options) (*Index, error) {
+	if m.Fragmented {
+		return nil, unsupported(0, "fragmented MP4")
+	}
+	if m.Timescale == 0 {
+		return nil, fmt.Errorf("%w: movie timescale is 0", mp4.ErrInvalid)
+	}
+	target := opt.Target
+	if target <= 0 {
+		target = DefaultTarget
+	}
+	ix := &Index{mvhd: m.Mvhd, mts: m.Timescale}
+	var video, audio *mp4.Track
+	for _, t := range m.Tracks {
+		switch {
+		case t.SampleCount == 0:
+		case t.Handler == "vide" && video == nil:
+			video = t
+		case t.Handler == "soun" && audio == nil:
+			audio = t
+		}
+	}
+	for _, t := range []*mp4.Track{video, audio} {
+		if t == nil {
+			continue
+		}
+		tr, err := newTrack(t, m.Timescale)
+		if err != nil {
+			return nil, err
+		}
+		ix.Tracks = append(ix.Tracks, tr)
+	}
+	if len(ix.Tracks) == 0 {
+		return nil, unsupported(0, "no audio or video track with samples")
+	}
+	ref := ix.Tracks[0]
+	bounds := ref.cut(target.Seconds())
+	for _, t := range ix.Tracks {
+		if err := t.segment(bounds, t == ref); err != nil {
+			return nil, err
+		}
+		ix.Duration = max(ix.Duration, t.end())
+		for _, s := range t.Segments {
+			ix.TargetDuration = max(ix.TargetDuration, int(math.Round(s.Duration)))
+		}
+		t.init = ix.initSegment(t)
+	}
+	ix.TargetDuration = max(ix.TargetDuration, 1)
+	return ix, nil
+}
+
+// newTrack checks a track and reads its edit list and sample tables.
+func newTrack(t *mp4.Track, movieTimescale uint32) (*Track, error) {
+	if len(t.SampleEntries) != 1 {
+		return nil, unsupported(t.ID, "%d sample descriptions", len(t.SampleEntries))
+	}
+	e := &t.SampleEntries[0]
+	codec, err := codecString(e)
+	if err != nil {
+		return nil, unsupported(t.ID, "%v", err)
+	}
+	video := t.Handler == "vide"
+	if video != (e.Codec() != "aac") {
+		return nil, unsupported(t.ID, "%s in a %q track", e.Codec(), t.Handler)
+	}
+	s, err := t.Samples()
+	if err != nil {
+		return nil, err
+	}
+	tr := &Track{Name: fmt.Sprintf("t%d", t.ID), ID: t.ID, Video: video, Codec: codec, t: t, s: s, mts: movieTimescale, ctts: len(t.CompositionOffsets) > 0}
+	if video {
+		tr.Width, tr.Height = int(t.DisplayWidth), int(t.DisplayHeight)
+		if tr.Width == 0 || tr.Height == 0 {
+			tr.Width, tr.Height = int(e.Width), int(e.Height)
+		}
+		if t.Rotation == 90 || t.Rotation == 270 {
+			tr.Width, tr.Height = tr.Height, tr.Width
+		}
+	}
+	seen := false
+	for _, ed := range t.Edits {
+		switch {
+		case ed.MediaTime == -1 && !seen:
+			tr.delay += ed.SegmentDuration
+		case ed.MediaTime == -1, seen:
+			return nil, unsupported(t.ID, "an edit list with more than one media entry or an empty entry after it")
+		case ed.MediaRate != 0x10000:
+			return nil, unsupported(t.ID, "an edit at rate %g", float64(ed.MediaRate)/0x10000)
+		default:
+			seen = true
+			tr.mediaTime = ed.MediaTime
+		}
+	}
+	if s.Len() > 0 && !s.At(0).Sync && video {
+		return nil, unsupported(t.ID, "the first sample is not a sync sample")
+	}
+	return tr, nil
+}
+
+// pres returns the presentation time in seconds of media time v.
+func (t *Track) pres(v int64) float64 {
+	return float64(t.delay)/float64(t.mts) + float64(v-t.mediaTime)/float64(t.t.Timescale)
+}
+
+// cut returns the presentation times where the reference track's
+// segments after the first start: at sync samples (every sample of an
+// audio track), the last at most target after the segment's start, or the
+// first after it.
+func (t *Track) cut(target float64) []float64 {
+	const eps = 1e-6
+	var bounds []float64
+	start, good := 0.0, -1.0
+	for i, smp := range t.s.All() {
+		if i == 0 || (t.Video && !smp.Sync) {
+			continue
+		}
+		at := t.pres(smp.PTS())
+		if at <= start+eps {
+			continue
+		}
+		if at-start <= target+eps {
+			good = at
+			continue
+		}
+		if good > 0 {
+			bounds = append(bounds, good)
+			start, good = good, -1
+			if at-start <= target+eps {
+				good = at
+				continue
+			}
+		}
+		bounds = append(bounds, at)
+		start = at
+	}
+	return bounds
+}
+
+// segment splits the track's samples at the presentation times bounds:
+// a segment holds the samples, in decode order, whose presentation starts
+// in its interval. The reference track's segments start exactly at the
+// bounds; another track's start at its first sample past each bound, and
+// it has no segments past its last sample.
+func (t *Track) segment(bounds []float64, ref bool) error {
+	n := t.s.Len()
+	// Samples after the media edit's end, at the end in decode order, are
+	// left out: nothing decoded later refers to them.
+	if end, ok := t.editEnd(); ok {
+		for n > 1 && t.s.At(n-1).PTS() >= end {
+			n--
+		}
+	}
+	var maxEnd int64 = math.MinInt64
+	seg := Segment{SpanStart: math.MaxInt64}
+	k := 0
+	flush := func(next int, at float64) error {
+		if seg.Samples == 0 {
+			return unsupported(t.ID, "no samples in segment %d (%.3f s)", len(t.Segments), at)
+		}
+		if seg.Bytes > MaxSegmentBytes {
+			return unsupported(t.ID, "segment %d holds %d bytes, over %d", len(t.Segments), seg.Bytes, MaxSegmentBytes)
+		}
+		t.Segments = append(t.Segments, seg)
+		seg = Segment{FirstSample: next, SpanStart: math.MaxInt64, Start: at}
+		return nil
+	}
+	for i, smp := range t.s.Range(0, n) {
+		pts := smp.PTS()
+		if seg.Samples > 0 && k < len(bounds) {
+			at := t.pres(pts)
+			if (smp.Sync || !ref || !t.Video) && at >= bounds[k]-1e-6 {
+				if ref {
+					at = bounds[k]
+				}
+				if err := flush(i, at); err != nil {
+					return err
+				}
+				k++
+				for k < len(bounds) && at >= bounds[k]-1e-6 {
+					if ref {
+						return unsupported(t.ID, "segment bound %.3f s out of order", bounds[k])
+					}
+					k++ // no sample in that segment: later ones start here
+				}
+			}
+		}
+		if seg.Samples == 0 {
+			seg.DecodeTime = smp.DTS
+		}
+		seg.Samples++
+		seg.Bytes += int64(smp.Size)
+		seg.SpanStart = min(seg.SpanStart, smp.Offset)
+		seg.SpanEnd = max(seg.SpanEnd, smp.Offset+int64(smp.Size))
+		maxEnd = max(maxEnd, pts+int64(smp.Duration))
+	}
+	if end, ok := t.editEnd(); ok {
+		maxEnd = min(maxEnd, end)
+	}
+	endAt := t.pres(maxEnd)
+	if seg.Samples > 0 {
+		if err := flush(n, 0); err != nil {
+			return err
+		}
+	}
+	var bytes int64
+	for i := range t.Segments {
+		s := &t.Segments[i]
+		next := endAt
+		if i+1 < len(t.Segments) {
+			next = t.Segments[i+1].Start
+		}
+		s.Duration = max(next-s.Start, 0)
+		bytes += s.Bytes
+		t.Bandwidth = max(t.Bandwidth, int64(math.Ceil(float64(s.Bytes)*8/max(s.Duration, 1))))
+	}
+	if d := t.end(); d > 0 {
+		t.AverageBandwidth = int64(math.Ceil(float64(bytes) * 8 / d))
+	}
+	t.visible = uint64(math.Round(max(endAt-float64(t.delay)/float64(t.mts), 0) * float64(t.mts)))
+	return nil
+}
+
+// editEnd returns the media time where the source's media edit ends, if
+// its duration is given.
+func (t *Track) editEnd() (int64, bool) {
+	for _, e := range t.t.Edits {
+		if e.MediaTime >= 0 && e.SegmentDuration > 0 {
+			d := float64(e.SegmentDuration) * float64(t.t.Timescale) / float64(t.mts)
+			return t.mediaTime + int64(math.Round(d)), true
+		}
+	}
+	return 0, false
+}
+
+// end returns the end of the track's last segment, in seconds.
+func (t *Track) end() float64 {
+	if len(t.Segments) == 0 {
+		return 0
+	}
+	s := t.Segments[len(t.Segments)-1]
+	return s.Start + s.Duration
+}

@@ -1,0 +1,115 @@
+package hls
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/openvod/openvod/mp4"
+)
+
+// fixture returns the path of a test source: the clip oracle fixtures
+// (clip/testdata) and the parser's (mp4/testdata).
+func fixture(name string) string {
+	for _, dir := range []string{"../clip/testdata", "../mp4/testdata"} {
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	return filepath.Join("../clip/testdata", name)
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// openIndex opens a fixture and plans its packaging.
+func openIndex(tb testing.TB, name string, opt Options) (*os.File, *Index) {
+	tb.Helper()
+	f, err := os.Open(fixture(name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	st, err := f.Stat()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := mp4.Parse(f, st.Size())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ix, err := New(m, opt)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return f, ix
+}
+
+// serve serves an Index's files the way package media does, without the
+// store: master.m3u8, t<ID>.m3u8, t<ID>/init.mp4, t<ID>/<n>.m4s.
+func serve(tb testing.TB, ix *Index, src *os.File) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/")
+		body, err := ix.File(src, name)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		http.ServeContent(w, r, name, timeZero, bytes.NewReader(body))
+	}))
+	tb.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// requireFFmpeg fails the test when ffmpeg is missing.
+func requireFFmpeg(tb testing.TB) {
+	tb.Helper()
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		tb.Fatal("ffmpeg is not installed: apt-get install -y ffmpeg")
+	}
+}
+
+// ffmpeg runs ffmpeg with args and returns its standard output.
+func ffmpeg(tb testing.TB, args ...string) []byte {
+	tb.Helper()
+	cmd := exec.Command("ffmpeg", append([]string{"-nostdin", "-v", "error"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("ffmpeg %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
+	}
+	return out
+}
+
+// frameHashes decodes the first stream of kind ("v" or "a") of input and
+// returns the MD5 of each decoded frame in order.
+func frameHashes(tb testing.TB, input, kind string) []string {
+	tb.Helper()
+	out := ffmpeg(tb, "-i", input, "-map", "0:"+kind+":0", "-f", "framemd5", "-")
+	var hashes []string
+	for _, line := range strings.Split(string(out), "\n") {
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Split(line, ",")
+		hashes = append(hashes, strings.TrimSpace(f[len(f)-1]))
+	}
+	return hashes
+}
+
+// pcm decodes the first audio stream of input to mono 16-bit samples at
+// its own rate.
+func pcm(tb testing.TB, input string) []int16 {
+	tb.Helper()
+	out := ffmpeg(tb, "-i", input, "-map", "0:a:0", "-ac", "1", "-f", "s16le", "-")
+	s := make([]int16, len(out)/2)
+	for i := range s {
+		s[i] = int16(uint16(out[2*i]) | uint16(out[2*i+1])<<8)
+	}
+	return s
+}

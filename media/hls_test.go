@@ -1,0 +1,194 @@
+package media
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/s3/s3test"
+	"github.com/openvod/openvod/hls"
+)
+
+// fixtureBytes returns a test source of package mp4 or clip.
+func fixtureBytes(t *testing.T, name string) []byte {
+	t.Helper()
+	for _, dir := range []string{"../mp4/testdata/", "../clip/testdata/"} {
+		if data, err := os.ReadFile(dir + name); err == nil {
+			return data
+		}
+	}
+	t.Fatalf("no fixture %s", name)
+	return nil
+}
+
+// hlsGet GETs url with the headers h (name, value pairs) and returns the
+// answer and its body.
+func hlsGet(t *testing.T, method, url string, h ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(h); i += 2 {
+		req.Header.Set(h[i], h[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
+}
+
+// TestServeHLS: the playlists, init and media segments of committed media
+// are served with their types, strong ETags that match their bytes on a
+// second request, caching, CORS and ranges; everything else is 404.
+func TestServeHLS(t *testing.T) {
+	b := setup(t, 1<<30)
+	m := b.commitMedia(t, fixtureBytes(t, "h264_aac_faststart.mp4"))
+	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
+	if got := b.svc.HLSURL(m.StorageKey); got != base+"master.m3u8" {
+		t.Fatalf("HLSURL = %q", got)
+	}
+	for _, c := range []struct{ name, contentType, cache, contains string }{
+		{"master.m3u8", "application/vnd.apple.mpegurl", "public, max-age=3600", `CODECS="avc1.64000d,mp4a.40.2",RESOLUTION=320x240,AUDIO="audio"`},
+		{"t1.m3u8", "application/vnd.apple.mpegurl", "public, max-age=3600", "#EXT-X-MAP:URI=\"t1/init.mp4\""},
+		{"t2.m3u8", "application/vnd.apple.mpegurl", "public, max-age=3600", "t2/0.m4s"},
+		{"t1/init.mp4", "video/mp4", "public, max-age=31536000, immutable", "mvex"},
+		{"t1/0.m4s", "video/iso.segment", "public, max-age=31536000, immutable", "moof"},
+		{"t2/0.m4s", "video/iso.segment", "public, max-age=31536000, immutable", "mdat"},
+	} {
+		resp, body := hlsGet(t, http.MethodGet, base+c.name)
+		etag := resp.Header.Get("ETag")
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != c.contentType || resp.Header.Get("Cache-Control") != c.cache ||
+			resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.HasPrefix(etag, `"`) || strings.HasPrefix(etag, `W/`) ||
+			!bytes.Contains(body, []byte(c.contains)) {
+			t.Fatalf("GET %s = %d %v\n%.300q", c.name, resp.StatusCode, resp.Header, body)
+		}
+		again, body2 := hlsGet(t, http.MethodGet, base+c.name)
+		if !bytes.Equal(body, body2) || again.Header.Get("ETag") != etag {
+			t.Errorf("%s: a second GET gave other bytes or ETag", c.name)
+		}
+		if resp, _ := hlsGet(t, http.MethodGet, base+c.name, "If-None-Match", etag); resp.StatusCode != http.StatusNotModified {
+			t.Errorf("%s with If-None-Match: %d, want 304", c.name, resp.StatusCode)
+		}
+		resp, part := hlsGet(t, http.MethodGet, base+c.name, "Range", "bytes=4-11")
+		if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(part, body[4:12]) {
+			t.Errorf("%s bytes 4-11: %d %q, want 206 %q", c.name, resp.StatusCode, part, body[4:12])
+		}
+	}
+	resp, _ := hlsGet(t, http.MethodOptions, base+"t1/0.m4s", "Origin", "https://player.example", "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "range")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Range") || !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "GET") {
+		t.Errorf("OPTIONS = %d %v", resp.StatusCode, resp.Header)
+	}
+	if resp, _ := hlsGet(t, http.MethodPost, base+"master.m3u8"); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST = %d, want 405", resp.StatusCode)
+	}
+
+	// Hostile and unknown names.
+	upload := NewStorageKey(openvod.DefaultSubAppID, "mp4") // bytes stored, no media record
+	if _, err := b.svc.Blobs.Put(t.Context(), upload, bytes.NewReader(fixtureBytes(t, "h264_aac_faststart.mp4")), 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{
+		m.StorageKey + "/t1/1.m4s", m.StorageKey + "/t1/-1.m4s", m.StorageKey + "/t1/01.m4s", m.StorageKey + "/t1/+0.m4s",
+		m.StorageKey + "/t1/99999999999999999999999.m4s", m.StorageKey + "/t1/9223372036854775807.m4s", m.StorageKey + "/t1/x.m4s",
+		m.StorageKey + "/t3.m3u8", m.StorageKey + "/t3/init.mp4", m.StorageKey + "/t1/init.mp4x", m.StorageKey + "/t1/0.ts",
+		m.StorageKey + "/master.m3u8x", m.StorageKey + "/a/b/c", m.StorageKey, "master.m3u8", "",
+		"1/unknown/f0.mp4/master.m3u8", upload + "/master.m3u8", upload + "/t1/0.m4s",
+		"../" + m.StorageKey + "/master.m3u8", ".tmp/x/master.m3u8",
+	} {
+		if resp, _ := hlsGet(t, http.MethodGet, b.srv.URL+HLSPathPrefix+p); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /hls/%s = %d, want 404", p, resp.StatusCode)
+		}
+	}
+	opus := b.commitMedia(t, fixtureBytes(t, "opus.mp4"))
+	resp, body := hlsGet(t, http.MethodGet, b.srv.URL+HLSPathPrefix+opus.StorageKey+"/master.m3u8")
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "codec opus") {
+		t.Errorf("GET of an Opus file's master playlist = %d %q, want 404 naming the codec", resp.StatusCode, body)
+	}
+}
+
+// TestServeHLSDecodes: ffmpeg reads the served master playlist (of a
+// source with its moov at the end) and decodes the source's frames.
+func TestServeHLSDecodes(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Fatal("ffmpeg is not installed: apt-get install -y ffmpeg")
+	}
+	b := setup(t, 1<<30)
+	data := fixtureBytes(t, "moov_end_gop8s.mp4")
+	m := b.commitMedia(t, data)
+	src := t.TempDir() + "/src.mp4"
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hashes := func(input string) []string {
+		out, err := exec.Command("ffmpeg", "-nostdin", "-v", "error", "-i", input, "-map", "0:v:0", "-f", "framemd5", "-").Output()
+		if err != nil {
+			t.Fatalf("ffmpeg -i %s: %v", input, err)
+		}
+		var h []string
+		for _, line := range strings.Split(string(out), "\n") {
+			if f := strings.Split(line, ","); line != "" && line[0] != '#' {
+				h = append(h, strings.TrimSpace(f[len(f)-1]))
+			}
+		}
+		return h
+	}
+	want, got := hashes(src), hashes(b.svc.HLSURL(m.StorageKey))
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("HLS decodes %d frames, the source %d (or they differ)", len(got), len(want))
+	}
+}
+
+// TestServeHLSS3: on S3 a segment request after the index is cached reads
+// the segment's bytes only: one HEAD (the object's identity) and one
+// ranged GET of the segment's span.
+func TestServeHLSS3(t *testing.T) {
+	srv := s3test.Start(t)
+	cfg, counter := srv.Counted(t, srv.NewBucket(t))
+	b := setupWith(t, 1<<30, t.TempDir(), s3test.Open(t, cfg))
+	data := fixtureBytes(t, "moov_end_gop8s.mp4")
+	m := b.commitMedia(t, data)
+	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
+	if resp, _ := hlsGet(t, http.MethodGet, base+"t1.m3u8"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("playlist: %d", resp.StatusCode)
+	}
+	ix, err := b.svc.hlsCache().Get(hlsID(t, b, m.StorageKey), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, seg := range ix.Tracks[0].Segments {
+		counter.Reset()
+		resp, body := hlsGet(t, http.MethodGet, base+ix.Tracks[0].SegmentName(n))
+		if resp.StatusCode != http.StatusOK || int64(len(body)) < seg.Bytes {
+			t.Fatalf("segment %d: %d, %d bytes", n, resp.StatusCode, len(body))
+		}
+		span := seg.SpanEnd - seg.SpanStart
+		if counter.Requests(http.MethodHead) != 1 || counter.Requests(http.MethodGet) != 1 || counter.Bytes(http.MethodGet) != span {
+			t.Errorf("segment %d: %d HEADs, %d GETs of %d bytes; want 1 HEAD and 1 GET of its %d-byte span (file %d bytes)",
+				n, counter.Requests(http.MethodHead), counter.Requests(http.MethodGet), counter.Bytes(http.MethodGet), span, len(data))
+		}
+	}
+}
+
+// hlsID returns the cache's identity of the object under key.
+func hlsID(t *testing.T, b *testBundle, key string) hls.SourceID {
+	t.Helper()
+	info, err := b.svc.Blobs.Stat(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hls.SourceID{Key: key, Size: info.Size, ModTime: info.ModTime.UnixNano()}
+}
