@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -219,27 +218,34 @@ func readFragment(tb testing.TB, seg []byte, seq uint32) fragment {
 	return f
 }
 
-// streamEnd returns ffprobe's end (start time plus duration) of the
-// source's first stream of kind ("v" or "a").
-func streamEnd(tb testing.TB, path, kind string) float64 {
+// decodedEnd decodes the source's first stream of kind ("v" or "a") with
+// ffmpeg and returns where its last frame ends (pts plus duration) and the
+// longest frame, in seconds: the presentation a player shows, after the
+// edit list.
+func decodedEnd(tb testing.TB, path, kind string) (end, frame float64) {
 	tb.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", kind+":0", "-show_entries", "stream=start_time,duration", "-of", "default=nw=1", path).Output()
-	if err != nil {
-		tb.Fatalf("ffprobe %s: %v", path, err)
-	}
-	var end float64
+	out := ffmpeg(tb, "-i", path, "-map", "0:"+kind+":0", "-f", "framemd5", "-")
+	tbase := 0.0
 	for _, line := range strings.Split(string(out), "\n") {
-		k, v, ok := strings.Cut(line, "=")
-		if !ok || (k != "start_time" && k != "duration") {
+		if v, ok := strings.CutPrefix(line, "#tb 0: "); ok {
+			num, den, _ := strings.Cut(v, "/")
+			n, _ := strconv.ParseFloat(num, 64)
+			d, _ := strconv.ParseFloat(den, 64)
+			tbase = n / d
+		}
+		f := strings.Split(line, ",")
+		if line == "" || line[0] == '#' || len(f) < 6 || tbase == 0 {
 			continue
 		}
-		d, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			tb.Fatalf("ffprobe %s %q: %v", k, v, err)
+		pts, err1 := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
+		dur, err2 := strconv.ParseInt(strings.TrimSpace(f[3]), 10, 64)
+		if err1 != nil || err2 != nil {
+			tb.Fatalf("framemd5 line %q", line)
 		}
-		end += d
+		end = max(end, float64(pts+dur)*tbase)
+		frame = max(frame, float64(dur)*tbase)
 	}
-	return end
+	return end, frame
 }
 
 // TestPlaylistsAndSegments checks every fixture's playlists strictly and
@@ -260,12 +266,12 @@ func TestPlaylistsAndSegments(t *testing.T) {
 						t.Errorf("variant %v does not describe video track %s", master.variant, tr.Name)
 					}
 					mi := checkMedia(t, string(ix.MediaPlaylist(tr, 0, len(tr.Segments), "")))
-					kind, frame := "a", 1024/float64(tr.t.Timescale)
+					kind := "a"
 					if tr.Video {
-						kind, frame = "v", float64(tr.s.At(0).Duration)/float64(tr.t.Timescale)
+						kind = "v"
 					}
-					if d := streamEnd(t, fixture(name), kind); math.Abs(mi.duration-d) > frame+1e-6 {
-						t.Errorf("%s: EXTINF sum %.6f s, ffprobe's end %.6f s", tr.Name, mi.duration, d)
+					if end, frame := decodedEnd(t, fixture(name), kind); math.Abs(mi.duration-end) > frame+1e-6 {
+						t.Errorf("%s: EXTINF sum %.6f s, the decoded source ends at %.6f s (frames up to %.6f s)", tr.Name, mi.duration, end, frame)
 					}
 					init := tr.Init()
 					if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
@@ -317,5 +323,24 @@ func TestCodecStrings(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: codecs %v, want %v", name, got, want)
 		}
+	}
+}
+
+func TestHEVCCodecString(t *testing.T) {
+	for _, c := range []struct {
+		hvcC []byte
+		want string
+	}{
+		// Main 10, compatible with Main 10, main tier, level 5.1, progressive source flag set.
+		{[]byte{1, 0x02, 0x20, 0, 0, 0, 0xb0, 0, 0, 0, 0, 0, 153}, "2.4.L153.B0"},
+		// Profile space 1 (A), high tier, Main, compatible with Main and Main 10, level 4, two constraint bytes.
+		{[]byte{1, 0x40 | 0x20 | 1, 0x60, 0, 0, 0, 0x90, 0x01, 0, 0, 0, 0, 120}, "A1.6.H120.90.1"},
+	} {
+		if got := hevcCodec(c.hvcC); got != c.want {
+			t.Errorf("hevcCodec(% x) = %q, want %q", c.hvcC, got, c.want)
+		}
+	}
+	if aot, ok := audioObjectType([]byte{0xf8, 0x20}); !ok || aot != 33 {
+		t.Errorf("escaped audio object type = %d, %v; want 33", aot, ok)
 	}
 }

@@ -46,7 +46,8 @@ func codecString(e *mp4.SampleEntry) (string, error) {
 // hevcCodec returns the part of an HEVC codec string after the sample
 // entry type, from the hvcC payload c (at least 13 bytes): profile space
 // and profile, compatibility flags (bit-reversed, hex), tier and level, and
-// the constraint flags without trailing zero bytes.
+// the constraint flags without trailing zero bytes; hex digits upper-case,
+// as in Apple's examples ("hvc1.2.4.L153.B0").
 func hevcCodec(c []byte) string {
 	var b strings.Builder
 	b.WriteString([]string{"", "A", "B", "C"}[c[1]>>6])
@@ -56,7 +57,7 @@ func hevcCodec(c []byte) string {
 	for i := 0; i < 32; i++ {
 		rev |= (compat >> i & 1) << (31 - i)
 	}
-	b.WriteString("." + strconv.FormatUint(uint64(rev), 16))
+	b.WriteString("." + strings.ToUpper(strconv.FormatUint(uint64(rev), 16)))
 	tier := "L"
 	if c[1]&0x20 != 0 {
 		tier = "H"
@@ -68,7 +69,7 @@ func hevcCodec(c []byte) string {
 		n--
 	}
 	for _, f := range flags[:n] {
-		b.WriteString("." + strconv.FormatUint(uint64(f), 16))
+		b.WriteString("." + strings.ToUpper(strconv.FormatUint(uint64(f), 16)))
 	}
 	return b.String()
 }

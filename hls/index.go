@@ -30,10 +30,14 @@ import (
 // DefaultTarget is the segment duration aimed at when Options.Target is 0.
 const DefaultTarget = 6 * time.Second
 
-// MaxSegmentBytes bounds the media bytes of one segment: a source whose
-// GOP is larger is not packaged, so that a segment request's memory stays
-// bounded.
-const MaxSegmentBytes = 128 << 20
+// MaxSegmentBytes and MaxSegmentSamples bound the media bytes and the
+// samples of one segment: a source with a larger GOP is not packaged, so
+// that a segment request's memory (its bytes, and 16 bytes per sample of
+// its moof) stays bounded.
+const (
+	MaxSegmentBytes   = 128 << 20
+	MaxSegmentSamples = 1 << 17
+)
 
 // Options are the packaging choices.
 type Options struct {
@@ -84,7 +88,6 @@ type Index struct {
 	Tracks []*Track
 
 	mvhd []byte
-	mts  uint32 // movie timescale
 }
 
 // Track is one packaged track: one media playlist, one init segment.
@@ -152,8 +155,8 @@ func (ix *Index) Track(name string) *Track {
 // wrapping ErrUnsupported (fragmented files, other codecs, several sample
 // descriptions, edit lists with several media entries or another rate, a
 // video track that does not start with a sync sample, a GOP over
-// MaxSegmentBytes); malformed sample tables give an error wrapping
-// mp4.ErrInvalid.
+// MaxSegmentBytes or MaxSegmentSamples); malformed sample tables give an
+// error wrapping mp4.ErrInvalid.
 func New(m *mp4.Movie, opt Options) (*Index, error) {
 	if m.Fragmented {
 		return nil, unsupported(0, "fragmented MP4")
@@ -165,7 +168,7 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	if target <= 0 {
 		target = DefaultTarget
 	}
-	ix := &Index{mvhd: m.Mvhd, mts: m.Timescale}
+	ix := &Index{mvhd: m.Mvhd}
 	var video, audio *mp4.Track
 	for _, t := range m.Tracks {
 		switch {
@@ -192,7 +195,7 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	ref := ix.Tracks[0]
 	bounds := ref.cut(target.Seconds())
 	for _, t := range ix.Tracks {
-		if err := t.segment(bounds, t == ref); err != nil {
+		if err := t.segment(bounds); err != nil {
 			return nil, err
 		}
 		ix.Duration = max(ix.Duration, t.end())
@@ -293,11 +296,12 @@ func (t *Track) cut(target float64) []float64 {
 }
 
 // segment splits the track's samples at the presentation times bounds:
-// a segment holds the samples, in decode order, whose presentation starts
-// in its interval. The reference track's segments start exactly at the
-// bounds; another track's start at its first sample past each bound, and
-// it has no segments past its last sample.
-func (t *Track) segment(bounds []float64, ref bool) error {
+// a segment holds the samples, in decode order, from the first (a sync
+// sample, for video) whose presentation starts at or after its bound. The
+// reference track's bounds are its own samples' times, so its segments
+// start exactly there; another track's start at its first sample past
+// each bound, and it has no segments past its last sample.
+func (t *Track) segment(bounds []float64) error {
 	n := t.s.Len()
 	// Samples after the media edit's end, at the end in decode order, are
 	// left out: nothing decoded later refers to them.
@@ -310,11 +314,8 @@ func (t *Track) segment(bounds []float64, ref bool) error {
 	seg := Segment{SpanStart: math.MaxInt64}
 	k := 0
 	flush := func(next int, at float64) error {
-		if seg.Samples == 0 {
-			return unsupported(t.ID, "no samples in segment %d (%.3f s)", len(t.Segments), at)
-		}
-		if seg.Bytes > MaxSegmentBytes {
-			return unsupported(t.ID, "segment %d holds %d bytes, over %d", len(t.Segments), seg.Bytes, MaxSegmentBytes)
+		if seg.Bytes > MaxSegmentBytes || seg.Samples > MaxSegmentSamples {
+			return unsupported(t.ID, "segment %d holds %d samples of %d bytes, over %d samples or %d bytes", len(t.Segments), seg.Samples, seg.Bytes, MaxSegmentSamples, MaxSegmentBytes)
 		}
 		t.Segments = append(t.Segments, seg)
 		seg = Segment{FirstSample: next, SpanStart: math.MaxInt64, Start: at}
@@ -322,22 +323,13 @@ func (t *Track) segment(bounds []float64, ref bool) error {
 	}
 	for i, smp := range t.s.Range(0, n) {
 		pts := smp.PTS()
-		if seg.Samples > 0 && k < len(bounds) {
-			at := t.pres(pts)
-			if (smp.Sync || !ref || !t.Video) && at >= bounds[k]-1e-6 {
-				if ref {
-					at = bounds[k]
-				}
-				if err := flush(i, at); err != nil {
-					return err
-				}
-				k++
-				for k < len(bounds) && at >= bounds[k]-1e-6 {
-					if ref {
-						return unsupported(t.ID, "segment bound %.3f s out of order", bounds[k])
-					}
-					k++ // no sample in that segment: later ones start here
-				}
+		// A video segment starts at a sync sample, an audio one at any.
+		if at := t.pres(pts); seg.Samples > 0 && k < len(bounds) && (smp.Sync || !t.Video) && at >= bounds[k]-1e-6 {
+			if err := flush(i, at); err != nil {
+				return err
+			}
+			for k < len(bounds) && at >= bounds[k]-1e-6 {
+				k++ // past bounds with no sample of their own: this segment spans them
 			}
 		}
 		if seg.Samples == 0 {

@@ -13,10 +13,43 @@ import (
 	"github.com/openvod/openvod/mp4"
 )
 
-// fixture returns the path of a test source: the clip oracle fixtures
-// (clip/testdata) and the parser's (mp4/testdata).
+// generatedDir holds the sources TestMain generates.
+var generatedDir string
+
+// generated are sources made with ffmpeg at test time: NTSC 29.97 fps with
+// B-frames and mono 44.1 kHz AAC; variable frame rate (30 fps, then 10).
+var generated = map[string][]string{
+	"ntsc_mono.mp4": {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30000/1001", "-f", "lavfi", "-i", "sine=frequency=440:beep_factor=4:sample_rate=44100",
+		"-t", "7", "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0",
+		"-c:a", "aac", "-ac", "1", "-b:a", "64k"},
+	"vfr.mp4": {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", "6", "-map", "0:v", "-map", "1:a", "-vf", "select='lt(n\\,60)+not(mod(n\\,3))'", "-fps_mode", "vfr",
+		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "20", "-keyint_min", "20", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k"},
+}
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "hls-test-")
+	if err != nil {
+		panic(err)
+	}
+	generatedDir = dir
+	for name, args := range generated {
+		args = append([]string{"-nostdin", "-v", "error", "-y"}, args...)
+		args = append(args, "-threads", "1", "-fflags", "+bitexact", filepath.Join(dir, name))
+		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+			// The tests that use the source fail on its absence, saying why.
+			os.WriteFile(filepath.Join(dir, name+".error"), append([]byte(err.Error()+"\n"), out...), 0o644)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// fixture returns the path of a test source: the generated ones, the clip
+// oracle fixtures (clip/testdata) and the parser's (mp4/testdata).
 func fixture(name string) string {
-	for _, dir := range []string{"../clip/testdata", "../mp4/testdata"} {
+	for _, dir := range []string{generatedDir, "../clip/testdata", "../mp4/testdata"} {
 		if p := filepath.Join(dir, name); fileExists(p) {
 			return p
 		}
@@ -31,7 +64,8 @@ func openIndex(tb testing.TB, name string, opt Options) (*os.File, *Index) {
 	tb.Helper()
 	f, err := os.Open(fixture(name))
 	if err != nil {
-		tb.Fatal(err)
+		why, _ := os.ReadFile(filepath.Join(generatedDir, name+".error"))
+		tb.Fatalf("%v %s(is ffmpeg installed? apt-get install -y ffmpeg)", err, why)
 	}
 	tb.Cleanup(func() { f.Close() })
 	st, err := f.Stat()

@@ -19,7 +19,10 @@ var oracleFixtures = []string{
 	"video_only.mp4",         // no audio
 	"aac_only.m4a",           // no video, mono 44.1 kHz
 	"audio_delay.mp4",        // audio starting 0.5 s late
-	"hevc_x265_default.mp4",  // HEVC open GOP
+	"hevc_x265_default.mp4",  // HEVC open GOP (x265 defaults)
+	"hevc_opengop.mp4",       // HEVC open GOP, CRA every second
+	"ntsc_mono.mp4",          // generated: 29.97 fps, mono 44.1 kHz AAC
+	"vfr.mp4",                // generated: variable frame rate
 	"h264_aac_faststart.mp4", // mp4/testdata: H.264 High + AAC
 	"h264_aac_moov_end.mp4",
 }

@@ -192,3 +192,35 @@ func hlsID(t *testing.T, b *testBundle, key string) hls.SourceID {
 	}
 	return hls.SourceID{Key: key, Size: info.Size, ModTime: info.ModTime.UnixNano()}
 }
+
+// TestOutputsListHLS: DescribeMediaInfos' AdaptiveDynamicStreamingInfo
+// holds the on-the-fly HLS (Definition 0) exactly for the media ServeHLS
+// packages, first, before the ladders.
+func TestOutputsListHLS(t *testing.T) {
+	b := setup(t, 1<<30)
+	for name, want := range map[string]string{
+		"h264_aac_faststart.mp4": "video", "aac_only.m4a": "audio", "video_only.mov": "video", "hevc_x265_default.mp4": "video",
+		"opus.mp4": "", "hevc_mp3.mp4": "", "mpeg4.mp4": "", "ac3.mp4": "",
+	} {
+		m := b.commitMedia(t, fixtureBytes(t, name))
+		ladder := b.putOutput(t, m, "AdaptiveDynamicStreaming", 10, map[string][]byte{"hls/master.m3u8": []byte("#EXTM3U\n")})
+		infos, err := b.svc.Outputs(m, []*openvod.MediaOutput{ladder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := infos.AdaptiveDynamicStreamingInfo.AdaptiveDynamicStreamingSet
+		if want == "" {
+			if len(set) != 1 || set[0].Definition != 10 {
+				t.Errorf("%s: %d items, want only the ladder", name, len(set))
+			}
+			continue
+		}
+		if len(set) != 2 || set[0].Definition != 0 || set[0].Package != "HLS" || set[0].DrmType != "" || set[0].Url != b.svc.HLSURL(m.StorageKey) ||
+			len(set[0].SubStreamSet) != 1 || set[0].SubStreamSet[0].Type != want || set[1].Definition != 10 {
+			t.Errorf("%s: items %+v, want the HLS (%s) then the ladder", name, set, want)
+		}
+		if resp, _ := hlsGet(t, http.MethodGet, set[0].Url); resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: GET %s = %d", name, set[0].Url, resp.StatusCode)
+		}
+	}
+}

@@ -121,8 +121,8 @@ func (s *Service) Outputs(m *openvod.Media, outputs []*openvod.MediaOutput) (*Ou
 
 // hlsPackaged reports whether package hls packages media with metadata
 // meta (ServeHLS): an MP4 or MOV whose first video stream is H.264 or HEVC
-// in an avc1, avc3, hvc1 or hev1 sample entry and whose first audio stream
-// is AAC, with at least one of them. The sample tables can still hold
+// (in an avc1, avc3, hvc1 or hev1 sample entry, when the metadata names
+// it) and whose first audio stream is AAC, with at least one of them. The sample tables can still hold
 // what hls refuses (fragments, several sample descriptions); ServeHLS then
 // answers 404 and says why.
 func hlsPackaged(meta *vodevent.MediaMetaData) bool {
@@ -130,8 +130,12 @@ func hlsPackaged(meta *vodevent.MediaMetaData) bool {
 		return false
 	}
 	if len(meta.VideoStreamSet) > 0 {
-		switch meta.VideoStreamSet[0].CodecTag {
-		case "avc1", "avc3", "hvc1", "hev1":
+		v := meta.VideoStreamSet[0]
+		if v.Codec != "h264" && v.Codec != "hevc" {
+			return false
+		}
+		switch v.CodecTag {
+		case "", "avc1", "avc3", "hvc1", "hev1":
 		default:
 			return false
 		}

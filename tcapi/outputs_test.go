@@ -196,7 +196,8 @@ func (f *outputFixture) original() *vodevent.MediaTranscodeItem {
 }
 
 // TestDescribeMediaInfosOutputs: every info is filled from the outputs in
-// the SDK's order (TranscodeSet: the original first), the newest cover is
+// the SDK's order (TranscodeSet: the original first; AdaptiveDynamicStreamingSet:
+// the on-the-fly HLS of an H.264/AAC MP4 first), the newest cover is
 // the CoverUrl, a media without outputs has only the original, and
 // Filters pick the infos.
 func TestDescribeMediaInfosOutputs(t *testing.T) {
@@ -223,6 +224,8 @@ func TestDescribeMediaInfosOutputs(t *testing.T) {
 			f.original(), f.items["Transcode/100010"].(*vodevent.MediaTranscodeItem), f.items["Transcode/100210"].(*vodevent.MediaTranscodeItem)}})
 		wantJSON(t, "AdaptiveDynamicStreamingInfo", info["AdaptiveDynamicStreamingInfo"], &media.MediaAdaptiveDynamicStreamingInfo{
 			AdaptiveDynamicStreamingSet: []*vodevent.AdaptiveDynamicStreamingInfoItem{
+				{Definition: 0, Package: "HLS", Url: "http://vod.test/hls/" + f.media.StorageKey + "/master.m3u8", DigitalWatermarkType: "None",
+					SubStreamSet: []vodevent.MediaSubStreamInfoItem{{Type: "video", Width: 640, Height: 480}}, SubtitleSet: []json.RawMessage{}},
 				f.items["AdaptiveDynamicStreaming/10"].(*vodevent.AdaptiveDynamicStreamingInfoItem),
 				f.items["AdaptiveDynamicStreaming/20"].(*vodevent.AdaptiveDynamicStreamingInfoItem)}})
 		wantJSON(t, "SnapshotByTimeOffsetInfo", info["SnapshotByTimeOffsetInfo"], &media.MediaSnapshotByTimeOffsetInfo{
