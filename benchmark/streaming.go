@@ -19,6 +19,7 @@ import (
 
 	"github.com/openvod/openvod/benchmark/measure"
 	"github.com/openvod/openvod/blob/s3/s3test"
+	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -381,8 +382,9 @@ func getSegments(ctx context.Context, client *http.Client, master string, picks 
 	return res, nil
 }
 
-// maxBody bounds what getBody reads: the largest HLS segment.
-const maxBody = 128 << 20
+// maxAnswer bounds what getBody reads: a segment's media bytes at most
+// (hls.MaxSegmentBytes) and room for its moof.
+const maxAnswer = hls.MaxSegmentBytes + 8<<20
 
 // getBody GETs u and returns the body of its 200 answer.
 func getBody(ctx context.Context, client *http.Client, u string) ([]byte, error) {
@@ -395,15 +397,15 @@ func getBody(ctx context.Context, client *http.Client, u string) ([]byte, error)
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s: %.200s", u, resp.Status, b)
 	}
-	if len(b) > maxBody {
-		return nil, fmt.Errorf("GET %s: more than %d bytes", u, maxBody)
+	if len(b) > maxAnswer {
+		return nil, fmt.Errorf("GET %s: more than %d bytes", u, maxAnswer)
 	}
 	return b, nil
 }
