@@ -106,14 +106,14 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 
 	logf("streaming: %d uploads, each timed from its CommitUpload answer to its first segment", sz.firstRuns)
 	var first []measure.Measurement
-	var firstURL string
+	var firstURL, fileURL string
 	for range sz.firstRuns {
-		d, master, err := firstSegment(ctx, local.c, src)
+		d, master, mediaURL, err := firstSegment(ctx, local.c, src)
 		if err != nil {
 			return nil, "", err
 		}
 		first = append(first, measure.Measurement{Wall: d})
-		firstURL = master
+		firstURL, fileURL = master, mediaURL
 	}
 	logf("streaming: ffmpeg -c copy -f hls, %d runs", sz.firstRuns)
 	var ff []measure.Measurement
@@ -137,7 +137,7 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 	// The segment GETs: the local server's last upload, and one on S3.
 	local.mediaURL = firstURL
 	logf("streaming: uploading the source to the server on S3")
-	if _, onS3.mediaURL, err = firstSegment(ctx, onS3.c, src); err != nil {
+	if _, onS3.mediaURL, _, err = firstSegment(ctx, onS3.c, src); err != nil {
 		return nil, "", err
 	}
 	segs, err := segmentNames(ctx, local.c.HTTPClient, local.mediaURL)
@@ -168,14 +168,30 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 			return nil, "", fmt.Errorf("segment %s: the bytes from S3 differ from local disk's", picks[i])
 		}
 	}
+	logf("streaming: %d ranged GETs of the MP4 of the segments' mean size", sz.gets)
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, "", err
+	}
+	mean := res[0].bytes / int64(len(picks))
+	ranged, err := benchRangedGets(ctx, local.c.HTTPClient, fileURL, f, st.Size(), storageSizes{gets: sz.gets, rangeSize: mean})
+	if err != nil {
+		return nil, "", err
+	}
 	rows = append(rows,
-		Row{Name: rowSegmentsDisk, Ours: res[0].String() + ", server " + mb(peaks[0]), Baseline: "—", Ratio: "—", Target: "—"},
+		Row{Name: rowSegmentsDisk, Ours: res[0].String() + ", server " + mb(peaks[0]),
+			Baseline: fmt.Sprintf("ranged GETs of the MP4 (%s each) %s", kib(mean), ranged), Ratio: ratio(res[0].rps/ranged.rps) + " rate", Target: "—"},
 		Row{Name: rowSegmentsS3, Ours: res[1].String() + ", server " + mb(peaks[1]),
 			Baseline: "local disk " + res[0].String() + ", server " + mb(peaks[0]),
 			Ratio:    ratio(res[1].rps/res[0].rps) + " rate, " + ratio(float64(peaks[1])/float64(peaks[0])) + " memory", Target: "—"})
 	note = fmt.Sprintf("HLS rows (package hls, on-the-fly CMAF at /hls/, 6 s target segments): first segment: %d fresh uploads of the source to a server on local disk (SQLite), each timed from the CommitUpload answer through DescribeMediaInfos (the Definition 0 URL), the master playlist, the video playlist, its init segment and its first media segment, all read whole (the first request parses the moov; nothing is pre-packaged); p50. "+
 		"Baseline: `ffmpeg -c copy -f hls -hls_segment_type fmp4 -hls_time 6 -hls_playlist_type vod` of the same file into a directory, the packaging a pre-packaging origin runs before the first play (%d runs, median). "+
-		"Segment GETs: %d GETs of segments picked at random among the video and audio segments from %d keep-alive clients, index cached (the playlists were read first); the same picks on a server on local disk and one whose media are in versitygw %s on loopback (proxy delivery), their bytes compared; server memory is VmHWM during the GETs only. "+
+		"Segment GETs: %d GETs of segments picked at random among the video and audio segments from %d keep-alive clients, index cached (the playlists were read first); the same picks on a server on local disk and one whose media are in versitygw %s on loopback (proxy delivery), their bytes compared; server memory is VmHWM during the GETs only; the local row's baseline is as many ranged GETs of the stored MP4 (/vod/, the segments' mean size, 4 clients, bytes checked) from the same server. "+
 		"The machine's 2 cores are shared with other work: figures are noisy.", sz.firstRuns, sz.firstRuns, sz.gets, getClients, s3test.Version)
 	return rows, note, nil
 }
@@ -191,15 +207,15 @@ func ffmpegHLSArgs(src, out string) []string {
 // firstSegment uploads src, then reads, from the CommitUpload answer on,
 // its HLS URL from DescribeMediaInfos, the master playlist, the first
 // variant's playlist, init segment and first media segment. It returns the
-// time taken and the master playlist's URL.
-func firstSegment(ctx context.Context, c *vodevent.Client, src string) (time.Duration, string, error) {
+// time taken, the master playlist's URL and the file's MediaUrl.
+func firstSegment(ctx context.Context, c *vodevent.Client, src string) (d time.Duration, master, mediaURL string, err error) {
 	session, err := applyAndPut(ctx, c, src)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	var committed struct{ FileId string }
+	var committed struct{ FileId, MediaUrl string }
 	if err := c.Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": session}, &committed); err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
 	t0 := time.Now()
 	var infos struct {
@@ -213,9 +229,8 @@ func firstSegment(ctx context.Context, c *vodevent.Client, src string) (time.Dur
 		}
 	}
 	if err := c.Call(ctx, "DescribeMediaInfos", map[string]any{"FileIds": []string{committed.FileId}}, &infos); err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	master := ""
 	if len(infos.MediaInfoSet) == 1 && infos.MediaInfoSet[0].AdaptiveDynamicStreamingInfo != nil {
 		for _, it := range infos.MediaInfoSet[0].AdaptiveDynamicStreamingInfo.AdaptiveDynamicStreamingSet {
 			if it.Definition == 0 {
@@ -224,17 +239,17 @@ func firstSegment(ctx context.Context, c *vodevent.Client, src string) (time.Dur
 		}
 	}
 	if master == "" {
-		return 0, "", fmt.Errorf("DescribeMediaInfos of %s lists no HLS item of Definition 0", committed.FileId)
+		return 0, "", "", fmt.Errorf("DescribeMediaInfos of %s lists no HLS item of Definition 0", committed.FileId)
 	}
 	n, err := firstSegmentURL(ctx, c.HTTPClient, master)
 	if err != nil {
-		return 0, "", err
+		return 0, "", "", err
 	}
-	d := time.Since(t0)
+	d = time.Since(t0)
 	if n == 0 {
-		return 0, "", errors.New(master + ": the first segment is empty")
+		return 0, "", "", errors.New(master + ": the first segment is empty")
 	}
-	return d, master, nil
+	return d, master, committed.MediaUrl, nil
 }
 
 // firstSegmentURL reads the master playlist at master, its first variant's
@@ -322,6 +337,7 @@ func segmentNames(ctx context.Context, client *http.Client, master string) ([]st
 // each answer.
 type segmentResult struct {
 	rps, mbps float64
+	bytes     int64 // in all
 	sums      []uint32
 }
 
@@ -373,12 +389,11 @@ func getSegments(ctx context.Context, client *http.Client, master string, picks 
 		return segmentResult{}, err
 	default:
 	}
-	total := 0
 	for _, n := range sizes {
-		total += n
+		res.bytes += int64(n)
 	}
 	res.rps = float64(len(picks)) / elapsed.Seconds()
-	res.mbps = float64(total) / 1e6 / elapsed.Seconds()
+	res.mbps = float64(res.bytes) / 1e6 / elapsed.Seconds()
 	return res, nil
 }
 
