@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/openvod/openvod/mp4"
@@ -27,7 +28,11 @@ var generated = map[string][]string{
 		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "20", "-keyint_min", "20", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k"},
 }
 
-func TestMain(m *testing.M) {
+// generateOnce makes the generated sources on first use (not in
+// TestMain, which every fuzzing worker runs).
+var generateOnce sync.Once
+
+func generate() {
 	dir, err := os.MkdirTemp("", "hls-test-")
 	if err != nil {
 		panic(err)
@@ -41,14 +46,23 @@ func TestMain(m *testing.M) {
 			os.WriteFile(filepath.Join(dir, name+".error"), append([]byte(err.Error()+"\n"), out...), 0o644)
 		}
 	}
+}
+
+func TestMain(m *testing.M) {
 	code := m.Run()
-	os.RemoveAll(dir)
+	if generatedDir != "" {
+		os.RemoveAll(generatedDir)
+	}
 	os.Exit(code)
 }
 
 // fixture returns the path of a test source: the generated ones, the clip
 // oracle fixtures (clip/testdata) and the parser's (mp4/testdata).
 func fixture(name string) string {
+	if _, ok := generated[name]; ok {
+		generateOnce.Do(generate)
+		return filepath.Join(generatedDir, name)
+	}
 	for _, dir := range []string{generatedDir, "../clip/testdata", "../mp4/testdata"} {
 		if p := filepath.Join(dir, name); fileExists(p) {
 			return p
