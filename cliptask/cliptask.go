@@ -52,6 +52,12 @@ type Input struct {
 	// Procedure is the task flow (the request's Procedure, resolved when
 	// accepted) that the task starts on the clip; nil for none.
 	Procedure *proctask.Input `json:"Procedure,omitempty"`
+	// PersistenceSource is the action of a persistence task
+	// (SimpleHlsClip): its clip gets FileId, reserved when the task was
+	// accepted, and a PersistenceComplete event instead of ClipComplete.
+	// "" for a ClipVideo task, whose clip gets a fresh FileId.
+	PersistenceSource string `json:"PersistenceSource,omitempty"`
+	FileId            string `json:"FileId,omitempty"`
 }
 
 // Output is the stored result of a finished clip task.
@@ -67,14 +73,20 @@ type Output struct {
 	ProcedureTaskId string `json:"ProcedureTaskId,omitempty"`
 }
 
-// New returns a WAITING clip task for the app.
+// New returns a WAITING clip task for the app: a persistence task
+// ("<SubAppId>-persistence-" and 32 hex digits) when in.PersistenceSource
+// is set, else a ClipVideo task ("clipVideo-" and 19).
 func New(subAppID int64, in *Input, now time.Time) (*openvod.Task, error) {
 	input, err := json.Marshal(in)
 	if err != nil {
 		return nil, err
 	}
+	id := "clipVideo-" + openvod.RandomHex(10)[:19]
+	if in.PersistenceSource != "" {
+		id = fmt.Sprintf("%d-persistence-%s", subAppID, openvod.RandomHex(16))
+	}
 	return &openvod.Task{
-		ID: "clipVideo-" + openvod.RandomHex(10)[:19], SubAppID: subAppID, Type: openvod.TaskClip,
+		ID: id, SubAppID: subAppID, Type: openvod.TaskClip,
 		Status: openvod.TaskWaiting, Input: input, SessionID: in.SessionId, OutputKey: in.StorageKey,
 		CreateTime: now.UTC().Truncate(time.Second),
 	}, nil

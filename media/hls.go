@@ -64,6 +64,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
 	key, name, ok := splitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
+	key, clip := splitHLSClip(key)
 	if !ok || !blob.ValidKey(key) {
 		http.NotFound(w, r)
 		return
@@ -103,7 +104,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	body, err := ix.File(obj, name)
+	body, err := hlsFile(ix, obj, name, clip)
 	if errors.Is(err, hls.ErrNoSegment) {
 		http.NotFound(w, r)
 		return
@@ -114,7 +115,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Content-Type", ContentType(name))
-	h.Set("ETag", cache.ETag(id, name))
+	h.Set("ETag", cache.ETag(id, hlsClipName(clip, name)))
 	if strings.HasSuffix(name, ".m3u8") {
 		h.Set("Cache-Control", "public, max-age=3600")
 	} else {

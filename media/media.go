@@ -4,6 +4,7 @@
 package media
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -53,6 +54,9 @@ type Service struct {
 
 // NewMediaParams describes a media file whose bytes are stored.
 type NewMediaParams struct {
+	// FileID is the record's FileId when it was reserved (a persistence
+	// task's); "" for a fresh one.
+	FileID        string
 	SubAppID      int64
 	Name          string
 	ClassID       int64
@@ -64,9 +68,9 @@ type NewMediaParams struct {
 	Now           time.Time
 }
 
-// NewMedia returns the record of stored bytes with a fresh FileId and the
-// metadata read from the bytes. Unreadable metadata is not an error: it is
-// noted in MetaError. The record is not inserted.
+// NewMedia returns the record of stored bytes with a fresh FileId (or the
+// reserved p.FileID) and the metadata read from the bytes. Unreadable
+// metadata is not an error: it is noted in MetaError. The record is not inserted.
 func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Media, error) {
 	size, meta, metaErr, err := s.Probe(ctx, p.StorageKey)
 	if err != nil {
@@ -74,7 +78,7 @@ func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Medi
 	}
 	now := p.Now.UTC().Truncate(time.Second)
 	return &openvod.Media{
-		FileID:        openvod.NewFileID(),
+		FileID:        cmp.Or(p.FileID, openvod.NewFileID()),
 		SubAppID:      p.SubAppID,
 		Name:          p.Name,
 		ClassID:       p.ClassID,

@@ -106,6 +106,9 @@ type Querier interface {
 	MediaInsert(ctx context.Context, m *openvod.Media) error
 	// MediaGet returns the app's media or ErrNotFound.
 	MediaGet(ctx context.Context, subAppID int64, fileID string) (*openvod.Media, error)
+	// MediaGetByStorageKey returns the app's media stored under key or
+	// ErrNotFound.
+	MediaGetByStorageKey(ctx context.Context, subAppID int64, key string) (*openvod.Media, error)
 	// MediaGetMany returns the app's media among fileIDs, in no order.
 	MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error)
 	// MediaDelete removes the app's media record, and its outputs, or

@@ -12,6 +12,8 @@ func (a *API) actionTable() map[string]action {
 		"DeleteMedia":        a.deleteMedia,
 		"DescribeTaskDetail": a.describeTaskDetail,
 
+		"SimpleHlsClip": a.simpleHlsClip, // hlsclip.go
+
 		"ProcessMedia":            a.processMedia,
 		"ProcessMediaByProcedure": a.processMediaByProcedure,
 

@@ -57,7 +57,8 @@ type Clip struct {
 var _ queue.Handler = (*Clip)(nil)
 
 // Run makes the clip, stores it as new media and finishes the task with a
-// ClipComplete event, in one transaction. The attempt writes its own object
+// ClipComplete event (PersistenceComplete for a persistence task), and
+// NewFileUpload, in one transaction. The attempt writes its own object
 // (openvod.AttemptKey of the task's output key), which the media record
 // names; it deletes the object when it does not commit it, and earlier
 // attempts' objects when it finishes the task.
@@ -85,7 +86,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
 	}
 	m, err := c.Media.NewMedia(ctx, media.NewMediaParams{
-		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: "mp4", StorageKey: in.StorageKey,
+		FileID: in.FileId, SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: "mp4", StorageKey: in.StorageKey,
 		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: c.now(),
 	})
 	if err != nil {
@@ -110,7 +111,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if err := l.Finish(ctx, q, 0, "", output); err != nil {
 			return err
 		}
-		if err := em.Emit(ctx, t.SubAppID, clipComplete(out.Task)); err != nil {
+		if err := em.Emit(ctx, t.SubAppID, finished(&in, out.Task)); err != nil {
 			return err
 		}
 		return em.Emit(ctx, t.SubAppID, uploadEvent(c.Media, m, procID))
@@ -126,7 +127,7 @@ func (c *Clip) GiveUp(ctx context.Context, t *openvod.Task, l *queue.Lease, caus
 }
 
 // fail removes the attempt's output, if any, and finishes the task with a
-// failed ClipComplete.
+// failed ClipComplete (no event for a persistence task).
 func (c *Clip) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *cliptask.Input, code int64, msg string) error {
 	if in.StorageKey != "" {
 		if err := c.Blobs.Delete(ctx, in.StorageKey); err != nil {
@@ -144,12 +145,22 @@ func (c *Clip) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, in *cl
 		if err := l.Finish(ctx, q, code, msg, output); err != nil {
 			return err
 		}
-		return em.Emit(ctx, t.SubAppID, clipComplete(task))
+		if in.PersistenceSource != "" {
+			return nil // PersistenceComplete says only that it completed
+		}
+		return em.Emit(ctx, t.SubAppID, finished(in, task))
 	})
 }
 
-// clipComplete returns the ClipComplete event of a finished clip.
-func clipComplete(task *vodevent.ClipTask2017) *vodevent.EventContent {
+// finished returns the event of a finished clip: ClipComplete, or
+// PersistenceComplete for a persistence task (which the eventlog emits
+// only when the app's PersistenceCompleteEventSwitch is on).
+func finished(in *cliptask.Input, task *vodevent.ClipTask2017) *vodevent.EventContent {
+	if in.PersistenceSource != "" {
+		return &vodevent.EventContent{EventType: vodevent.TypePersistenceComplete, PersistenceCompleteEvent: &vodevent.PersistenceCompleteTask{
+			FileId: task.FileInfo.FileId, PersistenceSource: in.PersistenceSource,
+		}}
+	}
 	return &vodevent.EventContent{EventType: vodevent.TypeClipComplete, ClipCompleteEvent: task}
 }
 

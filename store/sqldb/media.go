@@ -48,6 +48,16 @@ WHERE sub_app_id = ? AND file_id = ?`, subAppID, fileID))
 	return m, nil
 }
 
+// MediaGetByStorageKey implements store.Querier.
+func (q *querier) MediaGetByStorageKey(ctx context.Context, subAppID int64, key string) (*openvod.Media, error) {
+	m, err := scanMedia(q.queryRow(ctx, q.read, `SELECT `+mediaColumns+` FROM media
+WHERE sub_app_id = ? AND storage_key = ?`, subAppID, key))
+	if err != nil {
+		return nil, fmt.Errorf("media get by key %d/%s: %w", subAppID, key, notFound(err))
+	}
+	return m, nil
+}
+
 // MediaGetMany implements store.Querier.
 func (q *querier) MediaGetMany(ctx context.Context, subAppID int64, fileIDs []string) ([]*openvod.Media, error) {
 	if len(fileIDs) == 0 {

@@ -64,6 +64,11 @@ func testMedia(t *testing.T, s store.Store) {
 
 	equal(t, "storage key exists", must(s.MediaStorageKeyExists(ctx, kept.StorageKey))(t), true)
 	equal(t, "unknown storage key exists", must(s.MediaStorageKeyExists(ctx, "media/none"))(t), false)
+	equal(t, "get by storage key", must(s.MediaGetByStorageKey(ctx, app.ID, kept.StorageKey))(t), kept)
+	_, err = s.MediaGetByStorageKey(ctx, other.ID, kept.StorageKey)
+	isErr(t, "get by storage key from another app", err, store.ErrNotFound)
+	_, err = s.MediaGetByStorageKey(ctx, app.ID, "media/none")
+	isErr(t, "get by unknown storage key", err, store.ErrNotFound)
 
 	isErr(t, "delete from another app", s.MediaDelete(ctx, other.ID, kept.FileID), store.ErrNotFound)
 	equal(t, "get after foreign delete", must(s.MediaGet(ctx, app.ID, kept.FileID))(t), kept)
