@@ -423,10 +423,13 @@ func getBody(ctx context.Context, client *http.Client, u string) ([]byte, error)
 		return nil, err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
-	if err != nil {
+	// One buffer of the announced size: the client's copy as the ranged
+	// GET rows' (io.ReadAll's growth would add copies to the figures).
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), maxAnswer)+1))
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxAnswer+1)); err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
+	b := buf.Bytes()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s: %s: %.200s", u, resp.Status, b)
 	}
