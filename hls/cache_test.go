@@ -7,6 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/openvod/openvod/clip/cliptest"
+	"github.com/openvod/openvod/mp4"
 )
 
 // countingReader counts ReadAt calls.
@@ -106,5 +109,15 @@ func TestUnsupportedSources(t *testing.T) {
 		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want ErrUnsupported saying %q", name, err, want)
 		}
+	}
+}
+
+func TestCacheRefusesHugeMoov(t *testing.T) {
+	f := cliptest.HugeMoov(t, 100<<20)
+	r := &countingReader{f: f}
+	_, err := NewCache(Options{}, 1, 1<<20).Get(SourceID{Key: "huge", Size: 100 << 20}, r)
+	var limit *mp4.LimitError
+	if !errors.As(err, &limit) || r.reads.Load() > 2 {
+		t.Fatalf("a 100 MiB moov: %v after %d reads, want a LimitError before reading it", err, r.reads.Load())
 	}
 }

@@ -21,6 +21,7 @@ package hls
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"time"
 
@@ -269,8 +270,8 @@ func (t *Track) cut(target float64) []float64 {
 	const eps = 1e-6
 	var bounds []float64
 	start, good := 0.0, -1.0
-	for i, smp := range t.s.All() {
-		if i == 0 || (t.Video && !smp.Sync) {
+	for i, smp := range t.cutPoints() {
+		if i == 0 {
 			continue
 		}
 		at := t.pres(smp.PTS())
@@ -293,6 +294,22 @@ func (t *Track) cut(target float64) []float64 {
 		start = at
 	}
 	return bounds
+}
+
+// cutPoints returns the samples a segment of the track may start at, in
+// decode order: the sync samples of a video track (read from stss, not by
+// walking every sample), every sample of an audio track.
+func (t *Track) cutPoints() iter.Seq2[int, mp4.Sample] {
+	if !t.Video || !t.t.HasSyncSamples {
+		return t.s.All()
+	}
+	return func(yield func(int, mp4.Sample) bool) {
+		for _, num := range t.t.SyncSamples {
+			if i := int(num) - 1; !yield(i, t.s.At(i)) {
+				return
+			}
+		}
+	}
 }
 
 // segment splits the track's samples at the presentation times bounds:

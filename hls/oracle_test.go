@@ -1,7 +1,10 @@
 package hls
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -90,4 +93,35 @@ func firstDiff(a, b []string) int {
 		}
 	}
 	return min(len(a), len(b))
+}
+
+// TestSegmentsDecodeAlone decodes each video segment on its own, after the
+// init segment, as a player joining there does: for closed-GOP sources the
+// segments' frames, one after the other, are the source's frames.
+func TestSegmentsDecodeAlone(t *testing.T) {
+	requireFFmpeg(t)
+	for _, name := range []string{"bf2_gop1s.mp4", "moov_end_gop8s.mp4", "ntsc_mono.mp4", "vfr.mp4"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			f, ix := openIndex(t, name, Options{Target: 2 * time.Second})
+			tr := ix.Tracks[0]
+			dir := t.TempDir()
+			var got []string
+			for n := range tr.Segments {
+				seg, err := tr.Segment(f, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := filepath.Join(dir, strconv.Itoa(n)+".mp4")
+				if err := os.WriteFile(p, append(slices.Clone(tr.Init()), seg...), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, frameHashes(t, p, "v")...)
+			}
+			want := frameHashes(t, fixture(name), "v")
+			if len(tr.Segments) < 2 || !slices.Equal(got, want) {
+				t.Errorf("%d segments decoded alone give %d frames, the source %d; first differing at %d", len(tr.Segments), len(got), len(want), firstDiff(got, want))
+			}
+		})
+	}
 }

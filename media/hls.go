@@ -2,7 +2,9 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/mp4"
+	"github.com/openvod/openvod/store"
 )
 
 // HLSPathPrefix is the URL path under which committed media are served as
@@ -63,47 +66,27 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
-	key, name, ok := splitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
+	key, name, ok := SplitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
 	key, clip := splitHLSClip(key)
-	if !ok || !blob.ValidKey(key) {
+	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	exists, err := s.Store.MediaStorageKeyExists(r.Context(), key)
-	if err != nil {
-		s.Logger.Error("media lookup failed", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if !exists {
-		http.NotFound(w, r)
-		return
-	}
-	obj, err := s.Blobs.Open(r.Context(), key)
-	if errors.Is(err, blob.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		s.Logger.Error("media open failed", "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	defer obj.Close()
-	info := obj.Info()
-	cache := s.hlsCache()
-	id := hls.SourceID{Key: key, Size: info.Size, ModTime: info.ModTime.UnixNano()}
-	ix, err := cache.Get(id, obj)
+	ix, obj, id, err := s.OpenHLS(r.Context(), key)
 	var limit *mp4.LimitError
-	if errors.Is(err, hls.ErrUnsupported) || errors.Is(err, mp4.ErrInvalid) || errors.As(err, &limit) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+		return
+	case errors.Is(err, hls.ErrUnsupported) || errors.Is(err, mp4.ErrInvalid) || errors.As(err, &limit):
 		http.Error(w, "not available as HLS: "+err.Error(), http.StatusNotFound)
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.Logger.Error("HLS index failed", "key", key, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	defer obj.Close()
 	body, err := hlsFile(ix, obj, name, clip)
 	if errors.Is(err, hls.ErrNoSegment) {
 		http.NotFound(w, r)
@@ -115,7 +98,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Content-Type", ContentType(name))
-	h.Set("ETag", cache.ETag(id, hlsClipName(clip, name)))
+	h.Set("ETag", s.hlsCache().ETag(id, hlsClipName(clip, name)))
 	if strings.HasSuffix(name, ".m3u8") {
 		h.Set("Cache-Control", "public, max-age=3600")
 	} else {
@@ -124,10 +107,45 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-// splitHLSPath splits the path after HLSPathPrefix into the storage key
-// and the name of the file within its packaging: the last element for a
-// playlist, the last two for a segment.
-func splitHLSPath(p string) (key, name string, ok bool) {
+// OpenHLS returns the HLS packaging of the committed media (or output)
+// stored under key, with its object open for reading segments (the caller
+// closes it) and its identity in the cache. It returns store.ErrNotFound
+// for a key that is not committed media or holds no object, an error
+// wrapping hls.ErrUnsupported, mp4.ErrInvalid or an *mp4.LimitError for a
+// source that is not packaged, and the store's or the media store's
+// errors.
+func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Object, hls.SourceID, error) {
+	if !blob.ValidKey(key) {
+		return nil, nil, hls.SourceID{}, store.ErrNotFound
+	}
+	exists, err := s.Store.MediaStorageKeyExists(ctx, key)
+	if err != nil {
+		return nil, nil, hls.SourceID{}, fmt.Errorf("media lookup: %w", err)
+	}
+	if !exists {
+		return nil, nil, hls.SourceID{}, store.ErrNotFound
+	}
+	obj, err := s.Blobs.Open(ctx, key)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, nil, hls.SourceID{}, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, nil, hls.SourceID{}, fmt.Errorf("media open: %w", err)
+	}
+	info := obj.Info()
+	id := hls.SourceID{Key: key, Size: info.Size, ModTime: info.ModTime.UnixNano()}
+	ix, err := s.hlsCache().Get(id, obj)
+	if err != nil {
+		obj.Close()
+		return nil, nil, id, err
+	}
+	return ix, obj, id, nil
+}
+
+// SplitHLSPath splits the path after HLSPathPrefix into the storage key
+// and the name of the file within its packaging (as hls.Index.File takes
+// it): the last element for a playlist, the last two for a segment.
+func SplitHLSPath(p string) (key, name string, ok bool) {
 	i := strings.LastIndexByte(p, '/')
 	if i < 0 {
 		return "", "", false

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"context"
 	"io"
 	"strings"
 
@@ -15,21 +14,7 @@ func (s *Service) HLSClipURL(key string, r hls.ClipRange, name string) string {
 	return s.PublicURL + HLSPathPrefix + key + "/" + hlsClipName(&r, name)
 }
 
-// HLSIndex returns the HLS packaging of the media stored under key, from
-// the cache ServeHLS uses. Its errors are the blob store's and those of
-// hls.Cache.Get (hls.ErrUnsupported, mp4.ErrInvalid, *mp4.LimitError for a
-// source that is not packaged).
-func (s *Service) HLSIndex(ctx context.Context, key string) (*hls.Index, error) {
-	obj, err := s.Blobs.Open(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	defer obj.Close()
-	info := obj.Info()
-	return s.hlsCache().Get(hls.SourceID{Key: key, Size: info.Size, ModTime: info.ModTime.UnixNano()}, obj)
-}
-
-// splitHLSClip splits a key of splitHLSPath that ends in a clip's
+// splitHLSClip splits a key of SplitHLSPath that ends in a clip's
 // directory (hls.ClipDir and a range) into the media's key and the range;
 // other keys are returned as they are, with a nil range.
 func splitHLSClip(key string) (string, *hls.ClipRange) {

@@ -10,6 +10,7 @@ import (
 	"github.com/openvod/openvod/cliptask"
 	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/media"
+	"github.com/openvod/openvod/mp4"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -138,13 +139,15 @@ func (a *API) hlsPlaylist(ctx context.Context, appID int64, url string) (*openvo
 	if name == hls.MasterName {
 		return nil, nil, nil, openvod.Errorf("ResourceUnavailable.MasterPlaylist", "Url: %q is a master playlist; give one of its media playlists", url)
 	}
-	ix, err := a.cfg.Media.HLSIndex(ctx, key)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, nil, ctx.Err()
-		}
+	ix, obj, _, err := a.cfg.Media.OpenHLS(ctx, key)
+	var limit *mp4.LimitError
+	switch {
+	case errors.Is(err, store.ErrNotFound) || errors.Is(err, hls.ErrUnsupported) || errors.Is(err, mp4.ErrInvalid) || errors.As(err, &limit):
 		return nil, nil, nil, openvod.InvalidValue("Url", true, "FileId %s is not served as HLS: %v", m.FileID, err)
+	case err != nil:
+		return nil, nil, nil, err
 	}
+	obj.Close() // the playlists need only the index
 	track := ix.Track(strings.TrimSuffix(name, ".m3u8"))
 	if track == nil {
 		return nil, nil, nil, openvod.InvalidValue("Url", true, "FileId %s has no track playlist %q", m.FileID, name)

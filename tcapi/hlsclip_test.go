@@ -57,6 +57,18 @@ func TestSimpleHlsClipErrors(t *testing.T) {
 	}
 	otherURL, _ := hlsSource(t, b, other.ID, "5285890000000000102", fmt.Sprintf("%d/media/other.mp4", other.ID))
 	master := strings.TrimSuffix(url, ix.Tracks[0].PlaylistName()) + hls.MasterName
+	opus, err := os.ReadFile("../clip/testdata/opus.mp4") // not packaged: Opus
+	if err != nil {
+		t.Fatal(err)
+	}
+	opusKey := fmt.Sprintf("%d/media/opus.mp4", openvod.DefaultSubAppID)
+	if _, err := b.blobs.Put(context.Background(), opusKey, bytes.NewReader(opus), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.MediaInsert(context.Background(), &openvod.Media{FileID: "5285890000000000104", SubAppID: openvod.DefaultSubAppID,
+		Name: "opus", Type: "mp4", StorageKey: opusKey, Size: int64(len(opus)), SourceType: "Upload", CreateTime: b.now, UpdateTime: b.now}); err != nil {
+		t.Fatal(err)
+	}
 	d := ix.Duration
 	for _, c := range []struct{ body, code string }{
 		{`{}`, openvod.CodeMissingParameter},
@@ -67,6 +79,7 @@ func TestSimpleHlsClipErrors(t *testing.T) {
 		{`{"Url":"` + strings.Replace(url, "t1.m3u8", "t9.m3u8", 1) + `"}`, "InvalidParameterValue.Url"},
 		{`{"Url":"` + strings.Replace(url, ".m3u8", "/0.m4s", 1) + `"}`, "InvalidParameterValue.Url"},
 		{`{"Url":"` + master + `"}`, "ResourceUnavailable.MasterPlaylist"},
+		{`{"Url":"http://vod.test/hls/` + opusKey + `/t1.m3u8"}`, "InvalidParameterValue.Url"},
 		{fmt.Sprintf(`{"Url":%q,"StartTimeOffset":%g}`, url, d), "InvalidParameterValue.StartTimeOffset"},
 		{fmt.Sprintf(`{"Url":%q,"StartTimeOffset":%g}`, url, -d-1), "InvalidParameterValue.StartTimeOffset"},
 		{fmt.Sprintf(`{"Url":%q,"EndTimeOffset":%g}`, url, d+1), "InvalidParameterValue.EndTimeOffset"},
