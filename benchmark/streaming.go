@@ -113,7 +113,8 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 		}
 		first = append(first, measure.Measurement{Wall: last.total})
 		describes = append(describes, measure.Measurement{Wall: last.describe})
-		masters = append(masters, measure.Measurement{Wall: last.master})
+		masters = append(masters, measure.Measurement{Wall: last.gets[0]})
+		logf("streaming: first segment %s: DescribeMediaInfos %s, GETs of the master, variant, init and segment %v", msf(last.total), msf(last.describe), last.gets)
 	}
 	logf("streaming: ffmpeg -c copy -f hls, %d runs", sz.firstRuns)
 	var ff []measure.Measurement
@@ -208,8 +209,9 @@ func ffmpegHLSArgs(src, out string) []string {
 
 // firstResult is one run of firstSegment.
 type firstResult struct {
-	total, describe, master time.Duration // from the CommitUpload answer; DescribeMediaInfos; the master playlist's GET
-	masterURL, mediaURL     string        // the file's master playlist and MediaUrl
+	total, describe     time.Duration   // from the CommitUpload answer; DescribeMediaInfos
+	gets                []time.Duration // master, variant, init, segment
+	masterURL, mediaURL string          // the file's master playlist and MediaUrl
 }
 
 // firstSegment uploads src, then reads, from the CommitUpload answer on,
@@ -250,7 +252,7 @@ func firstSegment(ctx context.Context, c *vodevent.Client, src string) (firstRes
 		return firstResult{}, fmt.Errorf("DescribeMediaInfos of %s lists no HLS item of Definition 0", committed.FileId)
 	}
 	r := firstResult{masterURL: master, mediaURL: committed.MediaUrl, describe: time.Since(t0)}
-	n, err := firstSegmentURL(ctx, c.HTTPClient, master, &r.master)
+	n, err := firstSegmentURL(ctx, c.HTTPClient, master, &r.gets)
 	if err != nil {
 		return firstResult{}, err
 	}
@@ -263,15 +265,19 @@ func firstSegment(ctx context.Context, c *vodevent.Client, src string) (firstRes
 
 // firstSegmentURL reads the master playlist at master, its first variant's
 // playlist, init segment and first media segment, as a player starts; it
-// sets *masterTime to the time of the master playlist's GET and returns
-// the first segment's size.
-func firstSegmentURL(ctx context.Context, client *http.Client, master string, masterTime *time.Duration) (int, error) {
-	t0 := time.Now()
-	m, err := getBody(ctx, client, master)
+// appends the time of each of the 4 GETs to *steps and returns the first
+// segment's size.
+func firstSegmentURL(ctx context.Context, client *http.Client, master string, steps *[]time.Duration) (int, error) {
+	get := func(u string) ([]byte, error) {
+		t0 := time.Now()
+		b, err := getBody(ctx, client, u)
+		*steps = append(*steps, time.Since(t0))
+		return b, err
+	}
+	m, err := get(master)
 	if err != nil {
 		return 0, err
 	}
-	*masterTime = time.Since(t0)
 	uris, _ := playlistURIs(m)
 	if len(uris) == 0 {
 		return 0, errors.New(master + ": no variant")
@@ -280,7 +286,7 @@ func firstSegmentURL(ctx context.Context, client *http.Client, master string, ma
 	if err != nil {
 		return 0, err
 	}
-	p, err := getBody(ctx, client, variant)
+	p, err := get(variant)
 	if err != nil {
 		return 0, err
 	}
@@ -293,7 +299,7 @@ func firstSegmentURL(ctx context.Context, client *http.Client, master string, ma
 		if err != nil {
 			return 0, err
 		}
-		if p, err = getBody(ctx, client, abs); err != nil {
+		if p, err = get(abs); err != nil {
 			return 0, err
 		}
 	}
