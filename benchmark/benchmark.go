@@ -45,6 +45,8 @@ type Options struct {
 	EventsOnly bool
 	// ProcessOnly runs the media-processing rows only (no server).
 	ProcessOnly bool
+	// StreamingOnly runs the HLS streaming rows only (benchmark/streaming.go).
+	StreamingOnly bool
 	// LogSize is the number of unconsumed events of the log growth rows
 	// (LogSizeDefault when zero; 10,000 in a quick run).
 	LogSize int
@@ -105,24 +107,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if _, err := s3test.Binary(); err != nil {
 		return nil, fmt.Errorf("benchmark: the S3 rows need an S3 server: %w", err)
 	}
-	sz, ss, srcDesc := full, fullStorage, "60-minute 1280x720 30 fps H.264 3 Mb/s (2 B-frames, 2 s GOP) + AAC 128k source generated with ffmpeg"
+	if o.StreamingOnly {
+		return runStreaming(ctx, o, work, logf)
+	}
+	sz, ss := full, fullStorage
 	if o.Quick {
-		sz, ss, srcDesc = quick, quickStorage, "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
+		sz, ss = quick, quickStorage
 	}
-	var src string
-	var err error
-	switch {
-	case o.EventsOnly:
-	case o.Quick:
-		src, err = measure.EnsureFile(work, "src60s240p.mp4", measure.SourceFor("320x240", 60, "300k"), logf)
-	default:
-		src, err = measure.EnsureSource(work, logf)
-	}
-	if err == nil && src != "" {
-		err = measure.Warm(src)
-	}
-	if err != nil {
-		return nil, err
+	var src, srcDesc string
+	if !o.EventsOnly {
+		var err error
+		if src, srcDesc, err = benchSource(o, work, logf); err != nil {
+			return nil, err
+		}
 	}
 	tiny, err := measure.EnsureFile(work, "tiny1s.mp4", measure.SourceFor("160x120", 1, "100k"), logf)
 	if err != nil {
@@ -177,9 +174,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	var imageRows, videoRows []Row
-	var imageNote, videoNote string
+	var imageRows, videoRows, streamingRows []Row
+	var imageNote, videoNote, streamingNote string
 	if !o.EventsOnly {
+		logf("streaming: on-the-fly HLS")
+		if streamingRows, streamingNote, err = benchStreaming(ctx, o, src, filepath.Join(tmp, "streaming"), logf); err != nil {
+			return nil, fmt.Errorf("streaming: %w", err)
+		}
 		logf("images: snapshots and an image sprite (package process)")
 		if imageRows, imageNote, err = benchImages(ctx, o, work, src, filepath.Join(tmp, "images"), logf); err != nil {
 			return nil, fmt.Errorf("images: %w", err)
@@ -219,6 +220,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Rows = append(r.Rows, byBase[base]...)
 	}
 	r.Rows = append(r.Rows, storageRows...)
+	r.Rows = append(r.Rows, streamingRows...)
 	r.Rows = append(r.Rows, imageRows...)
 	r.Rows = append(r.Rows, videoRows...)
 	r.Notes = []string{
@@ -232,7 +234,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
 	}
-	for _, n := range []string{imageNote, videoNote} {
+	for _, n := range []string{streamingNote, imageNote, videoNote} {
 		if n != "" {
 			r.Notes = append(r.Notes, n)
 		}
@@ -250,6 +252,22 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"SQLite: synchronous=FULL (the server's default), WAL",
 	}
 	return r, nil
+}
+
+// benchSource returns the clip and streaming source, generated once into
+// work, with the page cache warm, and its description.
+func benchSource(o Options, work string, logf func(string, ...any)) (src, desc string, err error) {
+	if o.Quick {
+		src, err = measure.EnsureFile(work, "src60s240p.mp4", measure.SourceFor("320x240", 60, "300k"), logf)
+		desc = "60-second 320x240 H.264 + AAC source generated with ffmpeg (quick run)"
+	} else {
+		src, err = measure.EnsureSource(work, logf)
+		desc = "60-minute 1280x720 30 fps H.264 3 Mb/s (2 B-frames, 2 s GOP) + AAC 128k source generated with ffmpeg"
+	}
+	if err == nil {
+		err = measure.Warm(src)
+	}
+	return src, desc, err
 }
 
 // runServer starts one server and measures its rows.

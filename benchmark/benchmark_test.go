@@ -33,6 +33,7 @@ func TestQuick(t *testing.T) {
 		"Push events/s, SQLite, committed by the server (in-process)",
 		"S3 upload, presigned PUT + CommitUpload", "S3 Fast clip 5 s, API request → callback",
 		"S3 ranged GET, proxy", "S3 ranged GET, redirect (followed)",
+		"HLS first segment after CommitUpload (on the fly)", "HLS segment GETs, local disk", "HLS segment GETs, S3",
 		"Snapshots at 10 offsets (process.Snapshots, jpg)", "Image sprite at 10 s, 142x80 tiles 10x10 (process.ImageSprite, jpg)",
 		"Transcode ladder 100010+100020+100030, one decode", "Transcode 100030, one output",
 	}

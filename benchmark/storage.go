@@ -52,15 +52,11 @@ type storageServer struct {
 // server's peak memory during that row. The redirect delivery is a restart
 // of the S3 server on the same data directory.
 func benchStorage(ctx context.Context, o Options, ss storageSizes, ct cut, clipRuns int, src, dir string, rc *receiver, logf func(string, ...any)) (rows []Row, note string, err error) {
-	gw, err := s3test.Launch(filepath.Join(dir, "versitygw"))
+	gw, s3env, err := launchS3(filepath.Join(dir, "versitygw"))
 	if err != nil {
 		return nil, "", err
 	}
 	defer gw.Stop()
-	if _, err := gw.CreateBucket(storageBucket); err != nil {
-		return nil, "", err
-	}
-	s3env := append(s3test.Env(), "OPENVOD_STORAGE=s3://"+storageBucket+"/vod", "OPENVOD_S3_ENDPOINT="+gw.Endpoint, "OPENVOD_S3_PATH_STYLE=true")
 	var servers []*storageServer
 	defer func() {
 		for _, s := range servers {
@@ -188,6 +184,20 @@ func benchStorage(ctx context.Context, o Options, ss storageSizes, ct cut, clipR
 	}
 	rows = append(rows, getRow("redirect (followed)", redirected, localGets, peaks[0], localPeak, ss))
 	return rows, storageNote(ss, clipRuns, st.Size()), nil
+}
+
+// launchS3 starts a versitygw in dir with the bucket of the storage rows
+// and returns it with the environment of a server keeping its media there.
+func launchS3(dir string) (*s3test.Server, []string, error) {
+	gw, err := s3test.Launch(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := gw.CreateBucket(storageBucket); err != nil {
+		gw.Stop()
+		return nil, nil, err
+	}
+	return gw, append(s3test.Env(), "OPENVOD_STORAGE=s3://"+storageBucket+"/vod", "OPENVOD_S3_ENDPOINT="+gw.Endpoint, "OPENVOD_S3_PATH_STYLE=true"), nil
 }
 
 // storageNote describes the storage rows.

@@ -2,7 +2,7 @@
 # Runs every test suite of openvod: unit, store conformance on SQLite and
 # PostgreSQL, official SDK conformance (Node.js and Go), restart and crash
 # tests, and the fuzz corpus. It installs and starts what the tests need
-# (ffmpeg, the DejaVu font, Node.js, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
+# (ffmpeg, the DejaVu font, Node.js, Chromium, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -18,6 +18,8 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "install
 # The font of text watermarks (process.FontFile).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { echo "installing fonts-dejavu-core"; apt_install fonts-dejavu-core; }
 command -v node >/dev/null && command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
+# The browser of the HLS check (e2e/hls_browser_test.go): Debian's Chromium.
+[ -x /usr/bin/chromium ] || { echo "installing Chromium"; apt_install chromium; }
 
 # PostgreSQL on loopback (docs/wire.md §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.
 if [ -z "${OPENVOD_TEST_POSTGRES_URL:-}" ]; then
@@ -45,6 +47,7 @@ fi
 export OPENVOD_VERSITYGW="$versitygw_dir/versitygw"
 
 (cd sdktest/node && npm ci --no-audit --no-fund --loglevel=error)
+(cd e2e/browser && npm ci --no-audit --no-fund --loglevel=error)
 
 go vet ./...
 go test -count=1 -timeout 15m $(go list ./... | grep -v -e /e2e/fault -e /e2e/crash)

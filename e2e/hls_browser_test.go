@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"html/template"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod/openvodtest"
+)
+
+// chromiumPath is Debian's Chromium, which the browser check drives.
+const chromiumPath = "/usr/bin/chromium"
+
+// playerPage is the page the browser check opens: hls.js plays Src in a
+// muted video and records its errors in window.report; window.snapshot()
+// returns the report with the video's state.
+var playerPage = template.Must(template.New("player").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>openvod HLS check</title></head>
+<body>
+<video id="v" muted playsinline width="640" height="360"></video>
+<script src="/hls.min.js"></script>
+<script>
+const v = document.getElementById('v');
+window.report = { errors: [], fatal: null, fragments: 0, seekedAt: undefined };
+window.snapshot = () => {
+  const b = [];
+  for (let i = 0; i < v.buffered.length; i++) b.push([v.buffered.start(i), v.buffered.end(i)]);
+  return { ...window.report, now: v.currentTime, readyState: v.readyState, paused: v.paused, buffered: b,
+    mediaError: v.error && v.error.message };
+};
+if (!Hls.isSupported()) {
+  window.report.fatal = 'hls.js: Media Source Extensions or the codecs are not supported by this browser';
+} else {
+  const hls = new Hls();
+  hls.on(Hls.Events.ERROR, (_, d) => {
+    const what = d.type + ': ' + d.details + (d.response ? ' (HTTP ' + d.response.code + ')' : '') + (d.url ? ' ' + d.url : '');
+    window.report.errors.push(what);
+    if (d.fatal) window.report.fatal = what;
+  });
+  hls.on(Hls.Events.FRAG_LOADED, () => { window.report.fragments++; });
+  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    v.play().catch((e) => { window.report.fatal = 'video.play(): ' + e.message; });
+  });
+  hls.loadSource({{.}});
+  hls.attachMedia(v);
+}
+</script>
+</body></html>
+`))
+
+// browserReport is what e2e/browser/play.mjs prints.
+type browserReport struct {
+	OK                bool     `json:"ok"`
+	Failure           string   `json:"failure"`
+	PlayedTo          float64  `json:"playedTo"`
+	Duration          float64  `json:"duration"`
+	SeekTarget        float64  `json:"seekTarget"`
+	SeekedAt          float64  `json:"seekedAt"`
+	PlayedAfterSeekTo float64  `json:"playedAfterSeekTo"`
+	FragmentsLoaded   int      `json:"fragmentsLoaded"`
+	Errors            []string `json:"errors"`
+	Console           []string `json:"console"`
+	FailedRequests    []string `json:"failedRequests"`
+}
+
+// TestHLSBrowser plays HLS with hls.js in Debian's Chromium, from a page
+// on another origin: a committed MP4's on-the-fly HLS (the master playlist
+// of the Definition 0 item of DescribeMediaInfos) and the playlist a
+// SimpleHlsClip of its video playlist answers. For each, playback passes
+// 5 s, a seek to the middle lands within 0.5 s of its target and plays on,
+// and hls.js raises no fatal error.
+func TestHLSBrowser(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is missing: apt-get install -y nodejs npm")
+	}
+	dir, err := filepath.Abs("browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"hls.js", "playwright-core"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
+		}
+	}
+	hlsJS := filepath.Join(dir, "node_modules", "hls.js", "dist", "hls.min.js")
+
+	srv := openvodtest.Start(t, openvodtest.Options{})
+	fileID, _ := upload(t, srv, longSource(t))
+	master := hlsURL(t, srv, fileID)
+	variants := playlistURIs(t, master)
+	if len(variants) != 1 {
+		t.Fatalf("%s lists %d variants, want 1 (the video)", master, len(variants))
+	}
+	var clip struct {
+		Url      string
+		MetaData struct{ Duration float64 }
+	}
+	srv.Call(context.Background(), "SimpleHlsClip", map[string]any{
+		"Url": master[:strings.LastIndexByte(master, '/')+1] + variants[0], "StartTimeOffset": 6, "EndTimeOffset": 30}, &clip)
+	if clip.MetaData.Duration < 20 || clip.MetaData.Duration > 30 {
+		t.Fatalf("SimpleHlsClip 6-30 s: MetaData.Duration %g, want about 24 s (whole segments)", clip.MetaData.Duration)
+	}
+
+	for _, c := range []struct {
+		name, url string
+		duration  float64
+	}{{"master", master, 40}, {"SimpleHlsClip", clip.Url, clip.MetaData.Duration}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := play(t, node, dir, pageServer(t, hlsJS, c.url))
+			// The script's checks, again on its report, and the duration.
+			if r.PlayedTo <= 5 || r.Duration < c.duration-1 || r.Duration > c.duration+1 ||
+				r.SeekedAt < r.SeekTarget-0.5 || r.SeekedAt > r.SeekTarget+0.5 || r.PlayedAfterSeekTo <= r.SeekedAt+1 || r.FragmentsLoaded < 2 {
+				t.Fatalf("%s: report out of bounds (duration want %g s): %+v", c.url, c.duration, r)
+			}
+		})
+	}
+}
+
+// play runs e2e/browser/play.mjs (in dir) on the page at page and returns
+// its report; it fails the test when the script fails.
+func play(t *testing.T, node, dir, page string) browserReport {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "play.mjs", page)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	t.Logf("play.mjs: %s%s", out, stderr.String())
+	var r browserReport
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("play.mjs (%v) printed no report: %v", runErr, err)
+	}
+	if runErr != nil || !r.OK {
+		t.Fatalf("the browser check failed (%v): %s", runErr, r.Failure)
+	}
+	return r
+}
+
+// playlistURIs returns the URI lines of the playlist at u.
+func playlistURIs(t *testing.T, u string) []string {
+	t.Helper()
+	var uris []string
+	for _, line := range strings.Split(string(get(t, u)), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			uris = append(uris, line)
+		}
+	}
+	return uris
+}
+
+// hlsURL returns the URL of the on-the-fly HLS of fileID that
+// DescribeMediaInfos lists (Definition 0, Package HLS), after checking that
+// it is served under the server's /hls/.
+func hlsURL(t *testing.T, srv *openvodtest.Server, fileID string) string {
+	t.Helper()
+	var infos struct {
+		MediaInfoSet []struct {
+			AdaptiveDynamicStreamingInfo *struct {
+				AdaptiveDynamicStreamingSet []struct {
+					Definition int64
+					Package    string
+					Url        string
+				}
+			}
+		}
+	}
+	srv.Call(context.Background(), "DescribeMediaInfos", map[string]any{"FileIds": []string{fileID}}, &infos)
+	if len(infos.MediaInfoSet) != 1 || infos.MediaInfoSet[0].AdaptiveDynamicStreamingInfo == nil {
+		t.Fatalf("DescribeMediaInfos lists no AdaptiveDynamicStreamingInfo: %+v", infos)
+	}
+	for _, item := range infos.MediaInfoSet[0].AdaptiveDynamicStreamingInfo.AdaptiveDynamicStreamingSet {
+		if item.Definition == 0 {
+			if item.Package != "HLS" || !strings.HasPrefix(item.Url, srv.URL+"/hls/") || !strings.HasSuffix(item.Url, "/master.m3u8") {
+				t.Fatalf("Definition 0: %+v, want Package HLS and %s/hls/<key>/master.m3u8", item, srv.URL)
+			}
+			return item.Url
+		}
+	}
+	t.Fatalf("no Definition 0 in %+v", infos.MediaInfoSet[0].AdaptiveDynamicStreamingInfo)
+	return ""
+}
+
+// pageServer serves the player page of src and hls.js (the file at
+// hlsJS) on a loopback port of its own, another origin than the openvod
+// server's; it returns the page's URL.
+func pageServer(t *testing.T, hlsJS, src string) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /hls.min.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		http.ServeFile(w, r, hlsJS)
+	})
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := playerPage.Execute(w, src); err != nil {
+			t.Errorf("player page: %v", err)
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	return "http://" + ln.Addr().String() + "/"
+}
