@@ -19,7 +19,7 @@ import (
 // every row present, the S3 rows on a versitygw it starts. It checks that the benchmark works, not its figures.
 func TestQuick(t *testing.T) {
 	self := openvodtest.Binary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	var log bytes.Buffer
 	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: true, PostgresURL: pgtest.BaseURL(), WorkDir: t.TempDir(), Log: &log})
