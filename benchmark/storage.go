@@ -261,6 +261,44 @@ func uploadURL(ctx context.Context, c *vodevent.Client, path string) (fileID, me
 	return committed.FileId, committed.MediaUrl, nil
 }
 
+// onClients calls get for each of 0..n-1 from getClients goroutines and
+// returns how long all took, or the first error (the others stop).
+func onClients(n int, get func(i int) error) (time.Duration, error) {
+	work := make(chan int)
+	errs := make(chan error, getClients)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range getClients {
+		wg.Go(func() {
+			for i := range work {
+				if err := get(i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(work)
+		for i := range n {
+			select {
+			case work <- i:
+			case err := <-errs:
+				errs <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	elapsed := time.Since(t0)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return elapsed, nil
+}
+
 // getResult is the rate of a series of ranged GETs.
 type getResult struct {
 	rps, mbps float64
@@ -278,39 +316,21 @@ func benchRangedGets(ctx context.Context, client *http.Client, mediaURL string, 
 		offs[i] = rng.Int64N(size - ss.rangeSize)
 	}
 	sums := make([]uint32, len(offs))
-	work := make(chan int)
-	errs := make(chan error, getClients)
-	var wg sync.WaitGroup
-	t0 := time.Now()
+	bufs := make(chan []byte, getClients)
 	for range getClients {
-		wg.Go(func() {
-			buf := make([]byte, ss.rangeSize)
-			for i := range work {
-				if err := rangedGet(ctx, client, mediaURL, offs[i], buf); err != nil {
-					errs <- err
-					return
-				}
-				sums[i] = crc32.ChecksumIEEE(buf)
-			}
-		})
+		bufs <- make([]byte, ss.rangeSize)
 	}
-	go func() {
-		defer close(work)
-		for i := range offs {
-			select {
-			case work <- i:
-			case err := <-errs:
-				errs <- err
-				return
-			}
+	elapsed, err := onClients(len(offs), func(i int) error {
+		buf := <-bufs
+		defer func() { bufs <- buf }()
+		if err := rangedGet(ctx, client, mediaURL, offs[i], buf); err != nil {
+			return err
 		}
-	}()
-	wg.Wait()
-	elapsed := time.Since(t0)
-	select {
-	case err := <-errs:
+		sums[i] = crc32.ChecksumIEEE(buf)
+		return nil
+	})
+	if err != nil {
 		return getResult{}, err
-	default:
 	}
 	want := make([]byte, ss.rangeSize)
 	for i, off := range offs {

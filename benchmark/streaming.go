@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/openvod/openvod/benchmark/measure"
@@ -368,44 +367,20 @@ func (r segmentResult) String() string {
 func getSegments(ctx context.Context, client *http.Client, master string, picks []string) (segmentResult, error) {
 	res := segmentResult{sums: make([]uint32, len(picks))}
 	sizes := make([]int, len(picks))
-	work := make(chan int)
-	errs := make(chan error, getClients)
-	var wg sync.WaitGroup
-	t0 := time.Now()
-	for range getClients {
-		wg.Go(func() {
-			for i := range work {
-				u, err := resolve(master, picks[i])
-				if err != nil {
-					errs <- err
-					return
-				}
-				b, err := getBody(ctx, client, u)
-				if err != nil {
-					errs <- err
-					return
-				}
-				res.sums[i], sizes[i] = crc32.ChecksumIEEE(b), len(b)
-			}
-		})
-	}
-	go func() {
-		defer close(work)
-		for i := range picks {
-			select {
-			case work <- i:
-			case err := <-errs:
-				errs <- err
-				return
-			}
+	elapsed, err := onClients(len(picks), func(i int) error {
+		u, err := resolve(master, picks[i])
+		if err != nil {
+			return err
 		}
-	}()
-	wg.Wait()
-	elapsed := time.Since(t0)
-	select {
-	case err := <-errs:
+		b, err := getBody(ctx, client, u)
+		if err != nil {
+			return err
+		}
+		res.sums[i], sizes[i] = crc32.ChecksumIEEE(b), len(b)
+		return nil
+	})
+	if err != nil {
 		return segmentResult{}, err
-	default:
 	}
 	for _, n := range sizes {
 		res.bytes += int64(n)
