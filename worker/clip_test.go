@@ -81,6 +81,29 @@ func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 // rest in dir. A failed attempt is retried after 100 ms.
 func newClipBundleOn(t *testing.T, exactTimeout time.Duration, dir string, blobs blob.Bucket) *clipBundle {
 	t.Helper()
+	e := newTaskEnv(t, dir, blobs)
+	runner := e.run(t, openvod.TaskClip, &worker.Clip{
+		Media: e.svc, Blobs: blobs, Events: e.events, Logger: e.logger, ScratchDir: e.scratch, ExactTimeout: exactTimeout,
+		NowFunc: func() time.Time { return e.now },
+	})
+	return &clipBundle{st: e.st, blobs: blobs, svc: e.svc, runner: runner, now: e.now, dir: dir}
+}
+
+// taskEnv is what a worker test runs its task handler on: a fresh SQLite
+// store with the default app, an event log and a media service on blobs,
+// a scratch directory and a fixed clock.
+type taskEnv struct {
+	st      store.Store
+	svc     *media.Service
+	events  *eventlog.Log
+	logger  *slog.Logger
+	now     time.Time
+	scratch string
+}
+
+// newTaskEnv makes a taskEnv in dir on blobs.
+func newTaskEnv(t *testing.T, dir string, blobs blob.Bucket) *taskEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
 	if err != nil {
@@ -96,17 +119,20 @@ func newClipBundleOn(t *testing.T, exactTimeout time.Duration, dir string, blobs
 	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
 	scratch := filepath.Join(dir, "scratch")
 	os.MkdirAll(scratch, 0o755)
-	runner := queue.New(queue.Config{Store: st, Owner: "test", Logger: logger, PollInterval: 20 * time.Millisecond,
-		RetryDelay: 100 * time.Millisecond, MaxAttempts: 100, // a store outage outlasts a few attempts
-		Handlers: map[openvod.TaskType]queue.Handler{openvod.TaskClip: &worker.Clip{
-			Media: svc, Blobs: blobs, Events: events, Logger: logger, ScratchDir: scratch, ExactTimeout: exactTimeout,
-			NowFunc: func() time.Time { return now },
-		}}})
-	runCtx, cancel := context.WithCancel(ctx)
+	return &taskEnv{st: st, svc: svc, events: events, logger: logger, now: now, scratch: scratch}
+}
+
+// run runs a queue of h's tasks of type typ on e until the test ends;
+// a failed attempt is retried after 100 ms, up to 100 times (a store
+// outage outlasts a few attempts).
+func (e *taskEnv) run(t *testing.T, typ openvod.TaskType, h queue.Handler) *queue.Runner {
+	runner := queue.New(queue.Config{Store: e.st, Owner: "test", Logger: e.logger, PollInterval: 20 * time.Millisecond,
+		RetryDelay: 100 * time.Millisecond, MaxAttempts: 100, Handlers: map[openvod.TaskType]queue.Handler{typ: h}})
+	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { runner.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &clipBundle{st: st, blobs: blobs, svc: svc, runner: runner, now: now, dir: dir}
+	return runner
 }
 
 // clip stores the fixture as a source, runs a clip task on it (changed by

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,13 +19,11 @@ import (
 	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/blob/s3/s3test"
-	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
-	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/templates"
 	"github.com/openvod/openvod/vodevent"
 	"github.com/openvod/openvod/worker"
@@ -55,31 +52,11 @@ func newProcBundle(t *testing.T, blobs blob.Bucket) *procBundle {
 		}
 		blobs = lb
 	}
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "openvod.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
-	if _, err := st.AppCreate(ctx, "default", now); err != nil {
-		t.Fatal(err)
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: func() time.Time { return now }}
-	svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://vod.test", UploadTTL: time.Hour, Events: events, Logger: logger}
-	scratch := filepath.Join(dir, "scratch")
-	os.MkdirAll(scratch, 0o755)
-	runner := queue.New(queue.Config{Store: st, Owner: "test", Logger: logger, PollInterval: 20 * time.Millisecond,
-		RetryDelay: 100 * time.Millisecond, MaxAttempts: 100,
-		Handlers: map[openvod.TaskType]queue.Handler{openvod.TaskProcedure: &worker.Procedure{
-			Media: svc, Blobs: blobs, Events: events, Logger: logger, ScratchDir: scratch, NowFunc: func() time.Time { return now },
-		}}})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { runner.Run(runCtx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &procBundle{st: st, blobs: blobs, svc: svc, run: runner, now: now}
+	e := newTaskEnv(t, dir, blobs)
+	runner := e.run(t, openvod.TaskProcedure, &worker.Procedure{
+		Media: e.svc, Blobs: blobs, Events: e.events, Logger: e.logger, ScratchDir: e.scratch, NowFunc: func() time.Time { return e.now },
+	})
+	return &procBundle{st: e.st, blobs: blobs, svc: e.svc, run: runner, now: e.now}
 }
 
 // makeSource writes an H.264/AAC MP4 of 640x360 at 25 fps with a keyframe
