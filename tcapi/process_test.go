@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -294,21 +293,7 @@ func TestProcessMediaSessionIdConcurrent(t *testing.T) {
 		insertProcessMedia(t, b)
 		const requests = 20
 		body := `{"FileId":"` + videoFileID + `","MediaProcessTask":{"TranscodeTaskSet":[{"Definition":100010}]},"SessionId":"retry-me"}`
-		ids := make([]string, requests)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range requests {
-			wg.Go(func() {
-				<-start
-				var out struct{ TaskId string }
-				if err := b.client.Call(context.Background(), "ProcessMedia", json.RawMessage(body), &out); err != nil {
-					t.Errorf("request %d: %v", i, err)
-				}
-				ids[i] = out.TaskId
-			})
-		}
-		close(start)
-		wg.Wait()
+		ids := concurrentTaskIDs(t, b, "ProcessMedia", body, requests)
 		for i, id := range ids {
 			if id != ids[0] || !procedureTaskIDRE.MatchString(id) {
 				t.Errorf("request %d got TaskId %q, request 0 got %q", i, id, ids[0])

@@ -19,21 +19,7 @@ func TestSessionIdConcurrent(t *testing.T) {
 		b := setupStore(t, st)
 		const requests = 20
 		body := `{"MediaUrl":"http://source.test/a.mp4","SessionId":"retry-me"}`
-		ids := make([]string, requests)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range requests {
-			wg.Go(func() {
-				<-start
-				var out struct{ TaskId string }
-				if err := b.client.Call(context.Background(), "PullUpload", json.RawMessage(body), &out); err != nil {
-					t.Errorf("request %d: %v", i, err)
-				}
-				ids[i] = out.TaskId
-			})
-		}
-		close(start)
-		wg.Wait()
+		ids := concurrentTaskIDs(t, b, "PullUpload", body, requests)
 		for i, id := range ids {
 			if id != ids[0] {
 				t.Errorf("request %d got TaskId %q, request 0 got %q", i, id, ids[0])
@@ -47,4 +33,25 @@ func TestSessionIdConcurrent(t *testing.T) {
 			t.Fatalf("%d tasks stored, want 1", counts["WAITING"])
 		}
 	})
+}
+
+// concurrentTaskIDs sends n requests of action with body at once and
+// returns the TaskId each got.
+func concurrentTaskIDs(t *testing.T, b *testBundle, action, body string, n int) []string {
+	ids := make([]string, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			var out struct{ TaskId string }
+			if err := b.client.Call(context.Background(), action, json.RawMessage(body), &out); err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+			ids[i] = out.TaskId
+		})
+	}
+	close(start)
+	wg.Wait()
+	return ids
 }
