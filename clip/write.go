@@ -28,14 +28,30 @@ const copyBufferSize = 1 << 20
 // io.ErrUnexpectedEOF. WriteTo is safe for concurrent use with different
 // destinations if src is safe for concurrent use.
 func (p *Plan) WriteTo(dst io.Writer, src io.ReaderAt) (int64, error) {
-	n, err := dst.Write(p.head)
+	return writeOutput(dst, p.head, p.runs, []io.ReaderAt{src})
+}
+
+// writeOutput writes head, then each run of the source of its piece
+// (srcs[run.piece]), with one copier per piece.
+func writeOutput(dst io.Writer, head []byte, runs []byteRun, srcs []io.ReaderAt) (int64, error) {
+	n, err := dst.Write(head)
 	written := int64(n)
 	if err != nil {
 		return written, err
 	}
-	cp := newCopier(dst, src)
-	defer cp.close()
-	for _, r := range p.runs {
+	var cp *copier
+	defer func() {
+		if cp != nil {
+			cp.close()
+		}
+	}()
+	for i, r := range runs {
+		if i == 0 || r.piece != runs[i-1].piece {
+			if cp != nil {
+				cp.close()
+			}
+			cp = newCopier(dst, srcs[r.piece])
+		}
 		n, err := cp.copy(r.off, r.n)
 		written += n
 		if err != nil {
