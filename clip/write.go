@@ -171,9 +171,19 @@ func CutFile(dstPath, srcPath string, start, end float64, hideLeadIn bool) (*Pla
 	if err != nil {
 		return nil, err
 	}
+	if err := writeFile(dstPath, p.Size, func(w io.Writer) (int64, error) { return p.WriteTo(w, src) }); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// writeFile writes a file of size bytes with write into dstPath: into a
+// temporary file next to it, synced to disk and renamed into place, so that
+// dstPath is either absent, the old file or the whole new one.
+func writeFile(dstPath string, size int64, write func(io.Writer) (int64, error)) error {
 	tmp, err := os.CreateTemp(filepath.Dir(dstPath), "."+filepath.Base(dstPath)+".*.tmp")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	done := false
 	defer func() {
@@ -182,25 +192,25 @@ func CutFile(dstPath, srcPath string, start, end float64, hideLeadIn bool) (*Pla
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := p.WriteTo(tmp, src)
+	n, err := write(tmp)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n != p.Size {
-		return nil, fmt.Errorf("clip: wrote %d bytes, planned %d", n, p.Size)
+	if n != size {
+		return fmt.Errorf("clip: wrote %d bytes, planned %d", n, size)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.Rename(tmp.Name(), dstPath); err != nil {
-		return nil, errors.Join(err, os.Remove(tmp.Name()))
+		return errors.Join(err, os.Remove(tmp.Name()))
 	}
 	done = true
-	return p, nil
+	return nil
 }
