@@ -118,7 +118,9 @@ func TestTask2017Samples(t *testing.T) {
 			t.Errorf("%s decodes to %+v", tc.file, &e)
 		}
 	}
-	var env struct{ Response struct{ EventSet []*EventContent } }
+	var env struct {
+		Response struct{ EventSet []*EventContent }
+	}
 	if err := json.Unmarshal(compactFile(t, "tencent_image_sprite_pull.json"), &env); err != nil {
 		t.Fatal(err)
 	}
