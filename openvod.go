@@ -91,6 +91,11 @@ const (
 	TaskPullUpload TaskType = "PullUpload"
 	TaskClip       TaskType = "Clip"
 	TaskProcedure  TaskType = "Procedure" // media processing: ProcessMedia, task flows
+	// The 2017-style tasks: task flows of one kind of sub-task (package
+	// task2017), named as DescribeTaskDetail names them.
+	TaskTranscode            TaskType = "Transcode"            // ConvertVodFile
+	TaskImageSprite          TaskType = "ImageSprite"          // CreateImageSprite
+	TaskSnapshotByTimeOffset TaskType = "SnapshotByTimeOffset" // CreateSnapshotByTimeOffset
 )
 
 // Task is a durable background task. Input and Output are JSON owned by the

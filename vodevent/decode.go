@@ -38,10 +38,7 @@ func (e *EventContent) UnmarshalJSON(b []byte) error {
 	out := EventContent(v.plain)
 	out.EditMediaComplete = firstObject(out.EditMediaComplete, v.EditMediaCompleteEvent)
 	out.WechatPublishComplete = firstObject(out.WechatPublishComplete, v.WechatPublishCompleteEvent)
-	for _, raw := range []*json.RawMessage{
-		&out.TranscodeCompleteEvent, &out.ConcatCompleteEvent,
-		&out.CreateImageSpriteCompleteEvent, &out.SnapshotByTimeOffsetCompleteEvent,
-	} {
+	for _, raw := range []*json.RawMessage{&out.ConcatCompleteEvent} {
 		*raw = firstObject(*raw)
 	}
 	*e = out

@@ -22,22 +22,22 @@ const (
 // key of an event the seed lacks (only for such an event), then Sign and T
 // when signed. EventHandle comes first when set (pull).
 type EventContent struct {
-	EventHandle                       string                   `json:"EventHandle,omitempty"`
-	EventType                         string                   `json:"EventType"`
-	FileUploadEvent                   *FileUploadTask          `json:"FileUploadEvent"`
-	ProcedureStateChangeEvent         *ProcedureTask           `json:"ProcedureStateChangeEvent"`
-	FileDeleteEvent                   *FileDeleteTask          `json:"FileDeleteEvent"`
-	PullCompleteEvent                 *PullUploadTask          `json:"PullCompleteEvent"`
-	EditMediaComplete                 json.RawMessage          `json:"EditMediaComplete"`
-	WechatPublishComplete             json.RawMessage          `json:"WechatPublishComplete"`
-	TranscodeCompleteEvent            json.RawMessage          `json:"TranscodeCompleteEvent"`
-	ConcatCompleteEvent               json.RawMessage          `json:"ConcatCompleteEvent"`
-	ClipCompleteEvent                 *ClipTask2017            `json:"ClipCompleteEvent"`
-	CreateImageSpriteCompleteEvent    json.RawMessage          `json:"CreateImageSpriteCompleteEvent"`
-	SnapshotByTimeOffsetCompleteEvent json.RawMessage          `json:"SnapshotByTimeOffsetCompleteEvent"`
-	PersistenceCompleteEvent          *PersistenceCompleteTask `json:"PersistenceCompleteEvent,omitempty"`
-	Sign                              string                   `json:"Sign,omitempty"`
-	T                                 int64                    `json:"T,omitempty"`
+	EventHandle                       string                        `json:"EventHandle,omitempty"`
+	EventType                         string                        `json:"EventType"`
+	FileUploadEvent                   *FileUploadTask               `json:"FileUploadEvent"`
+	ProcedureStateChangeEvent         *ProcedureTask                `json:"ProcedureStateChangeEvent"`
+	FileDeleteEvent                   *FileDeleteTask               `json:"FileDeleteEvent"`
+	PullCompleteEvent                 *PullUploadTask               `json:"PullCompleteEvent"`
+	EditMediaComplete                 json.RawMessage               `json:"EditMediaComplete"`
+	WechatPublishComplete             json.RawMessage               `json:"WechatPublishComplete"`
+	TranscodeCompleteEvent            *TranscodeTask2017            `json:"TranscodeCompleteEvent"`
+	ConcatCompleteEvent               json.RawMessage               `json:"ConcatCompleteEvent"`
+	ClipCompleteEvent                 *ClipTask2017                 `json:"ClipCompleteEvent"`
+	CreateImageSpriteCompleteEvent    *CreateImageSpriteTask2017    `json:"CreateImageSpriteCompleteEvent"`
+	SnapshotByTimeOffsetCompleteEvent *SnapshotByTimeOffsetTask2017 `json:"SnapshotByTimeOffsetCompleteEvent"`
+	PersistenceCompleteEvent          *PersistenceCompleteTask      `json:"PersistenceCompleteEvent,omitempty"`
+	Sign                              string                        `json:"Sign,omitempty"`
+	T                                 int64                         `json:"T,omitempty"`
 }
 
 // ClipTask2017 is the content of a ClipComplete event.

@@ -307,7 +307,8 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 	own := map[string]string{
 		TypeClipComplete: "ClipCompleteEvent", TypeNewFileUpload: "FileUploadEvent", TypeFileDeleted: "FileDeleteEvent",
 		TypePullComplete: "PullCompleteEvent", TypePersistenceComplete: "PersistenceCompleteEvent",
-		TypeProcedureStateChanged: "ProcedureStateChangeEvent",
+		TypeProcedureStateChanged: "ProcedureStateChangeEvent", TypeTranscodeComplete: "TranscodeCompleteEvent",
+		TypeCreateImageSpriteComplete: "CreateImageSpriteCompleteEvent", TypeCreateSnapshotByTimeOffsetComplete: "SnapshotByTimeOffsetCompleteEvent",
 	}
 	for _, tc := range goldenEvents {
 		e := tc.event()
