@@ -96,7 +96,7 @@ func New(cfg Config) *Console {
 	c.mux.HandleFunc("/console/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "ResourceNotFound", "no console API at "+r.Method+" "+r.URL.Path)
 	})
-	c.mux.HandleFunc("GET /console/{file...}", c.serveStatic)
+	c.mux.HandleFunc("/console/{file...}", c.serveStatic)
 	return c
 }
 

@@ -66,6 +66,11 @@ func loadAssets() map[string]*asset {
 // /console/ with index.html; the browser revalidates each (no-cache) by
 // its ETag.
 func (c *Console) serveStatic(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "405 method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
 	name := r.PathValue("file")
 	if name == "" {
 		name = "index.html"
