@@ -121,7 +121,9 @@ func (b *testBundle) signIn(t *testing.T, c *http.Client, id, key string) *sessi
 // wantError checks a console error answer.
 func wantError(t *testing.T, what string, resp *http.Response, body []byte, status int, code string) {
 	t.Helper()
-	var e struct{ Error struct{ Code, Message string } }
+	var e struct {
+		Error struct{ Code, Message string }
+	}
 	if resp.StatusCode != status || json.Unmarshal(body, &e) != nil || e.Error.Code != code || e.Error.Message == "" {
 		t.Errorf("%s: %d %s; want %d with code %s", what, resp.StatusCode, body, status, code)
 	}
@@ -272,7 +274,9 @@ func TestSignOutAndKeys(t *testing.T) {
 		admin := newClient(t)
 		s := b.signIn(t, admin, secretID, secretKey)
 		_, body := b.do(t, admin, "POST", "/console/api/call/CreateApiKey", s.CsrfToken, `{}`)
-		var created struct{ Response struct{ SecretId, SecretKey string } }
+		var created struct {
+			Response struct{ SecretId, SecretKey string }
+		}
 		if err := json.Unmarshal(body, &created); err != nil || created.Response.SecretKey == "" {
 			t.Fatalf("CreateApiKey: %s", body)
 		}
