@@ -91,6 +91,8 @@ const (
 	TaskPullUpload TaskType = "PullUpload"
 	TaskClip       TaskType = "Clip"
 	TaskProcedure  TaskType = "Procedure" // media processing: ProcessMedia, task flows
+	TaskEditMedia  TaskType = "EditMedia" // joins ranges of media: EditMedia, FastEditMedia
+	TaskConcat     TaskType = "Concat"    // joins ranges of media: ConcatVideo
 )
 
 // Task is a durable background task. Input and Output are JSON owned by the

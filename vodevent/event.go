@@ -19,25 +19,29 @@ const (
 //
 // Marshalled, it has the seed document's shape: EventType, then the eleven
 // event keys of the seed in its order (null but the event's own), then the
-// key of an event the seed lacks (only for such an event), then Sign and T
-// when signed. EventHandle comes first when set (pull).
+// key of an event the seed lacks or names otherwise than the SDK (only for
+// such an event, in the SDK's order), then Sign and T when signed.
+// EventHandle comes first when set (pull).
 type EventContent struct {
-	EventHandle                       string                   `json:"EventHandle,omitempty"`
-	EventType                         string                   `json:"EventType"`
-	FileUploadEvent                   *FileUploadTask          `json:"FileUploadEvent"`
-	ProcedureStateChangeEvent         *ProcedureTask           `json:"ProcedureStateChangeEvent"`
-	FileDeleteEvent                   *FileDeleteTask          `json:"FileDeleteEvent"`
-	PullCompleteEvent                 *PullUploadTask          `json:"PullCompleteEvent"`
-	EditMediaComplete                 json.RawMessage          `json:"EditMediaComplete"`
-	WechatPublishComplete             json.RawMessage          `json:"WechatPublishComplete"`
-	TranscodeCompleteEvent            json.RawMessage          `json:"TranscodeCompleteEvent"`
-	ConcatCompleteEvent               json.RawMessage          `json:"ConcatCompleteEvent"`
-	ClipCompleteEvent                 *ClipTask2017            `json:"ClipCompleteEvent"`
-	CreateImageSpriteCompleteEvent    json.RawMessage          `json:"CreateImageSpriteCompleteEvent"`
-	SnapshotByTimeOffsetCompleteEvent json.RawMessage          `json:"SnapshotByTimeOffsetCompleteEvent"`
-	PersistenceCompleteEvent          *PersistenceCompleteTask `json:"PersistenceCompleteEvent,omitempty"`
-	Sign                              string                   `json:"Sign,omitempty"`
-	T                                 int64                    `json:"T,omitempty"`
+	EventHandle                       string          `json:"EventHandle,omitempty"`
+	EventType                         string          `json:"EventType"`
+	FileUploadEvent                   *FileUploadTask `json:"FileUploadEvent"`
+	ProcedureStateChangeEvent         *ProcedureTask  `json:"ProcedureStateChangeEvent"`
+	FileDeleteEvent                   *FileDeleteTask `json:"FileDeleteEvent"`
+	PullCompleteEvent                 *PullUploadTask `json:"PullCompleteEvent"`
+	EditMediaComplete                 *EditMediaTask  `json:"EditMediaComplete"`
+	WechatPublishComplete             json.RawMessage `json:"WechatPublishComplete"`
+	TranscodeCompleteEvent            json.RawMessage `json:"TranscodeCompleteEvent"`
+	ConcatCompleteEvent               *ConcatTask2017 `json:"ConcatCompleteEvent"`
+	ClipCompleteEvent                 *ClipTask2017   `json:"ClipCompleteEvent"`
+	CreateImageSpriteCompleteEvent    json.RawMessage `json:"CreateImageSpriteCompleteEvent"`
+	SnapshotByTimeOffsetCompleteEvent json.RawMessage `json:"SnapshotByTimeOffsetCompleteEvent"`
+	// EditMediaCompleteEvent is the SDK's key of EditMediaComplete: an
+	// EditMediaComplete event carries its task under both keys.
+	EditMediaCompleteEvent   *EditMediaTask           `json:"EditMediaCompleteEvent,omitempty"`
+	PersistenceCompleteEvent *PersistenceCompleteTask `json:"PersistenceCompleteEvent,omitempty"`
+	Sign                     string                   `json:"Sign,omitempty"`
+	T                        int64                    `json:"T,omitempty"`
 }
 
 // ClipTask2017 is the content of a ClipComplete event.
