@@ -13,6 +13,8 @@ func (a *API) actionTable() map[string]action {
 		"DescribeTaskDetail": a.describeTaskDetail,
 
 		"SimpleHlsClip": a.simpleHlsClip, // hlsclip.go
+		"EditMedia":     a.editMedia,     // edit.go
+		"FastEditMedia": a.fastEditMedia,
 
 		"ProcessMedia":            a.processMedia,
 		"ProcessMediaByProcedure": a.processMediaByProcedure,
@@ -27,6 +29,7 @@ func (a *API) actionTable() map[string]action {
 		"DescribeEvents":          a.describeEvents,
 		"ResendEvents":            a.resendEvents,
 		"ClipVideo":               a.clipVideo,
+		"ConcatVideo":             a.concatVideo,
 	}
 	a.templateActions(table)  // templates.go
 	a.watermarkActions(table) // watermark.go
