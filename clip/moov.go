@@ -9,70 +9,125 @@ import (
 	"github.com/openvod/openvod/mp4"
 )
 
-// layout places the selected samples in the output mdat in source byte
-// order, so that samples adjacent in the source (of any track) are copied
-// as one run, then builds the ftyp, the moov and the mdat header. Chunk
+// outTrack is one track of an output file: the samples and edits of the
+// cut of one source, or of the cuts of a join's pieces. Its headers (tkhd,
+// hdlr, stsd, ...) are those of track t, the first piece's.
+type outTrack struct {
+	t         *mp4.Track
+	video     bool
+	timescale uint32 // media timescale: t.Timescale, or a join's common one
+	edits     []edit
+	mediaDur  uint64 // sum of sample durations
+	samples   []outSample
+	chunks    []chunk
+	stss      bool // write stss (a source track has one)
+	constSize bool // the source tracks give one size for all samples
+}
+
+// edit is an output edit list entry, in the movie timescale; mediaTime -1
+// is an empty edit.
+type edit struct {
+	dur       uint64
+	mediaTime int64
+}
+
+// addEdit appends e to the track's edit list, merging it into an empty
+// edit before it when both are empty.
+func (o *outTrack) addEdit(e edit) {
+	if n := len(o.edits); n > 0 && e.mediaTime == -1 && o.edits[n-1].mediaTime == -1 {
+		o.edits[n-1].dur = addSat(o.edits[n-1].dur, e.dur)
+		return
+	}
+	o.edits = append(o.edits, e)
+}
+
+// output returns the cut as an output track: an empty edit for a late
+// start, then the media edit.
+func (c *trackCut) output() *outTrack {
+	o := &outTrack{t: c.t, video: c.video, timescale: c.t.Timescale, mediaDur: c.mediaDur, samples: c.samples,
+		stss: c.t.HasSyncSamples, constSize: c.t.SampleSize != 0}
+	if c.emptyTicks > 0 {
+		o.addEdit(edit{dur: c.emptyTicks, mediaTime: -1})
+	}
+	o.addEdit(edit{dur: c.segTicks, mediaTime: c.mediaTimeOut})
+	return o
+}
+
+// laidOut is an output file laid out: ftyp, moov and the mdat header, then
+// the source runs copied into mdat, in output order.
+type laidOut struct {
+	head       []byte
+	runs       []byteRun
+	mediaBytes int64
+	size       int64
+}
+
+// layout places the tracks' samples in the output mdat in (piece, source
+// byte) order, so that samples adjacent in a source (of any track) are
+// copied as one run, then builds the ftyp, the moov (movie timescale
+// movieTimescale, duration movieDur) and the mdat header from m's. Chunk
 // offsets and the mdat size use 64 bits when they exceed limit32.
-func (p *Plan) layout(m *mp4.Movie, cuts []*trackCut, movieDur uint64, limit32 int64) error {
+func layout(m *mp4.Movie, tracks []*outTrack, movieTimescale uint32, movieDur uint64, limit32 int64) (*laidOut, error) {
+	out := &laidOut{}
 	var pos int64
-	h := make(mergeHeap, 0, len(cuts))
-	for _, c := range cuts {
-		if len(c.samples) > 0 {
-			h = append(h, mergeItem{c: c})
+	h := make(mergeHeap, 0, len(tracks))
+	for _, o := range tracks {
+		if len(o.samples) > 0 {
+			h = append(h, mergeItem{o: o})
 		}
 	}
 	heap.Init(&h)
 	for len(h) > 0 {
 		it := &h[0]
-		s := &it.c.samples[it.i]
+		s := &it.o.samples[it.i]
 		s.out = pos
 		pos += int64(s.size)
 		if s.size > 0 {
-			if n := len(p.runs); n > 0 && p.runs[n-1].off+p.runs[n-1].n == s.off {
-				p.runs[n-1].n += int64(s.size)
+			if n := len(out.runs); n > 0 && out.runs[n-1].piece == s.piece && out.runs[n-1].off+out.runs[n-1].n == s.off {
+				out.runs[n-1].n += int64(s.size)
 			} else {
-				p.runs = append(p.runs, byteRun{off: s.off, n: int64(s.size)})
+				out.runs = append(out.runs, byteRun{piece: s.piece, off: s.off, n: int64(s.size)})
 			}
 		}
-		if it.i++; it.i < len(it.c.samples) {
+		if it.i++; it.i < len(it.o.samples) {
 			heap.Fix(&h, 0)
 		} else {
 			heap.Pop(&h)
 		}
 	}
 	var maxOut int64
-	for _, c := range cuts {
-		for i, s := range c.samples {
-			if n := len(c.chunks); i > 0 && c.chunks[n-1].n < math.MaxUint32 && s.out == c.samples[i-1].out+int64(c.samples[i-1].size) {
-				c.chunks[n-1].n++
+	for _, o := range tracks {
+		o.chunks = o.chunks[:0]
+		for i, s := range o.samples {
+			if n := len(o.chunks); i > 0 && o.chunks[n-1].n < math.MaxUint32 && s.out == o.samples[i-1].out+int64(o.samples[i-1].size) {
+				o.chunks[n-1].n++
 				continue
 			}
-			c.chunks = append(c.chunks, chunk{out: s.out})
-			c.chunks[len(c.chunks)-1].n = 1
+			o.chunks = append(o.chunks, chunk{out: s.out, n: 1})
 			maxOut = max(maxOut, s.out)
 		}
 	}
-	p.MediaBytes, p.Runs = pos, len(p.runs)
+	out.mediaBytes = pos
 
 	ftyp := ftypBox(m)
 	mdatHdr := 8
 	if 8+pos > limit32 {
 		mdatHdr = 16
 	}
-	moov, err := buildMoov(m, cuts, movieDur, 0, false)
+	moov, err := buildMoov(m, tracks, movieTimescale, movieDur, 0, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base := int64(len(ftyp) + len(moov) + mdatHdr)
 	co64 := base+maxOut > limit32
 	if co64 {
-		if moov, err = buildMoov(m, cuts, movieDur, 0, true); err != nil {
-			return err
+		if moov, err = buildMoov(m, tracks, movieTimescale, movieDur, 0, true); err != nil {
+			return nil, err
 		}
 		base = int64(len(ftyp) + len(moov) + mdatHdr)
 	}
-	if moov, err = buildMoov(m, cuts, movieDur, base, co64); err != nil {
-		return err
+	if moov, err = buildMoov(m, tracks, movieTimescale, movieDur, base, co64); err != nil {
+		return nil, err
 	}
 	head := make([]byte, 0, int(base))
 	head = append(head, ftyp...)
@@ -85,23 +140,29 @@ func (p *Plan) layout(m *mp4.Movie, cuts []*trackCut, movieDur uint64, limit32 i
 		head = binary.BigEndian.AppendUint32(head, uint32(8+pos))
 		head = append(head, "mdat"...)
 	}
-	p.head = head
-	p.Size = base + pos
-	return nil
+	out.head = head
+	out.size = base + pos
+	return out, nil
 }
 
-// mergeItem is the next sample of a track in the merge by source offset.
+// mergeItem is the next sample of a track in the merge by piece and
+// source offset.
 type mergeItem struct {
-	c *trackCut
+	o *outTrack
 	i int
 }
 
-// mergeHeap orders tracks by the source offset of their next sample.
+// mergeHeap orders tracks by the piece and the source offset of their next
+// sample.
 type mergeHeap []mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
 func (h mergeHeap) Less(a, b int) bool {
-	return h[a].c.samples[h[a].i].off < h[b].c.samples[h[b].i].off
+	x, y := &h[a].o.samples[h[a].i], &h[b].o.samples[h[b].i]
+	if x.piece != y.piece {
+		return x.piece < y.piece
+	}
+	return x.off < y.off
 }
 func (h mergeHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
 func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(mergeItem)) }
@@ -136,16 +197,19 @@ func ftypBox(m *mp4.Movie) []byte {
 
 // buildMoov writes the output moov with chunk offsets counted from base
 // (the offset of the mdat payload), in co64 boxes if co64.
-func buildMoov(m *mp4.Movie, cuts []*trackCut, movieDur uint64, base int64, co64 bool) ([]byte, error) {
+func buildMoov(m *mp4.Movie, tracks []*outTrack, movieTimescale uint32, movieDur uint64, base int64, co64 bool) ([]byte, error) {
 	var w mp4.BoxWriter
 	moov := w.Start("moov")
-	mvhd, err := mp4.WithDuration(m.Mvhd, 4, movieDur)
+	mvhd, err := withTimescale(m.Mvhd, m.Timescale, movieTimescale)
+	if err == nil {
+		mvhd, err = mp4.WithDuration(mvhd, 4, movieDur)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("mvhd: %w", err)
 	}
 	w.Raw(mvhd)
-	for _, c := range cuts {
-		if err := c.writeTrak(&w, base, co64); err != nil {
+	for _, o := range tracks {
+		if err := o.writeTrak(&w, base, co64); err != nil {
 			return nil, err
 		}
 	}
@@ -156,47 +220,69 @@ func buildMoov(m *mp4.Movie, cuts []*trackCut, movieDur uint64, base int64, co64
 	return w.Bytes(), nil
 }
 
+// withTimescale returns raw, an mvhd or mdhd box whose timescale is from,
+// with its timescale set to to (a copy when they differ).
+func withTimescale(raw []byte, from, to uint32) ([]byte, error) {
+	if from == to {
+		return raw, nil
+	}
+	hdr := 8
+	if len(raw) >= 16 && binary.BigEndian.Uint32(raw) == 1 {
+		hdr = 16
+	}
+	off := hdr + 4 + 8 // version and flags, creation and modification times
+	if len(raw) > hdr && raw[hdr] == 1 {
+		off += 8
+	}
+	if len(raw) < off+4 || binary.BigEndian.Uint32(raw[off:]) != from {
+		return nil, fmt.Errorf("%w: malformed %q box", mp4.ErrInvalid, raw[4:min(len(raw), 8)])
+	}
+	b := append([]byte(nil), raw...)
+	binary.BigEndian.PutUint32(b[off:], to)
+	return b, nil
+}
+
 // writeTrak writes the track's trak box.
-func (c *trackCut) writeTrak(w *mp4.BoxWriter, base int64, co64 bool) error {
-	t := c.t
+func (o *outTrack) writeTrak(w *mp4.BoxWriter, base int64, co64 bool) error {
+	t := o.t
 	trak := w.Start("trak")
-	tkhd, err := mp4.WithDuration(t.Boxes.Tkhd, 8, addSat(c.emptyTicks, c.segTicks))
+	var dur uint64
+	v1 := false
+	for _, e := range o.edits {
+		dur = addSat(dur, e.dur)
+		v1 = v1 || e.dur > math.MaxUint32 || e.mediaTime > math.MaxInt32
+	}
+	tkhd, err := mp4.WithDuration(t.Boxes.Tkhd, 8, dur)
 	if err != nil {
 		return fmt.Errorf("track %d tkhd: %w", t.ID, err)
 	}
 	w.Raw(tkhd)
 
 	edts := w.Start("edts")
-	v1 := c.emptyTicks > math.MaxUint32 || c.segTicks > math.MaxUint32 || c.mediaTimeOut > math.MaxInt32
 	version := uint8(0)
 	if v1 {
 		version = 1
 	}
 	elst := w.StartFull("elst", version, 0)
-	entries := uint32(1)
-	if c.emptyTicks > 0 {
-		entries = 2
-	}
-	w.U32(entries)
-	entry := func(dur uint64, mediaTime int64) {
+	w.U32(uint32(len(o.edits)))
+	for _, e := range o.edits {
 		if v1 {
-			w.U64(dur)
-			w.U64(uint64(mediaTime))
+			w.U64(e.dur)
+			w.U64(uint64(e.mediaTime))
 		} else {
-			w.U32(uint32(dur))
-			w.U32(uint32(int32(mediaTime)))
+			w.U32(uint32(e.dur))
+			w.U32(uint32(int32(e.mediaTime)))
 		}
 		w.U32(0x10000)
 	}
-	if c.emptyTicks > 0 {
-		entry(c.emptyTicks, -1)
-	}
-	entry(c.segTicks, c.mediaTimeOut)
 	w.End(elst)
 	w.End(edts)
 
 	mdia := w.Start("mdia")
-	mdhd, err := mp4.WithDuration(t.Boxes.Mdhd, 4, c.mediaDur)
+	mdhd, err := withTimescale(t.Boxes.Mdhd, t.Timescale, o.timescale)
+	if err == nil {
+		mdhd, err = mp4.WithDuration(mdhd, 4, o.mediaDur)
+	}
 	if err != nil {
 		return fmt.Errorf("track %d mdhd: %w", t.ID, err)
 	}
@@ -215,7 +301,7 @@ func (c *trackCut) writeTrak(w *mp4.BoxWriter, base int64, co64 bool) error {
 	switch {
 	case t.Boxes.MediaHeader != nil:
 		w.Raw(t.Boxes.MediaHeader)
-	case c.video:
+	case o.video:
 		vmhd := w.StartFull("vmhd", 0, 1)
 		w.Zeros(8)
 		w.End(vmhd)
@@ -235,7 +321,7 @@ func (c *trackCut) writeTrak(w *mp4.BoxWriter, base int64, co64 bool) error {
 		w.End(dref)
 		w.End(dinf)
 	}
-	c.writeStbl(w, base, co64)
+	o.writeStbl(w, base, co64)
 	w.End(minf)
 	w.End(mdia)
 	w.End(trak)
@@ -243,10 +329,10 @@ func (c *trackCut) writeTrak(w *mp4.BoxWriter, base int64, co64 bool) error {
 }
 
 // writeStbl writes the rebuilt sample tables.
-func (c *trackCut) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
+func (o *outTrack) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
 	stbl := w.Start("stbl")
-	w.Raw(c.t.Boxes.Stsd)
-	smp := c.samples
+	w.Raw(o.t.Boxes.Stsd)
+	smp := o.samples
 
 	// stts: run-length coded durations.
 	stts := w.StartFull("stts", 0, 0)
@@ -297,7 +383,7 @@ func (c *trackCut) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
 	}
 
 	// stss, when the source has one.
-	if c.t.HasSyncSamples {
+	if o.stss {
 		stss := w.StartFull("stss", 0, 0)
 		countPos := w.Len()
 		w.U32(0)
@@ -317,8 +403,8 @@ func (c *trackCut) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
 	countPos = w.Len()
 	w.U32(0)
 	n = 0
-	for i, ch := range c.chunks {
-		if i == 0 || ch.n != c.chunks[i-1].n {
+	for i, ch := range o.chunks {
+		if i == 0 || ch.n != o.chunks[i-1].n {
 			w.U32(uint32(i + 1))
 			w.U32(ch.n)
 			w.U32(1)
@@ -330,7 +416,7 @@ func (c *trackCut) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
 
 	// stsz: one size for all samples if they share it.
 	stsz := w.StartFull("stsz", 0, 0)
-	same := len(smp) > 0 && c.t.SampleSize != 0
+	same := len(smp) > 0 && o.constSize
 	for _, s := range smp {
 		if !same || s.size != smp[0].size {
 			same = false
@@ -352,15 +438,15 @@ func (c *trackCut) writeStbl(w *mp4.BoxWriter, base int64, co64 bool) {
 	// stco or co64.
 	if co64 {
 		co := w.StartFull("co64", 0, 0)
-		w.U32(uint32(len(c.chunks)))
-		for _, ch := range c.chunks {
+		w.U32(uint32(len(o.chunks)))
+		for _, ch := range o.chunks {
 			w.U64(uint64(base + ch.out))
 		}
 		w.End(co)
 	} else {
 		co := w.StartFull("stco", 0, 0)
-		w.U32(uint32(len(c.chunks)))
-		for _, ch := range c.chunks {
+		w.U32(uint32(len(o.chunks)))
+		for _, ch := range o.chunks {
 			w.U32(uint32(base + ch.out))
 		}
 		w.End(co)

@@ -101,17 +101,22 @@ type TrackPlan struct {
 	Bytes int64
 }
 
-// byteRun is a range of the source copied in one go.
-type byteRun struct{ off, n int64 }
+// byteRun is a range of a source copied in one go: of the source of a
+// cut, or of a join's piece.
+type byteRun struct {
+	piece  uint8
+	off, n int64
+}
 
 // outSample is one sample copied to the output.
 type outSample struct {
-	off  int64 // source offset
-	out  int64 // offset in the mdat payload
-	size uint32
-	dur  uint32
-	cto  int32
-	sync bool
+	off   int64 // source offset
+	out   int64 // offset in the mdat payload
+	size  uint32
+	dur   uint32
+	cto   int32
+	sync  bool
+	piece uint8 // the source: the index of a join's piece, 0 for a cut
 }
 
 // chunk is a run of a track's samples that are adjacent in the output.
@@ -160,7 +165,6 @@ type trackCut struct {
 	mediaTimeOut         int64  // edit media_time
 	mediaDur             uint64 // sum of sample durations
 	samples              []outSample
-	chunks               []chunk
 	bytes                int64
 	hidden               int // samples copied but not shown
 }
@@ -188,27 +192,62 @@ func PlanFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 // (stco, the mdat size) may hold; tests lower it to exercise co64 and a
 // 64-bit mdat size.
 func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool, limit32 int64) (*Plan, error) {
+	p, cuts, segTotal, err := planCuts(m, src, start, end, hideLeadIn)
+	if err != nil {
+		return nil, err
+	}
+	tracks := make([]*outTrack, len(cuts))
+	for i, c := range cuts {
+		tracks[i] = c.output()
+	}
+	out, err := layout(m, tracks, m.Timescale, segTotal, limit32)
+	if err != nil {
+		return nil, err
+	}
+	p.Size, p.MediaBytes, p.Runs, p.head, p.runs = out.size, out.mediaBytes, len(out.runs), out.head, out.runs
+	for _, c := range cuts {
+		p.Tracks = append(p.Tracks, TrackPlan{
+			ID:          c.t.ID,
+			Handler:     c.t.Handler,
+			Codec:       c.codec,
+			FirstSample: c.first,
+			Samples:     len(c.samples),
+			Hidden:      c.hidden,
+			Dropped:     len(c.drop),
+			MediaTime:   c.mediaTimeOut,
+			Timescale:   c.t.Timescale,
+			Bytes:       c.bytes,
+		})
+	}
+	return p, nil
+}
+
+// planCuts chooses the samples of each track of m that the cut of [start,
+// end) copies: PlanFast without the output's layout, shared with
+// [PlanJoin]. It returns the plan's times, the tracks kept (with their
+// edits and samples) and the clip's duration in the movie timescale.
+func planCuts(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool) (*Plan, []*trackCut, uint64, error) {
 	if m == nil {
-		return nil, errors.New("clip: nil movie")
+		return nil, nil, 0, errors.New("clip: nil movie")
 	}
 	if math.IsNaN(start) || math.IsInf(start, 0) || start < 0 {
-		return nil, &RangeError{Bound: BoundStart, Value: start, Reason: "is not a non-negative number of seconds"}
+		return nil, nil, 0, &RangeError{Bound: BoundStart, Value: start, Reason: "is not a non-negative number of seconds"}
 	}
 	if math.IsNaN(end) || math.IsInf(end, -1) {
-		return nil, &RangeError{Bound: BoundEnd, Value: end, Reason: "is not a number of seconds"}
+		return nil, nil, 0, &RangeError{Bound: BoundEnd, Value: end, Reason: "is not a number of seconds"}
 	}
 	if m.Fragmented {
-		return nil, unsupported(0, "fragmented MP4")
+		return nil, nil, 0, unsupported(0, "fragmented MP4")
 	}
 	if m.Timescale == 0 {
-		return nil, fmt.Errorf("%w: movie timescale is 0", mp4.ErrInvalid)
+		return nil, nil, 0, fmt.Errorf("%w: movie timescale is 0", mp4.ErrInvalid)
 	}
 	p := &Plan{Start: start, End: end, HideLeadIn: hideLeadIn}
 	var cuts []*trackCut
 	for _, t := range m.Tracks {
 		c, err := analyse(m, t)
 		if err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		if c == nil {
 			p.DroppedTracks = append(p.DroppedTracks, t.ID)
@@ -217,7 +256,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		cuts = append(cuts, c)
 	}
 	if len(cuts) == 0 {
-		return nil, unsupported(0, "no audio or video track with samples")
+		return nil, nil, 0, unsupported(0, "no audio or video track with samples")
 	}
 
 	// The source duration, and one frame of the first video track (or of
@@ -236,10 +275,10 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		frame = float64(cuts[0].lastDur) / cuts[0].ts
 	}
 	if start >= duration {
-		return nil, &RangeError{Bound: BoundStart, Value: start, Duration: duration, Reason: fmt.Sprintf("is not before the %.3f s duration", duration)}
+		return nil, nil, 0, &RangeError{Bound: BoundStart, Value: start, Duration: duration, Reason: fmt.Sprintf("is not before the %.3f s duration", duration)}
 	}
 	if end <= start {
-		return nil, &RangeError{Bound: BoundEnd, Value: end, Duration: duration, Reason: fmt.Sprintf("is not after Start (%g s)", start)}
+		return nil, nil, 0, &RangeError{Bound: BoundEnd, Value: end, Duration: duration, Reason: fmt.Sprintf("is not after Start (%g s)", start)}
 	}
 	effEnd := end
 	if end > duration {
@@ -247,7 +286,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		// mvhd one: accept up to a frame past either.
 		limit := max(duration, float64(m.Duration)/float64(m.Timescale))
 		if end-limit >= frame-1e-6 {
-			return nil, &RangeError{Bound: BoundEnd, Value: end, Duration: duration, Reason: fmt.Sprintf("is past the %.3f s duration by a frame or more", duration)}
+			return nil, nil, 0, &RangeError{Bound: BoundEnd, Value: end, Duration: duration, Reason: fmt.Sprintf("is past the %.3f s duration by a frame or more", duration)}
 		}
 		effEnd = duration
 	}
@@ -267,20 +306,20 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		sTick := max(satAdd(ref.mediaTime, floorTicks(start-ref.delay, ref.ts)), ref.visStart)
 		eTick := min(satAdd(ref.mediaTime, ceilTicks(effEnd-ref.delay, ref.ts)), ref.visEnd)
 		if err := ref.selectVideo(sTick, max(eTick, satAdd(sTick, 1))); err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		if err := ref.startDecoding(src); err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		keyCTS := ref.s.At(ref.key).PTS()
 		if !hideLeadIn {
 			if keyCTS < ref.mediaTime {
-				return nil, unsupported(ref.t.ID, "the keyframe at or before Start is hidden by the source's edit list; the clip cannot start at a keyframe without hiding frames")
+				return nil, nil, 0, unsupported(ref.t.ID, "the keyframe at or before Start is hidden by the source's edit list; the clip cannot start at a keyframe without hiding frames")
 			}
 			ref.startTick = keyCTS
 		}
 		if i := ref.shownLateBeforeKey(); i > 0 {
-			return nil, unsupported(ref.t.ID, "sample %d, decoded before sync sample %d, is shown after the start", i, ref.key+1)
+			return nil, nil, 0, unsupported(ref.t.ID, "sample %d, decoded before sync sample %d, is shown after the start", i, ref.key+1)
 		}
 		effStart = ref.delay + float64(ref.startTick-ref.mediaTime)/ref.ts
 		p.KeyframeTime = ref.delay + float64(keyCTS-ref.mediaTime)/ref.ts
@@ -327,7 +366,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 				err = c.selectAudio(sTick, eTick)
 			}
 			if err != nil {
-				return nil, err
+				return nil, nil, 0, err
 			}
 		}
 		c.emptyTicks = roundU64((tStart - effStart) * mts)
@@ -341,16 +380,16 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 		}
 		c.segTicks = endTicks - c.emptyTicks
 		if clipSamples += c.last - c.first; clipSamples > maxClipSamples {
-			return nil, unsupported(0, "the clip has more than %d samples", maxClipSamples)
+			return nil, nil, 0, unsupported(0, "the clip has more than %d samples", maxClipSamples)
 		}
 		if err := c.collect(!hideLeadIn && c == ref); err != nil {
-			return nil, err
+			return nil, nil, 0, err
 		}
 		kept = append(kept, c)
 	}
 	cuts = kept
 	if len(cuts) == 0 {
-		return nil, &RangeError{Bound: BoundStart, Value: start, Duration: duration, Reason: "leaves no media in the range"}
+		return nil, nil, 0, &RangeError{Bound: BoundStart, Value: start, Duration: duration, Reason: "leaves no media in the range"}
 	}
 
 	p.EffectiveStart, p.EffectiveEnd, p.Duration = effStart, effEnd, float64(segTotal)/mts
@@ -359,24 +398,7 @@ func planFast(m *mp4.Movie, src io.ReaderAt, start, end float64, hideLeadIn bool
 	} else {
 		p.KeyframeTime = effStart
 	}
-	if err := p.layout(m, cuts, segTotal, limit32); err != nil {
-		return nil, err
-	}
-	for _, c := range cuts {
-		p.Tracks = append(p.Tracks, TrackPlan{
-			ID:          c.t.ID,
-			Handler:     c.t.Handler,
-			Codec:       c.codec,
-			FirstSample: c.first,
-			Samples:     len(c.samples),
-			Hidden:      c.hidden,
-			Dropped:     len(c.drop),
-			MediaTime:   c.mediaTimeOut,
-			Timescale:   c.t.Timescale,
-			Bytes:       c.bytes,
-		})
-	}
-	return p, nil
+	return p, cuts, segTotal, nil
 }
 
 // analyse checks a track and reads its timeline. It returns nil for a

@@ -28,14 +28,30 @@ const copyBufferSize = 1 << 20
 // io.ErrUnexpectedEOF. WriteTo is safe for concurrent use with different
 // destinations if src is safe for concurrent use.
 func (p *Plan) WriteTo(dst io.Writer, src io.ReaderAt) (int64, error) {
-	n, err := dst.Write(p.head)
+	return writeOutput(dst, p.head, p.runs, []io.ReaderAt{src})
+}
+
+// writeOutput writes head, then each run of the source of its piece
+// (srcs[run.piece]), with one copier per piece.
+func writeOutput(dst io.Writer, head []byte, runs []byteRun, srcs []io.ReaderAt) (int64, error) {
+	n, err := dst.Write(head)
 	written := int64(n)
 	if err != nil {
 		return written, err
 	}
-	cp := newCopier(dst, src)
-	defer cp.close()
-	for _, r := range p.runs {
+	var cp *copier
+	defer func() {
+		if cp != nil {
+			cp.close()
+		}
+	}()
+	for i, r := range runs {
+		if i == 0 || r.piece != runs[i-1].piece {
+			if cp != nil {
+				cp.close()
+			}
+			cp = newCopier(dst, srcs[r.piece])
+		}
 		n, err := cp.copy(r.off, r.n)
 		written += n
 		if err != nil {
@@ -155,9 +171,19 @@ func CutFile(dstPath, srcPath string, start, end float64, hideLeadIn bool) (*Pla
 	if err != nil {
 		return nil, err
 	}
+	if err := writeFile(dstPath, p.Size, func(w io.Writer) (int64, error) { return p.WriteTo(w, src) }); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// writeFile writes a file of size bytes with write into dstPath: into a
+// temporary file next to it, synced to disk and renamed into place, so that
+// dstPath is either absent, the old file or the whole new one.
+func writeFile(dstPath string, size int64, write func(io.Writer) (int64, error)) error {
 	tmp, err := os.CreateTemp(filepath.Dir(dstPath), "."+filepath.Base(dstPath)+".*.tmp")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	done := false
 	defer func() {
@@ -166,25 +192,25 @@ func CutFile(dstPath, srcPath string, start, end float64, hideLeadIn bool) (*Pla
 			os.Remove(tmp.Name())
 		}
 	}()
-	n, err := p.WriteTo(tmp, src)
+	n, err := write(tmp)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if n != p.Size {
-		return nil, fmt.Errorf("clip: wrote %d bytes, planned %d", n, p.Size)
+	if n != size {
+		return fmt.Errorf("clip: wrote %d bytes, planned %d", n, size)
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := os.Rename(tmp.Name(), dstPath); err != nil {
-		return nil, errors.Join(err, os.Remove(tmp.Name()))
+		return errors.Join(err, os.Remove(tmp.Name()))
 	}
 	done = true
-	return p, nil
+	return nil
 }

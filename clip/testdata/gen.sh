@@ -70,6 +70,22 @@ $ff $beep48 -t 3 -c:a libopus -b:a 48k -ac 2 $bitexact -movflags +faststart opus
 $ff $beep48 -t 3 -c:a ac3 -b:a 96k -ac 2 $bitexact -movflags +faststart ac3.mp4
 $ff $beep48 -t 3 -c:a flac -ac 1 -strict -2 $bitexact -movflags +faststart flac.mp4
 
+# Joins of two files: the settings of bf2_gop1s.mp4 (the same avcC and esds
+# configuration) with other pictures and a lower tone.
+$ff -f lavfi -i testsrc=size=320x240:rate=30 -f lavfi -i sine=frequency=330:beep_factor=4:sample_rate=48000 \
+	-t 6 -map 0:v -map 1:a $x264 -bf 2 -g 30 -keyint_min 30 -b:v 150k \
+	-c:a aac -b:a 64k -ac 2 $bitexact -movflags +faststart bf2_gop1s_b.mp4
+
+# NTSC: 29.97 fps (30000/1001), 2 B-frames, 1 s GOP, AAC stereo 48 kHz.
+$ff -f lavfi -i testsrc2=size=320x240:rate=30000/1001 $beep48 -t 6 -map 0:v -map 1:a $x264 -bf 2 -g 30 \
+	-keyint_min 30 -b:v 150k -c:a aac -b:a 64k -ac 2 $bitexact -movflags +faststart ntsc2997.mp4
+
+# Variable frame rate: 30 fps with 3 frames of every 10 dropped (frame
+# durations of 33 and 133 ms), 2 B-frames, 1 s GOP, AAC mono 48 kHz.
+$ff -f lavfi -i testsrc2=size=320x240:rate=30 $beep48 -t 6 -map 0:v -map 1:a \
+	-vf "select='lt(mod(n\,10)\,7)'" -fps_mode:v vfr $x264 -bf 2 -g 21 -keyint_min 21 -b:v 150k \
+	-c:a aac -b:a 64k -ac 1 $bitexact -movflags +faststart vfr.mp4
+
 # Unsupported sources.
 # Open GOP, H.264: non-IDR I-frames with recovery points marked as sync samples.
 $ff $qvga -t 3 -map 0:v $x264 -bf 2 -g 30 -keyint_min 30 -b:v 150k -x264-params open-gop=1 \
