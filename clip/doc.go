@@ -32,6 +32,14 @@
 // use the exact mode (ffmpeg re-encode). A corrupt or truncated source gives
 // an error wrapping [mp4.ErrInvalid] or a read error, never a panic.
 //
+// [PlanJoin] joins several ranges, of one or several sources, in order into
+// one MP4 by stream copy, written in one pass by [JoinPlan.WriteTo] (or
+// [JoinFile]): each piece is cut as PlanFast cuts it with HideLeadIn, and
+// each track's edit list has one entry per piece, so every piece's lead-in
+// and audio pre-roll stay hidden and all its tracks start together. Pieces
+// whose codec parameters differ give a [*MismatchError] (the caller can
+// re-encode); a piece's bad range or source gives a [*PieceError].
+//
 // [Verify] re-parses an output file and checks it: moov before mdat,
 // consistent sample tables, the duration within one frame.
 package clip

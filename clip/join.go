@@ -325,14 +325,14 @@ func entryDiff(f, c *trackCut) string {
 }
 
 // lcm returns the least common multiple of a and b, and false when it does
-// not fit 32 bits.
+// not fit 32 bits or one of them is 0.
 func lcm(a, b uint32) (uint32, bool) {
+	if a == 0 || b == 0 {
+		return 0, false
+	}
 	x, y := a, b
 	for y != 0 {
 		x, y = y, x%y
-	}
-	if x == 0 {
-		return 0, false
 	}
 	l := uint64(a/x) * uint64(b)
 	return uint32(l), l <= math.MaxUint32

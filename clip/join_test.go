@@ -400,3 +400,60 @@ func planFixtures(tb testing.TB, rs []joinRange) (*JoinPlan, error) {
 	}
 	return PlanJoin(ps)
 }
+
+// TestJoinRescalesTimescales joins a file with video timescale 15360 and a
+// remux of a file like it with 90000: the output video timescale is their
+// least common multiple, and the frames are the sources'.
+func TestJoinRescalesTimescales(t *testing.T) {
+	t.Parallel()
+	requireFFmpeg(t)
+	remux := filepath.Join(t.TempDir(), "b90k.mp4")
+	run(t, "ffmpeg", "-nostdin", "-v", "error", "-i", fixture("bf2_gop1s_b.mp4"), "-c", "copy", "-video_track_timescale", "90000",
+		"-fflags", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart", remux)
+	out := filepath.Join(t.TempDir(), "join.mp4")
+	jp, err := JoinFile(out, []FilePiece{{fixture("bf2_gop1s.mp4"), 1.2, 2.7}, {remux, 2.5, 4.0}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts := jp.Tracks[0].Timescale; ts != 5760000 {
+		t.Errorf("video timescale %d, want lcm(15360, 90000) = 5760000", ts)
+	}
+	var want []decodedFrame
+	for i, name := range []string{"bf2_gop1s.mp4", "bf2_gop1s_b.mp4"} {
+		pc := jp.Pieces[i]
+		for _, fr := range decodeSource(t, name).frames {
+			if fr.pts >= pc.EffectiveStart-1e-3 && fr.pts < pc.EffectiveEnd-1e-3 {
+				want = append(want, fr)
+			}
+		}
+	}
+	got := decodeFrames(t, out)
+	if len(got) != len(want) {
+		t.Fatalf("%d frames, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if got[i].hash != want[i].hash {
+			t.Fatalf("frame %d differs", i)
+		}
+	}
+	checkJoinEdits(t, out, jp)
+	f, _ := openMovie(t, out)
+	if _, err := Verify(f, jp.Size, jp.Duration); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestLCM(t *testing.T) {
+	for _, tc := range []struct {
+		a, b, want uint32
+		ok         bool
+	}{
+		{15360, 90000, 5760000, true}, {1000, 600, 3000, true}, {48000, 48000, 48000, true},
+		{4294967291, 2, 0, false}, {0, 5, 0, false},
+	} {
+		got, ok := lcm(tc.a, tc.b)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("lcm(%d, %d) = %d, %v; want %d, %v", tc.a, tc.b, got, ok, tc.want, tc.ok)
+		}
+	}
+}
