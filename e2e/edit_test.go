@@ -111,7 +111,9 @@ func TestEditMediaKilled(t *testing.T) {
 	// No orphan: the sources and the committed file only.
 	var srcKeys []string
 	for _, id := range []string{a, b} {
-		var r struct{ MediaInfoSet []struct{ BasicInfo struct{ MediaUrl string } } }
+		var r struct {
+			MediaInfoSet []struct{ BasicInfo struct{ MediaUrl string } }
+		}
 		srv.Call(ctx, "DescribeMediaInfos", map[string]any{"FileIds": []string{id}}, &r)
 		srcKeys = append(srcKeys, strings.TrimPrefix(r.MediaInfoSet[0].BasicInfo.MediaUrl, srv.URL+"/vod/"))
 	}
