@@ -56,7 +56,10 @@ type State struct {
 	FileName string                  `json:"FileName"`
 	FileUrl  string                  `json:"FileUrl"`
 	MetaData *vodevent.MediaMetaData `json:"MetaData"`
-	Results  []Result                `json:"Results"`
+	// CoverUrl is the media's cover then, recorded for a ConvertVodFile
+	// task only (its TranscodeTask2017 shows it); "" for other flows.
+	CoverUrl string   `json:"CoverUrl,omitempty"`
+	Results  []Result `json:"Results"`
 }
 
 // Result is one sub-task's result. Status "" is pending: not done yet (it

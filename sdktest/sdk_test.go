@@ -166,6 +166,7 @@ func TestNodeSDK(t *testing.T) {
 	createApp(t, srv, "signing", 1500000004)
 	createApp(t, srv, "process", 1500000005)
 	createApp(t, srv, "hlsclips", 1500000006)
+	createApp(t, srv, "task2017", 1500000007)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	args := append([]string{"--test", "--test-reporter=spec"}, files...)
@@ -177,6 +178,7 @@ func TestNodeSDK(t *testing.T) {
 		"OPENVOD_SIGNING_SUB_APP_ID=1500000004",
 		"OPENVOD_PROCESS_SUB_APP_ID=1500000005",
 		"OPENVOD_HLSCLIP_SUB_APP_ID=1500000006",
+		"OPENVOD_TASK2017_SUB_APP_ID=1500000007",
 	)
 	t.Logf("running node %s in %s against %s", strings.Join(args, " "), dir, srv.Addr)
 	if err := runStreaming(t, cmd); err != nil {

@@ -158,10 +158,12 @@ func New(cfg Config) *Server {
 			openvod.TaskConcat:    editor,
 		},
 	})
+	// The 2017-style tasks are flows too: the same worker runs them.
+	flows := &worker.Procedure{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger, ScratchDir: cfg.ScratchDir}
 	processor := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ProcessWorkers, ProcessWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
-			openvod.TaskProcedure: &worker.Procedure{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger, ScratchDir: cfg.ScratchDir},
+			openvod.TaskProcedure: flows, openvod.TaskTranscode: flows, openvod.TaskImageSprite: flows, openvod.TaskSnapshotByTimeOffset: flows,
 		},
 	})
 

@@ -30,6 +30,10 @@ func (a *API) actionTable() map[string]action {
 		"ResendEvents":            a.resendEvents,
 		"ClipVideo":               a.clipVideo,
 		"ConcatVideo":             a.concatVideo,
+		// 2017-style task actions (task2017.go).
+		"ConvertVodFile":             a.convertVodFile,
+		"CreateImageSprite":          a.createImageSprite,
+		"CreateSnapshotByTimeOffset": a.createSnapshotByTimeOffset,
 	}
 	a.templateActions(table)  // templates.go
 	a.watermarkActions(table) // watermark.go

@@ -1,6 +1,7 @@
 package tcapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/task2017"
 	"github.com/openvod/openvod/templates"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -65,6 +67,8 @@ type procedureParams struct {
 	TasksPriority                   int64
 	TasksNotifyMode, SessionContext string
 	SessionId                       string
+	// Type is the task's: "" for Procedure, or a 2017-style type.
+	Type openvod.TaskType
 }
 
 func (a *API) processMedia(ctx context.Context, c *call) (any, error) {
@@ -182,14 +186,16 @@ func checkInPlace(req *processMediaRequest) error {
 	return openvod.InvalidValue("OutputAsIndependentMedia", false, "must be ON or OFF, got %q", req.OutputAsIndependentMedia)
 }
 
-// startProcedure starts a Procedure task on the FileId of p with the
-// input build returns once the media is found (nil: nothing to run, no
-// task) and returns its TaskId. A SessionId used by a Procedure task of the app within
-// SessionWindow gets that task's TaskId and starts nothing.
+// startProcedure starts a task flow (a Procedure task, or one of p.Type)
+// on the FileId of p with the input build returns once the media is found
+// (nil: nothing to run, no task) and returns its TaskId. A SessionId used
+// by a task of the app of the same type within SessionWindow gets that
+// task's TaskId and starts nothing.
 func (a *API) startProcedure(ctx context.Context, c *call, p *procedureParams,
 	build func() (*proctask.Input, error)) (string, error) {
+	typ := cmp.Or(p.Type, openvod.TaskProcedure)
 	if p.SessionId != "" {
-		t, err := a.cfg.Store.TaskFindBySession(ctx, c.App.ID, openvod.TaskProcedure, p.SessionId, c.Now.Add(-SessionWindow))
+		t, err := a.cfg.Store.TaskFindBySession(ctx, c.App.ID, typ, p.SessionId, c.Now.Add(-SessionWindow))
 		if err == nil {
 			return t.ID, nil
 		}
@@ -214,7 +220,12 @@ func (a *API) startProcedure(ctx context.Context, c *call, p *procedureParams,
 	in.FileId, in.SrcStorageKey = m.FileID, m.StorageKey
 	in.TasksPriority, in.TasksNotifyMode = p.TasksPriority, p.TasksNotifyMode
 	in.SessionContext, in.SessionId = p.SessionContext, p.SessionId
-	t, err := proctask.New(c.App.ID, in, c.Now)
+	var t *openvod.Task
+	if typ == openvod.TaskProcedure {
+		t, err = proctask.New(c.App.ID, in, c.Now)
+	} else {
+		t, err = task2017.New(c.App.ID, typ, in, c.Now)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/task2017"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -77,6 +78,19 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 			resp = resp.set("ConcatTask", edittask.ConcatTask(t, out))
 		} else {
 			resp = resp.set("EditMediaTask", edittask.EditMediaTask(t, in, out))
+		}
+	case openvod.TaskTranscode, openvod.TaskImageSprite, openvod.TaskSnapshotByTimeOffset:
+		e, err := task2017.Event(t)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case e.TranscodeCompleteEvent != nil:
+			resp = resp.set("TranscodeTask", e.TranscodeCompleteEvent)
+		case e.CreateImageSpriteCompleteEvent != nil:
+			resp = resp.set("CreateImageSpriteTask", e.CreateImageSpriteCompleteEvent)
+		default:
+			resp = resp.set("SnapshotByTimeOffsetTask", e.SnapshotByTimeOffsetCompleteEvent)
 		}
 	}
 	return resp, nil

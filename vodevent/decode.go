@@ -41,11 +41,6 @@ func (e *EventContent) UnmarshalJSON(b []byte) error {
 	}
 	out.EditMediaCompleteEvent = out.EditMediaComplete
 	out.WechatPublishComplete = firstObject(out.WechatPublishComplete, v.WechatPublishCompleteEvent)
-	for _, raw := range []*json.RawMessage{
-		&out.TranscodeCompleteEvent, &out.CreateImageSpriteCompleteEvent, &out.SnapshotByTimeOffsetCompleteEvent,
-	} {
-		*raw = firstObject(*raw)
-	}
 	*e = out
 	return nil
 }

@@ -41,8 +41,10 @@ func TestDecodeTencentStyle(t *testing.T) {
 		{"WechatSeedName", `{"EventType":"WechatPublishComplete","WechatPublishComplete":{"TaskId":"w1"},"WechatPublishCompleteEvent":null}`, withWechat(`{"TaskId":"w1"}`)},
 		{"AllNull", `{"EventType":"ClipComplete","ClipCompleteEvent":null,"ProcedureStateChangeEvent":null,"EditMediaComplete":null,"EditMediaCompleteEvent":null,"WechatPublishComplete":null,"WechatPublishCompleteEvent":null,"TranscodeCompleteEvent":null,"ConcatCompleteEvent":null,"CreateImageSpriteCompleteEvent":null,"SnapshotByTimeOffsetCompleteEvent":null,"PersistenceCompleteEvent":null}`,
 			&EventContent{EventType: TypeClipComplete}},
-		{"RawEventKept", `{"EventType":"TranscodeComplete","TranscodeCompleteEvent":{"TaskId":"p1","ErrCode":0}}`,
-			&EventContent{EventType: "TranscodeComplete", TranscodeCompleteEvent: json.RawMessage(`{"TaskId":"p1","ErrCode":0}`)}},
+		{"ConcatTyped", `{"EventType":"ConcatComplete","ConcatCompleteEvent":{"TaskId":"p1","FileInfoSet":[]}}`,
+			&EventContent{EventType: TypeConcatComplete, ConcatCompleteEvent: &ConcatTask2017{TaskId: "p1", FileInfoSet: []ConcatFileInfo2017{}}}},
+		{"TranscodeTyped", `{"EventType":"TranscodeComplete","TranscodeCompleteEvent":{"TaskId":"p1","ErrCode":0,"PlayInfoSet":[{"Definition":10}]}}`,
+			&EventContent{EventType: TypeTranscodeComplete, TranscodeCompleteEvent: &TranscodeTask2017{TaskId: "p1", PlayInfoSet: []TranscodePlayInfo2017{{Definition: 10}}}}},
 		{"ProcedureOmittedKeys", `{"EventType":"ProcedureStateChanged","ProcedureStateChangeEvent":{"TaskId":"p1","Status":"FINISH","MediaProcessResultSet":[{"Type":"Transcode","TranscodeTask":{"Status":"SUCCESS","Input":{"Definition":20}}}]}}`,
 			&EventContent{EventType: TypeProcedureStateChanged, ProcedureStateChangeEvent: &ProcedureTask{TaskId: "p1", Status: "FINISH",
 				MediaProcessResultSet: []MediaProcessTaskResult{{Type: ResultTranscode, TranscodeTask: &MediaProcessTaskResultOf[TranscodeTaskInput, MediaTranscodeItem]{

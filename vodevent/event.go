@@ -23,19 +23,19 @@ const (
 // such an event, in the SDK's order), then Sign and T when signed.
 // EventHandle comes first when set (pull).
 type EventContent struct {
-	EventHandle                       string          `json:"EventHandle,omitempty"`
-	EventType                         string          `json:"EventType"`
-	FileUploadEvent                   *FileUploadTask `json:"FileUploadEvent"`
-	ProcedureStateChangeEvent         *ProcedureTask  `json:"ProcedureStateChangeEvent"`
-	FileDeleteEvent                   *FileDeleteTask `json:"FileDeleteEvent"`
-	PullCompleteEvent                 *PullUploadTask `json:"PullCompleteEvent"`
-	EditMediaComplete                 *EditMediaTask  `json:"EditMediaComplete"`
-	WechatPublishComplete             json.RawMessage `json:"WechatPublishComplete"`
-	TranscodeCompleteEvent            json.RawMessage `json:"TranscodeCompleteEvent"`
-	ConcatCompleteEvent               *ConcatTask2017 `json:"ConcatCompleteEvent"`
-	ClipCompleteEvent                 *ClipTask2017   `json:"ClipCompleteEvent"`
-	CreateImageSpriteCompleteEvent    json.RawMessage `json:"CreateImageSpriteCompleteEvent"`
-	SnapshotByTimeOffsetCompleteEvent json.RawMessage `json:"SnapshotByTimeOffsetCompleteEvent"`
+	EventHandle                       string                        `json:"EventHandle,omitempty"`
+	EventType                         string                        `json:"EventType"`
+	FileUploadEvent                   *FileUploadTask               `json:"FileUploadEvent"`
+	ProcedureStateChangeEvent         *ProcedureTask                `json:"ProcedureStateChangeEvent"`
+	FileDeleteEvent                   *FileDeleteTask               `json:"FileDeleteEvent"`
+	PullCompleteEvent                 *PullUploadTask               `json:"PullCompleteEvent"`
+	EditMediaComplete                 *EditMediaTask                `json:"EditMediaComplete"`
+	WechatPublishComplete             json.RawMessage               `json:"WechatPublishComplete"`
+	TranscodeCompleteEvent            *TranscodeTask2017            `json:"TranscodeCompleteEvent"`
+	ConcatCompleteEvent               *ConcatTask2017               `json:"ConcatCompleteEvent"`
+	ClipCompleteEvent                 *ClipTask2017                 `json:"ClipCompleteEvent"`
+	CreateImageSpriteCompleteEvent    *CreateImageSpriteTask2017    `json:"CreateImageSpriteCompleteEvent"`
+	SnapshotByTimeOffsetCompleteEvent *SnapshotByTimeOffsetTask2017 `json:"SnapshotByTimeOffsetCompleteEvent"`
 	// EditMediaCompleteEvent is the SDK's key of EditMediaComplete: an
 	// EditMediaComplete event carries its task under both keys.
 	EditMediaCompleteEvent   *EditMediaTask           `json:"EditMediaCompleteEvent,omitempty"`

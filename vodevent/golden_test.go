@@ -363,8 +363,9 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 	own := map[string]string{
 		TypeClipComplete: "ClipCompleteEvent", TypeNewFileUpload: "FileUploadEvent", TypeFileDeleted: "FileDeleteEvent",
 		TypePullComplete: "PullCompleteEvent", TypePersistenceComplete: "PersistenceCompleteEvent",
-		TypeProcedureStateChanged: "ProcedureStateChangeEvent", TypeEditMediaComplete: "EditMediaComplete",
-		TypeConcatComplete: "ConcatCompleteEvent",
+		TypeProcedureStateChanged: "ProcedureStateChangeEvent", TypeTranscodeComplete: "TranscodeCompleteEvent",
+		TypeCreateImageSpriteComplete: "CreateImageSpriteCompleteEvent", TypeCreateSnapshotByTimeOffsetComplete: "SnapshotByTimeOffsetCompleteEvent",
+		TypeEditMediaComplete: "EditMediaComplete", TypeConcatComplete: "ConcatCompleteEvent",
 	}
 	for _, tc := range goldenEvents {
 		e := tc.event()

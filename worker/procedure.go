@@ -22,11 +22,13 @@ import (
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
+	"github.com/openvod/openvod/task2017"
 	"github.com/openvod/openvod/vodevent"
 )
 
 // Procedure runs task flows (openvod.TaskProcedure: ProcessMedia, task
-// flow templates): each sub-task with the processing engine (package
+// flow templates; and the 2017-style tasks of package task2017, flows of
+// one kind of sub-task that end with their 2017 event): each sub-task with the processing engine (package
 // process) into a scratch directory, its files uploaded whole to the media
 // store, then recorded. See docs/api.md, "ProcessMedia and
 // ProcedureStateChanged".
@@ -131,6 +133,11 @@ func (f *flow) run(ctx context.Context) error {
 	}
 	if f.st.MetaData == nil {
 		f.st.FileName, f.st.FileUrl, f.st.MetaData = m.Name, f.p.Media.URL(m.StorageKey), media.MetaData(m)
+		if f.t.Type == openvod.TaskTranscode {
+			if f.st.CoverUrl, err = f.coverURL(ctx, m); err != nil {
+				return err
+			}
+		}
 	}
 	if len(m.MetaData) == 0 {
 		f.failPending(process.Errorf("SourceFileError.ContentUnsupported", "openvod cannot read the source: %s", m.MetaError))
@@ -422,8 +429,9 @@ func (f *flow) finish(ctx context.Context) error {
 	return nil
 }
 
-// emit appends the ProcedureStateChanged event of the flow with state st
-// and status.
+// emit appends the event of the flow with state st and status: its
+// ProcedureStateChanged, or, for a 2017-style task (which finishes with
+// TasksNotifyMode Finish: one event), its 2017 event.
 func (f *flow) emit(ctx context.Context, em *eventlog.Emitter, st *proctask.State, status openvod.TaskStatus) error {
 	state, err := json.Marshal(st)
 	if err != nil {
@@ -431,11 +439,31 @@ func (f *flow) emit(ctx context.Context, em *eventlog.Emitter, st *proctask.Stat
 	}
 	t := *f.t
 	t.State, t.Status, t.Progress = state, status, st.Progress(0, 0)
+	if task2017.Is(t.Type) {
+		e, err := task2017.Event(&t)
+		if err != nil {
+			return err
+		}
+		return em.Emit(ctx, f.t.SubAppID, e)
+	}
 	view, err := proctask.View(&t)
 	if err != nil {
 		return err
 	}
 	return em.Emit(ctx, f.t.SubAppID, &vodevent.EventContent{EventType: vodevent.TypeProcedureStateChanged, ProcedureStateChangeEvent: view})
+}
+
+// coverURL is the cover of m now (DescribeMediaInfos' CoverUrl).
+func (f *flow) coverURL(ctx context.Context, m *openvod.Media) (string, error) {
+	outputs, err := f.p.Media.Store.MediaOutputListItems(ctx, m.SubAppID, []string{m.FileID})
+	if err != nil {
+		return "", err
+	}
+	infos, err := f.p.Media.Outputs(m, outputs)
+	if err != nil {
+		return "", err
+	}
+	return infos.CoverUrl, nil
 }
 
 // failPending gives every sub-task not done the result e.
