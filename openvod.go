@@ -94,6 +94,8 @@ const (
 	TaskPullUpload TaskType = "PullUpload"
 	TaskClip       TaskType = "Clip"
 	TaskProcedure  TaskType = "Procedure" // media processing: ProcessMedia, task flows
+	TaskEditMedia  TaskType = "EditMedia" // joins ranges of media: EditMedia, FastEditMedia
+	TaskConcat     TaskType = "Concat"    // joins ranges of media: ConcatVideo
 	// The 2017-style tasks: task flows of one kind of sub-task (package
 	// task2017), named as DescribeTaskDetail names them.
 	TaskTranscode            TaskType = "Transcode"            // ConvertVodFile

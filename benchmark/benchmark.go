@@ -47,6 +47,8 @@ type Options struct {
 	ProcessOnly bool
 	// StreamingOnly runs the HLS streaming rows only (benchmark/streaming.go).
 	StreamingOnly bool
+	// EditOnly runs the EditMedia row only (benchmark/edit.go).
+	EditOnly bool
 	// LogSize is the number of unconsumed events of the log growth rows
 	// (LogSizeDefault when zero; 10,000 in a quick run).
 	LogSize int
@@ -109,6 +111,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if o.StreamingOnly {
 		return runStreaming(ctx, o, work, logf)
+	}
+	if o.EditOnly {
+		return runEdit(ctx, o, work, logf)
 	}
 	sz, ss := full, fullStorage
 	if o.Quick {
@@ -174,9 +179,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)
 	}
-	var imageRows, videoRows, streamingRows []Row
-	var imageNote, videoNote, streamingNote string
+	var imageRows, videoRows, streamingRows, editRows []Row
+	var imageNote, videoNote, streamingNote, editNote string
 	if !o.EventsOnly {
+		logf("edit: EditMedia by stream copy")
+		if editRows, editNote, err = benchEdit(ctx, o, src, filepath.Join(tmp, "edit"), rc, logf); err != nil {
+			return nil, fmt.Errorf("edit: %w", err)
+		}
 		logf("streaming: on-the-fly HLS")
 		if streamingRows, streamingNote, err = benchStreaming(ctx, o, src, filepath.Join(tmp, "streaming"), logf); err != nil {
 			return nil, fmt.Errorf("streaming: %w", err)
@@ -219,6 +228,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	for _, base := range order {
 		r.Rows = append(r.Rows, byBase[base]...)
 	}
+	r.Rows = append(r.Rows, editRows...)
 	r.Rows = append(r.Rows, storageRows...)
 	r.Rows = append(r.Rows, streamingRows...)
 	r.Rows = append(r.Rows, imageRows...)
@@ -234,7 +244,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"Client, receiver and server share the machine's cores.",
 		storageNote,
 	}
-	for _, n := range []string{streamingNote, imageNote, videoNote} {
+	for _, n := range []string{editNote, streamingNote, imageNote, videoNote} {
 		if n != "" {
 			r.Notes = append(r.Notes, n)
 		}

@@ -59,6 +59,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		PullCompleteEvent *struct{ TaskId string }
 		ClipCompleteEvent *struct{ TaskId string }
 		FileUploadEvent   *struct{ FileId string }
+		// EditMediaCompleteEvent comes after FileUploadEvent's null.
+		EditMediaCompleteEvent *struct{ TaskId string }
 	}
 	json.Unmarshal(body, &e)
 	key := ""
@@ -69,6 +71,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		key = e.ClipCompleteEvent.TaskId
 	case e.FileUploadEvent != nil:
 		key = e.FileUploadEvent.FileId
+	case e.EditMediaCompleteEvent != nil:
+		key = e.EditMediaCompleteEvent.TaskId
 	}
 	if strings.HasPrefix(key, "tp-") {
 		r.first.CompareAndSwap(0, now.UnixNano())

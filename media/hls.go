@@ -108,7 +108,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 }
 
 // OpenHLS returns the HLS packaging of the committed media (or output)
-// stored under key, with its object open for reading segments (the caller
+// stored under key (or named by "<SubAppId>/<FileId>": HLSFileURL), with its object open for reading segments (the caller
 // closes it) and its identity in the cache. It returns store.ErrNotFound
 // for a key that is not committed media or holds no object, an error
 // wrapping hls.ErrUnsupported, mp4.ErrInvalid or an *mp4.LimitError for a
@@ -117,6 +117,10 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Object, hls.SourceID, error) {
 	if !blob.ValidKey(key) {
 		return nil, nil, hls.SourceID{}, store.ErrNotFound
+	}
+	key, err := s.hlsKey(ctx, key)
+	if err != nil {
+		return nil, nil, hls.SourceID{}, err
 	}
 	exists, err := s.Store.MediaStorageKeyExists(ctx, key)
 	if err != nil {

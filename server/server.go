@@ -153,11 +153,14 @@ func New(cfg Config) *Server {
 				ConnectTimeout: cfg.PullConnectTimeout, IdleTimeout: cfg.PullIdleTimeout, TotalTimeout: cfg.PullTotalTimeout},
 		},
 	})
+	editor := &worker.Edit{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger, ScratchDir: cfg.ScratchDir}
 	clipper := queue.New(queue.Config{
 		Store: st, Owner: cfg.Owner, Workers: cmp.Or(cfg.ClipWorkers, ClipWorkersDefault), LeaseDuration: cfg.TaskLease, Logger: logger,
 		Handlers: map[openvod.TaskType]queue.Handler{
 			openvod.TaskClip: &worker.Clip{Media: svc, Blobs: cfg.Blobs, Events: events, Logger: logger,
 				ScratchDir: cfg.ScratchDir, ExactTimeout: cfg.ExactTimeout},
+			openvod.TaskEditMedia: editor,
+			openvod.TaskConcat:    editor,
 		},
 	})
 	// The 2017-style tasks are flows too: the same worker runs them.

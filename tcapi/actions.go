@@ -18,6 +18,8 @@ func (a *API) actionTable() map[string]action {
 		"CreateSubAppId":    a.createSubAppId,
 
 		"SimpleHlsClip": a.simpleHlsClip, // hlsclip.go
+		"EditMedia":     a.editMedia,     // edit.go
+		"FastEditMedia": a.fastEditMedia,
 
 		"ProcessMedia":            a.processMedia,
 		"ProcessMediaByProcedure": a.processMediaByProcedure,
@@ -36,6 +38,7 @@ func (a *API) actionTable() map[string]action {
 		"DescribeApiKeys":         a.describeApiKeys, // account.go
 		"CreateApiKey":            a.createApiKey,
 		"DisableApiKey":           a.disableApiKey,
+		"ConcatVideo":             a.concatVideo,
 		// 2017-style task actions (task2017.go).
 		"ConvertVodFile":             a.convertVodFile,
 		"CreateImageSprite":          a.createImageSprite,

@@ -371,12 +371,13 @@ func (c *mediaCheck) at(f string, v float64, s string) {
 
 // span refuses the range of seconds at field f unless it resolves, 0
 // being the start (or the end) and a negative offset counting from the
-// end, to a non-empty range within the media.
-func (c *mediaCheck) span(f string, startOffset, endOffset float64) {
+// end, to a non-empty range within the media; it returns the range
+// resolved.
+func (c *mediaCheck) span(f string, startOffset, endOffset float64) (start, end float64) {
 	if c.err != nil {
-		return
+		return 0, 0
 	}
-	start, end := startOffset, endOffset
+	start, end = startOffset, endOffset
 	if start < 0 {
 		start += c.duration
 	}
@@ -396,4 +397,5 @@ func (c *mediaCheck) span(f string, startOffset, endOffset float64) {
 	case end <= start:
 		c.err = openvod.InvalidValue(f+".EndTimeOffset", false, "%g resolves to %g s, not after the start at %g s (media %s lasts %g s)", endOffset, end, start, c.fileID, c.duration)
 	}
+	return start, end
 }

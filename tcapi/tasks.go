@@ -13,6 +13,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/cliptask"
+	"github.com/openvod/openvod/edittask"
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/store"
@@ -75,6 +76,16 @@ func (a *API) describeTaskDetail(ctx context.Context, c *call) (any, error) {
 			return nil, err
 		}
 		resp = resp.set("ClipTask", ct)
+	case openvod.TaskEditMedia, openvod.TaskConcat:
+		in, out, err := edittask.View(t)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type == openvod.TaskConcat {
+			resp = resp.set("ConcatTask", edittask.ConcatTask(t, out))
+		} else {
+			resp = resp.set("EditMediaTask", edittask.EditMediaTask(t, in, out))
+		}
 	case openvod.TaskTranscode, openvod.TaskImageSprite, openvod.TaskSnapshotByTimeOffset:
 		e, err := task2017.Event(t)
 		if err != nil {

@@ -11,8 +11,9 @@ import (
 //
 // It accepts both names of the events whose key differs between the seed
 // document and Tencent's SDK models: EditMediaComplete and
-// EditMediaCompleteEvent fill [EventContent.EditMediaComplete];
-// WechatPublishComplete and WechatPublishCompleteEvent fill
+// EditMediaCompleteEvent both fill [EventContent.EditMediaComplete] and
+// [EventContent.EditMediaCompleteEvent] (the same value, as openvod sends
+// it); WechatPublishComplete and WechatPublishCompleteEvent fill
 // [EventContent.WechatPublishComplete]. When both names of a pair carry an
 // object, the seed's name wins. An omitted key and a null one decode alike:
 // to a nil pointer or a nil [json.RawMessage] (never the bytes "null"). Keys
@@ -29,18 +30,17 @@ func (e *EventContent) UnmarshalJSON(b []byte) error {
 	type plain EventContent // same fields, no methods: no recursion
 	var v struct {
 		plain
-		EditMediaCompleteEvent     json.RawMessage `json:"EditMediaCompleteEvent"`
 		WechatPublishCompleteEvent json.RawMessage `json:"WechatPublishCompleteEvent"`
 	}
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
 	out := EventContent(v.plain)
-	out.EditMediaComplete = firstObject(out.EditMediaComplete, v.EditMediaCompleteEvent)
-	out.WechatPublishComplete = firstObject(out.WechatPublishComplete, v.WechatPublishCompleteEvent)
-	for _, raw := range []*json.RawMessage{&out.ConcatCompleteEvent} {
-		*raw = firstObject(*raw)
+	if out.EditMediaComplete == nil {
+		out.EditMediaComplete = out.EditMediaCompleteEvent
 	}
+	out.EditMediaCompleteEvent = out.EditMediaComplete
+	out.WechatPublishComplete = firstObject(out.WechatPublishComplete, v.WechatPublishCompleteEvent)
 	*e = out
 	return nil
 }

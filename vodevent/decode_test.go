@@ -12,8 +12,9 @@ import (
 func TestDecodeTencentStyle(t *testing.T) {
 	t.Parallel()
 	const clip = `{"TaskId":"clipVideo-0a78cf44c4285026a4c","SrcFileId":"16092504232103571364","FileInfo":{"ErrCode":0,"Message":"","FileId":"14508071098244929440","FileUrl":"http://125676836723.vod2.myqcloud.com/xxx/xxx/f0.mp4","FileType":"mp4"}}`
-	withEdit := func(raw string) *EventContent {
-		return &EventContent{EventType: "EditMediaComplete", EditMediaComplete: json.RawMessage(raw)}
+	withEdit := func(taskID string) *EventContent {
+		return &EventContent{EventType: "EditMediaComplete", EditMediaComplete: &EditMediaTask{TaskId: taskID},
+			EditMediaCompleteEvent: &EditMediaTask{TaskId: taskID}}
 	}
 	withWechat := func(raw string) *EventContent {
 		return &EventContent{EventType: "WechatPublishComplete", WechatPublishComplete: json.RawMessage(raw)}
@@ -31,17 +32,17 @@ func TestDecodeTencentStyle(t *testing.T) {
 				e.EventHandle, e.Sign, e.T = "h1", "abc", 1700000600
 				return e
 			}()},
-		{"EditMediaSDKName", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":{"TaskId":"t1"}}`, withEdit(`{"TaskId":"t1"}`)},
-		{"EditMediaSeedName", `{"EventType":"EditMediaComplete","EditMediaComplete":{"TaskId":"t1"}}`, withEdit(`{"TaskId":"t1"}`)},
-		{"EditMediaSeedNullSDKSet", `{"EventType":"EditMediaComplete","EditMediaComplete":null,"EditMediaCompleteEvent":{"TaskId":"t1"}}`, withEdit(`{"TaskId":"t1"}`)},
-		{"EditMediaSDKNullSeedSet", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":null,"EditMediaComplete":{"TaskId":"t1"}}`, withEdit(`{"TaskId":"t1"}`)},
-		{"EditMediaBothSeedWins", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":{"TaskId":"sdk"},"EditMediaComplete":{"TaskId":"seed"}}`, withEdit(`{"TaskId":"seed"}`)},
+		{"EditMediaSDKName", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":{"TaskId":"t1"}}`, withEdit("t1")},
+		{"EditMediaSeedName", `{"EventType":"EditMediaComplete","EditMediaComplete":{"TaskId":"t1"}}`, withEdit("t1")},
+		{"EditMediaSeedNullSDKSet", `{"EventType":"EditMediaComplete","EditMediaComplete":null,"EditMediaCompleteEvent":{"TaskId":"t1"}}`, withEdit("t1")},
+		{"EditMediaSDKNullSeedSet", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":null,"EditMediaComplete":{"TaskId":"t1"}}`, withEdit("t1")},
+		{"EditMediaBothSeedWins", `{"EventType":"EditMediaComplete","EditMediaCompleteEvent":{"TaskId":"sdk"},"EditMediaComplete":{"TaskId":"seed"}}`, withEdit("seed")},
 		{"WechatSDKName", `{"EventType":"WechatPublishComplete","WechatPublishCompleteEvent":{"TaskId":"w1"}}`, withWechat(`{"TaskId":"w1"}`)},
 		{"WechatSeedName", `{"EventType":"WechatPublishComplete","WechatPublishComplete":{"TaskId":"w1"},"WechatPublishCompleteEvent":null}`, withWechat(`{"TaskId":"w1"}`)},
 		{"AllNull", `{"EventType":"ClipComplete","ClipCompleteEvent":null,"ProcedureStateChangeEvent":null,"EditMediaComplete":null,"EditMediaCompleteEvent":null,"WechatPublishComplete":null,"WechatPublishCompleteEvent":null,"TranscodeCompleteEvent":null,"ConcatCompleteEvent":null,"CreateImageSpriteCompleteEvent":null,"SnapshotByTimeOffsetCompleteEvent":null,"PersistenceCompleteEvent":null}`,
 			&EventContent{EventType: TypeClipComplete}},
-		{"RawEventKept", `{"EventType":"ConcatComplete","ConcatCompleteEvent":{"TaskId":"p1","FileInfoSet":[]}}`,
-			&EventContent{EventType: "ConcatComplete", ConcatCompleteEvent: json.RawMessage(`{"TaskId":"p1","FileInfoSet":[]}`)}},
+		{"ConcatTyped", `{"EventType":"ConcatComplete","ConcatCompleteEvent":{"TaskId":"p1","FileInfoSet":[]}}`,
+			&EventContent{EventType: TypeConcatComplete, ConcatCompleteEvent: &ConcatTask2017{TaskId: "p1", FileInfoSet: []ConcatFileInfo2017{}}}},
 		{"TranscodeTyped", `{"EventType":"TranscodeComplete","TranscodeCompleteEvent":{"TaskId":"p1","ErrCode":0,"PlayInfoSet":[{"Definition":10}]}}`,
 			&EventContent{EventType: TypeTranscodeComplete, TranscodeCompleteEvent: &TranscodeTask2017{TaskId: "p1", PlayInfoSet: []TranscodePlayInfo2017{{Definition: 10}}}}},
 		{"ProcedureOmittedKeys", `{"EventType":"ProcedureStateChanged","ProcedureStateChangeEvent":{"TaskId":"p1","Status":"FINISH","MediaProcessResultSet":[{"Type":"Transcode","TranscodeTask":{"Status":"SUCCESS","Input":{"Definition":20}}}]}}`,

@@ -45,8 +45,10 @@
 //
 // openvod writes the seed document's shape: every event key present, null
 // but the event's own, and the names EditMediaComplete and
-// WechatPublishComplete. Tencent Cloud may omit null keys and uses the SDK's
-// names EditMediaCompleteEvent and WechatPublishCompleteEvent.
+// WechatPublishComplete (an EditMediaComplete event also carries its task
+// under the SDK's EditMediaCompleteEvent, after the seed's keys). Tencent
+// Cloud may omit null keys and uses the SDK's names EditMediaCompleteEvent
+// and WechatPublishCompleteEvent.
 // [EventContent.UnmarshalJSON] reads both, so the same code consumes
 // either server.
 package vodevent

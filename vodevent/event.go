@@ -19,8 +19,9 @@ const (
 //
 // Marshalled, it has the seed document's shape: EventType, then the eleven
 // event keys of the seed in its order (null but the event's own), then the
-// key of an event the seed lacks (only for such an event), then Sign and T
-// when signed. EventHandle comes first when set (pull).
+// key of an event the seed lacks or names otherwise than the SDK (only for
+// such an event, in the SDK's order), then Sign and T when signed.
+// EventHandle comes first when set (pull).
 type EventContent struct {
 	EventHandle                       string                        `json:"EventHandle,omitempty"`
 	EventType                         string                        `json:"EventType"`
@@ -28,16 +29,19 @@ type EventContent struct {
 	ProcedureStateChangeEvent         *ProcedureTask                `json:"ProcedureStateChangeEvent"`
 	FileDeleteEvent                   *FileDeleteTask               `json:"FileDeleteEvent"`
 	PullCompleteEvent                 *PullUploadTask               `json:"PullCompleteEvent"`
-	EditMediaComplete                 json.RawMessage               `json:"EditMediaComplete"`
+	EditMediaComplete                 *EditMediaTask                `json:"EditMediaComplete"`
 	WechatPublishComplete             json.RawMessage               `json:"WechatPublishComplete"`
 	TranscodeCompleteEvent            *TranscodeTask2017            `json:"TranscodeCompleteEvent"`
-	ConcatCompleteEvent               json.RawMessage               `json:"ConcatCompleteEvent"`
+	ConcatCompleteEvent               *ConcatTask2017               `json:"ConcatCompleteEvent"`
 	ClipCompleteEvent                 *ClipTask2017                 `json:"ClipCompleteEvent"`
 	CreateImageSpriteCompleteEvent    *CreateImageSpriteTask2017    `json:"CreateImageSpriteCompleteEvent"`
 	SnapshotByTimeOffsetCompleteEvent *SnapshotByTimeOffsetTask2017 `json:"SnapshotByTimeOffsetCompleteEvent"`
-	PersistenceCompleteEvent          *PersistenceCompleteTask      `json:"PersistenceCompleteEvent,omitempty"`
-	Sign                              string                        `json:"Sign,omitempty"`
-	T                                 int64                         `json:"T,omitempty"`
+	// EditMediaCompleteEvent is the SDK's key of EditMediaComplete: an
+	// EditMediaComplete event carries its task under both keys.
+	EditMediaCompleteEvent   *EditMediaTask           `json:"EditMediaCompleteEvent,omitempty"`
+	PersistenceCompleteEvent *PersistenceCompleteTask `json:"PersistenceCompleteEvent,omitempty"`
+	Sign                     string                   `json:"Sign,omitempty"`
+	T                        int64                    `json:"T,omitempty"`
 }
 
 // ClipTask2017 is the content of a ClipComplete event.

@@ -84,11 +84,11 @@ func ExampleEventContent_UnmarshalJSON() {
 		if err := json.Unmarshal([]byte(body), &e); err != nil {
 			panic(err)
 		}
-		fmt.Println(e.EventType, string(e.EditMediaComplete), e.ClipCompleteEvent == nil)
+		fmt.Println(e.EventType, e.EditMediaComplete.TaskId, e.EditMediaCompleteEvent.TaskId, e.ClipCompleteEvent == nil)
 	}
 	// Output:
-	// EditMediaComplete {"TaskId":"edit-1"} true
-	// EditMediaComplete {"TaskId":"edit-1"} true
+	// EditMediaComplete edit-1 edit-1 true
+	// EditMediaComplete edit-1 edit-1 true
 }
 
 func ExamplePuller_Run() {

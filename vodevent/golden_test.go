@@ -240,6 +240,58 @@ func persistenceComplete() *EventContent {
 	}
 }
 
+func persistenceCompleteFastEdit() *EventContent {
+	return &EventContent{
+		EventType:                TypePersistenceComplete,
+		PersistenceCompleteEvent: &PersistenceCompleteTask{FileId: "5285485487985271488", PersistenceSource: "FastEditMedia"},
+	}
+}
+
+// editMediaTask is a finished EditMedia joining two ranges of two files
+// by stream copy, its task flow started.
+func editMediaTask() *EditMediaTask {
+	return &EditMediaTask{
+		TaskId: "1500000001-EditMedia-f5ac8127b3b6b85cdc13f237c6005d8a", Status: "FINISH", ErrCode: 0, ErrCodeExt: "",
+		Message: "SUCCESS", Progress: 100,
+		Input: &EditMediaTaskInput{InputType: "File", FileInfoSet: []EditMediaFileInfo{
+			{FileId: "5285890784273533167", StartTimeOffset: 1.5, EndTimeOffset: 10},
+			{FileId: "5285890784273533168", StartTimeOffset: 0, EndTimeOffset: 0},
+		}, StreamInfoSet: []EditMediaStreamInfo{}},
+		Output: &EditMediaTaskOutput{FileType: "mp4", FileUrl: "http://127.0.0.1:8080/vod/1500000001/9a8b7c6d5e4f30211203f4e5d6c7b8a9/f0.a1.mp4",
+			FileId: "5285890784273533170", MediaName: "a & b", ClassId: 0, ExpireTime: "9999-12-31T23:59:59Z"},
+		MetaData:        metaData(),
+		ProcedureTaskId: procTaskId, SessionId: "edit-1", SessionContext: "job=7&step=2",
+		JoinMethod: JoinStreamCopy,
+	}
+}
+
+func editMediaComplete() *EventContent {
+	return &EventContent{EventType: TypeEditMediaComplete, EditMediaComplete: editMediaTask(), EditMediaCompleteEvent: editMediaTask()}
+}
+
+// editMediaFailed is an EditMedia whose source was deleted before it ran.
+func editMediaFailed() *EventContent {
+	task := func() *EditMediaTask {
+		return &EditMediaTask{
+			TaskId: "1500000001-EditMedia-0b1c2d3e4f5a69788796a5b4c3d2e1f0", Status: "FINISH", ErrCode: 60000,
+			ErrCodeExt: "SourceFileError", Message: "FileInfos[1]: the source media cannot be read", Progress: 100,
+			Input: &EditMediaTaskInput{InputType: "File", FileInfoSet: []EditMediaFileInfo{
+				{FileId: "5285890784273533167"}, {FileId: "5285890784273533168"},
+			}, StreamInfoSet: []EditMediaStreamInfo{}},
+		}
+	}
+	return &EventContent{EventType: TypeEditMediaComplete, EditMediaComplete: task(), EditMediaCompleteEvent: task()}
+}
+
+func concatComplete() *EventContent {
+	return &EventContent{EventType: TypeConcatComplete, ConcatCompleteEvent: &ConcatTask2017{
+		TaskId: "concatVideo-1edb7eb88a599d05abe",
+		FileInfoSet: []ConcatFileInfo2017{{ErrCode: 0, Message: "", FileId: "5285890784273533171",
+			FileUrl: "http://127.0.0.1:8080/vod/1500000001/0a1b2c3d4e5f60718293a4b5c6d7e8f9/f0.a1.mp4", FileType: "mp4"}},
+		JoinMethod: JoinReencode,
+	}}
+}
+
 // goldenEvents pins each event's wire bytes in testdata/<name>.golden.json.
 var goldenEvents = []struct {
 	name     string
@@ -256,6 +308,10 @@ var goldenEvents = []struct {
 	{"pull_complete", pullComplete, seedKeys},
 	{"pull_complete_failed", pullCompleteFailed, seedKeys},
 	{"persistence_complete", persistenceComplete, append(slices.Clone(seedKeys), "PersistenceCompleteEvent")},
+	{"persistence_complete_fastedit", persistenceCompleteFastEdit, append(slices.Clone(seedKeys), "PersistenceCompleteEvent")},
+	{"edit_media_complete", editMediaComplete, append(slices.Clone(seedKeys), "EditMediaCompleteEvent")},
+	{"edit_media_complete_failed", editMediaFailed, append(slices.Clone(seedKeys), "EditMediaCompleteEvent")},
+	{"concat_complete", concatComplete, seedKeys},
 	{"procedure_state_changed", procedureFinished, seedKeys},
 	{"procedure_state_changed_change", procedureChanged, seedKeys},
 	{"procedure_state_changed_pull", procedurePull, append([]string{"EventHandle"}, seedKeys...)},
@@ -309,6 +365,7 @@ func TestGoldenOnlyOwnEventNotNull(t *testing.T) {
 		TypePullComplete: "PullCompleteEvent", TypePersistenceComplete: "PersistenceCompleteEvent",
 		TypeProcedureStateChanged: "ProcedureStateChangeEvent", TypeTranscodeComplete: "TranscodeCompleteEvent",
 		TypeCreateImageSpriteComplete: "CreateImageSpriteCompleteEvent", TypeCreateSnapshotByTimeOffsetComplete: "SnapshotByTimeOffsetCompleteEvent",
+		TypeEditMediaComplete: "EditMediaComplete", TypeConcatComplete: "ConcatCompleteEvent",
 	}
 	for _, tc := range goldenEvents {
 		e := tc.event()

@@ -37,6 +37,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	eventsOnly := s.fs.Bool("events", false, "the API and event rows only (no clip source, no clips); does not write --out unless it is given")
 	processOnly := s.fs.Bool("process", false, "the media-processing rows only (images and transcodes; no server); does not write --out unless it is given")
 	streamingOnly := s.fs.Bool("streaming", false, "the HLS streaming rows only (first segment after CommitUpload, segment GETs on local disk and S3); does not write --out unless it is given")
+	editOnly := s.fs.Bool("edit", false, "the EditMedia row only (three 30 s ranges of the source joined by stream copy, against ffmpeg -f concat -c copy); does not write --out unless it is given")
 	logSize := s.fs.Int("log-size", 0, "unconsumed events in the large log of the event log growth rows (0: 1,000,000, or 10,000 with --quick)")
 	work := s.String("work", "OPENVOD_BENCH_WORK", measure.DefaultWorkDir(), "directory of the generated inputs, reused between runs (the full run's source is 1.4 GB)")
 	if err := s.parse(args); err != nil {
@@ -48,14 +49,14 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: *quick, EventsOnly: *eventsOnly, ProcessOnly: *processOnly, StreamingOnly: *streamingOnly, LogSize: *logSize, PostgresURL: *pg, WorkDir: *work, Log: stderr})
+	r, err := benchmark.Run(ctx, benchmark.Options{Self: self, Quick: *quick, EventsOnly: *eventsOnly, ProcessOnly: *processOnly, StreamingOnly: *streamingOnly, EditOnly: *editOnly, LogSize: *logSize, PostgresURL: *pg, WorkDir: *work, Log: stderr})
 	if err != nil {
 		return err
 	}
 	if err := r.WriteTable(stdout); err != nil {
 		return err
 	}
-	if *out != "-" && (!*quick && !*eventsOnly && !*processOnly && !*streamingOnly || outSet) {
+	if *out != "-" && (!*quick && !*eventsOnly && !*processOnly && !*streamingOnly && !*editOnly || outSet) {
 		if err := r.WriteMarkdown(*out); err != nil {
 			return err
 		}

@@ -1,0 +1,134 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob/local"
+	"github.com/openvod/openvod/ffmpeg"
+	"github.com/openvod/openvod/openvodtest"
+	"github.com/openvod/openvod/vodevent"
+)
+
+// TestEditMediaKilled SIGKILLs the server while an EditMedia re-encodes
+// (sources of different sizes) and restarts it: the task finishes once,
+// with one EditMediaComplete, its file whole (ffprobe: the pieces'
+// duration); and once the janitor has swept, the media store holds only
+// the sources and the committed file, although a late attempt left one.
+func TestEditMediaKilled(t *testing.T) {
+	if !ffmpeg.Available() {
+		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
+	}
+	ctx := context.Background()
+	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_TASK_LEASE=2s",
+		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
+	source := func(size string) string {
+		src := filepath.Join(t.TempDir(), "src.mp4")
+		if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
+			"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+			"-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
+			"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, _ := upload(t, srv, data)
+		return id
+	}
+	a, b := source("640x360"), source("320x240")
+	var accepted struct{ TaskId string }
+	srv.Call(ctx, "EditMedia", map[string]any{"InputType": "File", "FileInfos": []map[string]any{
+		{"FileId": a, "StartTimeOffset": 0, "EndTimeOffset": 8}, {"FileId": b, "StartTimeOffset": 1, "EndTimeOffset": 9},
+	}}, &accepted)
+	detail := func() (string, *vodevent.EditMediaTask) {
+		t.Helper()
+		var d struct {
+			Status        string
+			EditMediaTask *vodevent.EditMediaTask
+		}
+		srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": accepted.TaskId}, &d)
+		return d.Status, d.EditMediaTask
+	}
+	waitFor(t, "the edit to start", func() bool { s, _ := detail(); return s == "PROCESSING" })
+	srv.Kill()
+	srv.Restart()
+	waitFor(t, "the edit to finish", func() bool { s, _ := detail(); return s == "FINISH" })
+	_, task := detail()
+	if task.ErrCode != 0 || task.JoinMethod != vodevent.JoinReencode {
+		t.Fatalf("finished edit %+v", task)
+	}
+	if !strings.Contains(task.Output.FileUrl, ".a2.mp4") {
+		t.Errorf("the file %s is not the second attempt's: the kill came after the first finished", task.Output.FileUrl)
+	}
+	out := filepath.Join(t.TempDir(), "out.mp4")
+	if err := os.WriteFile(out, get(t, task.Output.FileUrl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if d := ffprobeDuration(t, out); d < 15.9 || d > 16.1 {
+		t.Fatalf("the joined file lasts %g s, want 16", d)
+	}
+	// A late attempt that lost its lease writes after the finish.
+	key := strings.TrimPrefix(task.Output.FileUrl, srv.URL+"/vod/")
+	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := openvod.AttemptKey(openvod.AttemptOutputKey(key), 7)
+	if _, err := blobs.Put(ctx, late, strings.NewReader("late"), 0); err != nil {
+		t.Fatal(err)
+	}
+
+	var edits []*vodevent.EditMediaTask
+	for {
+		var p pulled
+		srv.Call(ctx, "PullEvents", nil, &p)
+		if len(p.EventSet) == 0 {
+			break
+		}
+		var handles []string
+		for _, raw := range p.EventSet {
+			ev := decodeEvent(t, raw)
+			handles = append(handles, ev.EventHandle)
+			if ev.EventType == vodevent.TypeEditMediaComplete {
+				edits = append(edits, ev.EditMediaCompleteEvent)
+			}
+		}
+		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
+	}
+	if len(edits) != 1 || edits[0].TaskId != accepted.TaskId || edits[0].Output.FileId != task.Output.FileId {
+		t.Fatalf("%d EditMediaComplete events, want 1 of the task's file", len(edits))
+	}
+
+	// No orphan: the sources and the committed file only.
+	var srcKeys []string
+	for _, id := range []string{a, b} {
+		var r struct {
+			MediaInfoSet []struct{ BasicInfo struct{ MediaUrl string } }
+		}
+		srv.Call(ctx, "DescribeMediaInfos", map[string]any{"FileIds": []string{id}}, &r)
+		srcKeys = append(srcKeys, strings.TrimPrefix(r.MediaInfoSet[0].BasicInfo.MediaUrl, srv.URL+"/vod/"))
+	}
+	want := append(srcKeys, key)
+	slices.Sort(want)
+	var got []string
+	waitFor(t, "the janitor's sweep", func() bool {
+		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = got[:0]
+		for _, info := range infos {
+			got = append(got, info.Key)
+		}
+		return slices.Equal(got, want)
+	})
+}
