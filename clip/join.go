@@ -124,7 +124,10 @@ type JoinedTrack struct {
 // audio pre-roll stay hidden. A track that starts after its piece or ends
 // before it (audio shorter than the video) gets empty edits, so that every
 // track of piece i starts at the piece's OutputStart: audio does not drift
-// from video across pieces.
+// from video across pieces. Each piece's samples get a constant
+// composition offset, and its edits the same shift, so that ffmpeg's MP4
+// demuxer, which rebuilds the timestamps of each edit after the first from
+// decode times, places the piece at its OutputStart too (see demuxShifts).
 //
 // The pieces must have the same tracks (after PlanFast leaves out the
 // tracks without media in the range), and per track the same codec and
@@ -256,7 +259,7 @@ func (o *outTrack) addCut(c *trackCut, piece int, mts uint32, km uint64, last bo
 		first = min(first, dts+int64(s.cto)*k+shift)
 		dts += int64(s.dur) * k
 	}
-	if n := len(o.samples); n > 0 {
+	if n := len(o.samples); n > 0 && len(c.samples) > 0 {
 		base := int64(o.mediaDur)
 		if gap := max(o.editEnd-(base+first), o.lastCTS+1-(base+mediaTime), 0); gap > 0 {
 			prev := &o.samples[n-1]
