@@ -36,7 +36,11 @@
 // one MP4 by stream copy, written in one pass by [JoinPlan.WriteTo] (or
 // [JoinFile]): each piece is cut as PlanFast cuts it with HideLeadIn, and
 // each track's edit list has one entry per piece, so every piece's lead-in
-// and audio pre-roll stay hidden and all its tracks start together. Pieces
+// and audio pre-roll stay hidden and all its tracks start together. Each
+// piece's samples get a constant composition offset (and its edit the same
+// media time shift), which players that follow the edit list do not see,
+// so that ffmpeg's MP4 demuxer (ffmpeg, Chromium) places every piece's video
+// and audio at its start too. Pieces
 // whose codec parameters differ give a [*MismatchError] (the caller can
 // re-encode); a piece's bad range or source gives a [*PieceError].
 //

@@ -124,7 +124,10 @@ type JoinedTrack struct {
 // audio pre-roll stay hidden. A track that starts after its piece or ends
 // before it (audio shorter than the video) gets empty edits, so that every
 // track of piece i starts at the piece's OutputStart: audio does not drift
-// from video across pieces.
+// from video across pieces. Each piece's samples get a constant
+// composition offset, and its edits the same shift, so that ffmpeg's MP4
+// demuxer, which rebuilds the timestamps of each edit after the first from
+// decode times, places the piece at its OutputStart too (see demuxShifts).
 //
 // The pieces must have the same tracks (after PlanFast leaves out the
 // tracks without media in the range), and per track the same codec and
@@ -205,13 +208,18 @@ func planJoin(pieces []Piece, limit32 int64) (*JoinPlan, error) {
 		tracks[k] = o
 	}
 
+	shifts := make([][]int64, len(tracks))
+	for k, o := range tracks {
+		shifts[k] = demuxShifts(pieces, jc, k, o)
+	}
+
 	jp := &JoinPlan{srcs: make([]io.ReaderAt, len(pieces))}
 	var movieDur uint64
 	for i := range jc {
 		jp.srcs[i] = pieces[i].Src
 		km := uint64(movieTS / pieces[i].Movie.Timescale)
 		for k, c := range jc[i].cuts {
-			if err := tracks[k].addCut(c, i, km, i == len(jc)-1, jc[i].segTotal); err != nil {
+			if err := tracks[k].addCut(c, i, pieces[i].Movie.Timescale, km, i == len(jc)-1, jc[i].segTotal, shifts[k][i]); err != nil {
 				return nil, err
 			}
 		}
@@ -234,20 +242,45 @@ func planJoin(pieces []Piece, limit32 int64) (*JoinPlan, error) {
 	return jp, nil
 }
 
-// addCut appends the cut c of piece i to the track: its samples after the
-// samples before them, rescaled to the track's timescale, and its edits
-// (rescaled by km to the movie timescale), padded with an empty edit to
-// the piece's duration segTotal unless it is the last piece.
-func (o *outTrack) addCut(c *trackCut, piece int, km uint64, last bool, segTotal uint64) error {
-	k := o.timescale / c.t.Timescale
-	base := o.mediaDur
+// addCut appends the cut c of piece i (movie timescale mts) to the track: its samples after the
+// samples before them, rescaled to the track's timescale, with shift added
+// to their composition offsets (see demuxShifts), and its edits (rescaled
+// by km to the movie timescale), padded with an empty edit to the piece's
+// duration segTotal unless it is the last piece. When the samples before
+// would be composed inside the piece's edit, or the piece's inside the
+// edit before, the last sample before lasts longer, so that each edit
+// shows its own piece's samples only.
+func (o *outTrack) addCut(c *trackCut, piece int, mts uint32, km uint64, last bool, segTotal uint64, shift int64) error {
+	k := int64(o.timescale / c.t.Timescale)
+	mediaTime := c.mediaTimeOut*k + shift
+	// Composition times relative to the piece's first decode time.
+	first, dts := int64(math.MaxInt64), int64(0)
 	for _, s := range c.samples {
-		dur, cto := uint64(s.dur)*uint64(k), int64(s.cto)*int64(k)
+		first = min(first, dts+int64(s.cto)*k+shift)
+		dts += int64(s.dur) * k
+	}
+	if n := len(o.samples); n > 0 && len(c.samples) > 0 {
+		base := int64(o.mediaDur)
+		if gap := max(o.editEnd-(base+first), o.lastCTS+1-(base+mediaTime), 0); gap > 0 {
+			prev := &o.samples[n-1]
+			if int64(prev.dur)+gap > math.MaxUint32 {
+				return &MismatchError{Index: piece, Handler: c.t.Handler, Reason: fmt.Sprintf("the gap before the piece does not fit 32 bits in timescale %d", o.timescale)}
+			}
+			prev.dur += uint32(gap)
+			o.mediaDur += uint64(gap)
+		}
+	}
+	base := o.mediaDur
+	dts = int64(base)
+	for _, s := range c.samples {
+		dur, cto := uint64(s.dur)*uint64(k), int64(s.cto)*k+shift
 		if dur > math.MaxUint32 || cto > math.MaxInt32 || cto < math.MinInt32 {
 			return &MismatchError{Index: piece, Handler: c.t.Handler, Reason: fmt.Sprintf("sample times do not fit 32 bits in timescale %d", o.timescale)}
 		}
 		s.dur, s.cto, s.piece = uint32(dur), int32(cto), uint8(piece)
 		o.samples = append(o.samples, s)
+		o.lastCTS = max(o.lastCTS, dts+cto)
+		dts += int64(dur)
 	}
 	o.mediaDur = addSat(o.mediaDur, mulSat(c.mediaDur, uint64(k)))
 	if o.mediaDur > math.MaxInt64 {
@@ -256,11 +289,66 @@ func (o *outTrack) addCut(c *trackCut, piece int, km uint64, last bool, segTotal
 	if c.emptyTicks > 0 {
 		o.addEdit(edit{dur: mulSat(c.emptyTicks, km), mediaTime: -1})
 	}
-	o.addEdit(edit{dur: mulSat(c.segTicks, km), mediaTime: int64(base) + c.mediaTimeOut*int64(k)})
+	o.addEdit(edit{dur: mulSat(c.segTicks, km), mediaTime: int64(base) + mediaTime})
+	o.editEnd = int64(base) + mediaTime + c.segMedia(mts)*k
 	if shown := c.emptyTicks + c.segTicks; !last && shown < segTotal {
 		o.addEdit(edit{dur: mulSat(segTotal-shown, km), mediaTime: -1})
 	}
 	return nil
+}
+
+// segMedia returns the duration of the cut's media edit (movie timescale
+// mts) in the track's timescale, rounded up.
+func (c *trackCut) segMedia(mts uint32) int64 {
+	return int64((mulSat(c.segTicks, uint64(c.t.Timescale)) + uint64(mts) - 1) / uint64(mts))
+}
+
+// demuxLead returns, in the track's timescale (movie timescale mts), how much later than the
+// edit list ffmpeg's MP4 demuxer (libavformat's mov_fix_index) presents
+// the cut's samples when its edit is not a track's first: it gives the
+// first sample in decode order composed inside the edit the decode time
+// where the edit starts, and counts the other samples' times from it, so
+// it presents them the media time of the edit less that sample's decode
+// time late (early when negative: audio, whose edits after the first it
+// applies to whole frames from the first frame that starts inside).
+func (c *trackCut) demuxLead(mts uint32) int64 {
+	end := c.mediaTimeOut + c.segMedia(mts)
+	var dts int64
+	for _, s := range c.samples {
+		if cts := dts + int64(s.cto); cts >= c.mediaTimeOut && cts < end {
+			return c.mediaTimeOut - dts
+		}
+		dts += int64(s.dur)
+	}
+	return 0
+}
+
+// demuxShifts returns, per piece, the composition offset added to the
+// samples of track k of the join (and to its edit's media time), in the
+// output track's timescale, so that ffmpeg's MP4 demuxer presents every
+// piece where the edit list does; the presentation by the edit list is
+// the same. ffmpeg presents an edit's samples demuxLead late; for video it
+// then moves the whole track so that its first frame is at the start, so
+// each piece's lead is raised to the largest; audio edits after the first
+// need a lead of 0 (ffmpeg trims the first one exactly).
+func demuxShifts(pieces []Piece, jc []joinedCut, k int, o *outTrack) []int64 {
+	leads := make([]int64, len(jc))
+	var most int64
+	for i := range jc {
+		c := jc[i].cuts[k]
+		leads[i] = c.demuxLead(pieces[i].Movie.Timescale) * int64(o.timescale/c.t.Timescale)
+		most = max(most, leads[i])
+	}
+	shifts := make([]int64, len(jc))
+	for i, lead := range leads {
+		switch {
+		case o.video:
+			shifts[i] = most - lead
+		case i > 0:
+			shifts[i] = max(-lead, 0)
+		}
+	}
+	return shifts
 }
 
 // matchCuts checks that the tracks kept of piece i match those of piece 0.

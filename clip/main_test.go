@@ -120,7 +120,7 @@ type decodedFrame struct {
 func decodeFrames(tb testing.TB, path string) []decodedFrame {
 	tb.Helper()
 	out := run(tb, "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
-		"-fps_mode", "passthrough", "-f", "framemd5", "-")
+		"-fps_mode", "passthrough", "-enc_time_base", "-1", "-f", "framemd5", "-")
 	var tb0 float64
 	var frames []decodedFrame
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -150,10 +150,11 @@ func decodeFrames(tb testing.TB, path string) []decodedFrame {
 }
 
 // decodePCM decodes the first audio stream of path to mono 16-bit PCM at
-// its own rate.
-func decodePCM(tb testing.TB, path string) []int16 {
+// its own rate, with extra output options.
+func decodePCM(tb testing.TB, path string, extra ...string) []int16 {
 	tb.Helper()
-	out := run(tb, "ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1", "-f", "s16le", "-")
+	args := append([]string{"-nostdin", "-v", "error", "-i", path, "-map", "0:a:0", "-ac", "1"}, extra...)
+	out := run(tb, "ffmpeg", append(args, "-f", "s16le", "-")...)
 	pcm := make([]int16, len(out)/2)
 	for i := range pcm {
 		pcm[i] = int16(binary.LittleEndian.Uint16(out[2*i:]))

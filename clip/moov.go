@@ -22,6 +22,10 @@ type outTrack struct {
 	chunks    []chunk
 	stss      bool // write stss (a source track has one)
 	constSize bool // the source tracks give one size for all samples
+
+	// Joins: the end of the last piece's media edit, and the largest
+	// composition time, in the track's media time.
+	editEnd, lastCTS int64
 }
 
 // edit is an output edit list entry, in the movie timescale; mediaTime -1
