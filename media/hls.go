@@ -45,7 +45,8 @@ func (s *Service) hlsCache() *hls.Cache {
 
 // ServeHLS serves committed media as HLS at /hls/<storage key>/ followed
 // by master.m3u8, t<ID>.m3u8, t<ID>/init.mp4 or t<ID>/<n>.m4s (see
-// package hls), with strong ETags, Range support and CORS. Keys that are
+// package hls; the master playlist also lists the rungs of the media's HLS
+// ladders, hlsMaster), with strong ETags, Range support and CORS. Keys that are
 // not committed media, sources that are not packaged (the answer says
 // why) and segments that do not exist answer 404. Init and media segments
 // may be cached forever; playlists for an hour.
@@ -87,7 +88,13 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
-	body, err := hlsFile(ix, obj, name, clip)
+	var body []byte
+	etag := s.hlsCache().ETag(id, hlsClipName(clip, name))
+	if name == hls.MasterName && clip == nil {
+		body, etag = s.hlsMaster(r.Context(), key, ix)
+	} else {
+		body, err = hlsFile(ix, obj, name, clip)
+	}
 	if errors.Is(err, hls.ErrNoSegment) {
 		http.NotFound(w, r)
 		return
@@ -98,7 +105,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Content-Type", ContentType(name))
-	h.Set("ETag", s.hlsCache().ETag(id, hlsClipName(clip, name)))
+	h.Set("ETag", etag)
 	if strings.HasSuffix(name, ".m3u8") {
 		h.Set("Cache-Control", "public, max-age=3600")
 	} else {

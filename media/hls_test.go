@@ -2,10 +2,13 @@ package media
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/hls"
+	"github.com/openvod/openvod/process"
+	"github.com/openvod/openvod/templates"
 )
 
 // fixtureBytes returns a test source of package mp4 or clip.
@@ -222,5 +227,83 @@ func TestOutputsListHLS(t *testing.T) {
 		if resp, _ := hlsGet(t, http.MethodGet, set[0].Url); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: GET %s = %d", name, set[0].Url, resp.StatusCode)
 		}
+	}
+}
+
+// TestServeHLSLadder: the master playlist of media with an HLS ladder
+// (made by processing's packager and recorded as an output) lists its
+// rungs after the media's own variant, by absolute URLs that serve the
+// rungs' playlists, with the media's audio rendition; DASH outputs are
+// not listed, a ladder whose master playlist is gone is left out, and the
+// ETag follows the bytes.
+func TestServeHLSLadder(t *testing.T) {
+	b := setup(t, 1<<30)
+	data := fixtureBytes(t, "h264_aac_faststart.mp4")
+	m := b.commitMedia(t, data)
+	master := b.svc.HLSURL(m.StorageKey)
+	resp, own := hlsGet(t, http.MethodGet, master)
+	ownTag := resp.Header.Get("ETag")
+
+	src := filepath.Join(t.TempDir(), "src.mp4")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tpl := &templates.AdaptiveDynamicStreaming{Format: "HLS", SegmentDuration: 2, StreamInfos: []templates.AdaptiveStreamTemplate{{
+		Video: &templates.VideoTemplateInfo{Codec: "libx264", Height: 120, Bitrate: 150},
+		Audio: &templates.AudioTemplateInfo{Codec: "libfdk_aac", Bitrate: 64, SampleRate: 44100, AudioChannel: 2}}}}
+	a, err := process.AdaptiveStreaming(t.Context(), &process.Source{Path: src, Duration: 3, Width: 320, Height: 240, Fps: 30, HasVideo: true, HasAudio: true}, tpl, dir, process.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, name := range a.Files {
+		if files[name], err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := func(definition int64, pkg string) (*openvod.MediaOutput, string) {
+		o := b.putOutput(t, m, "AdaptiveDynamicStreaming", definition, files)
+		prefix := o.Keys[0][:strings.LastIndexByte(o.Keys[0], '/')+1]
+		o.Item = fmt.Appendf(nil, `{"Definition":%d,"Package":%q,"Url":%q}`, definition, pkg, b.svc.URL(prefix+a.Main))
+		if _, err := b.svc.Store.MediaOutputPut(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+		return o, b.svc.URL(prefix)
+	}
+	_, rungBase := record(20, "HLS")
+	record(30, "DASH")
+	gone, _ := record(10, "HLS")
+	for _, k := range gone.Keys {
+		if strings.HasSuffix(k, "/"+a.Main) {
+			if err := b.svc.Blobs.Delete(t.Context(), k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	resp, body := hlsGet(t, http.MethodGet, master)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == ownTag || !strings.HasPrefix(resp.Header.Get("ETag"), `"`) {
+		t.Fatalf("GET %s = %d, ETag %q (without the ladder %q)", master, resp.StatusCode, resp.Header.Get("ETag"), ownTag)
+	}
+	own = bytes.Replace(own, []byte("#EXT-X-INDEPENDENT-SEGMENTS\n"), nil, 1)
+	rung, ok := bytes.CutPrefix(body, own)
+	if !ok {
+		t.Fatalf("master playlist does not start with the media's own variant:\n%s\n---\n%s", body, own)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(rung), "\n"), "\n")
+	if len(lines) != 2 || !regexp.MustCompile(`^#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=160x120,AUDIO="audio"$`).MatchString(lines[0]) ||
+		lines[1] != rungBase+a.Rungs[0].Playlist {
+		t.Fatalf("ladder lines %q, want one rung of 160x120 at %s", lines, rungBase+a.Rungs[0].Playlist)
+	}
+	if resp, p := hlsGet(t, http.MethodGet, lines[1]); resp.StatusCode != http.StatusOK || !bytes.Contains(p, []byte("#EXTINF:")) {
+		t.Errorf("GET %s = %d %.100q", lines[1], resp.StatusCode, p)
+	}
+	again, body2 := hlsGet(t, http.MethodGet, master)
+	if !bytes.Equal(body, body2) || again.Header.Get("ETag") != resp.Header.Get("ETag") {
+		t.Errorf("a second GET gave other bytes or another ETag")
+	}
+	if resp, clip := hlsGet(t, http.MethodGet, b.srv.URL+HLSPathPrefix+m.StorageKey+"/clip/0-2000/master.m3u8"); resp.StatusCode != http.StatusOK || bytes.Contains(clip, []byte("/vod/")) {
+		t.Errorf("clip master playlist %d:\n%s", resp.StatusCode, clip)
 	}
 }
