@@ -157,8 +157,9 @@ func TestServeHLSDecodes(t *testing.T) {
 	}
 }
 
-// TestServeHLSS3: on S3 a segment request after the index is cached reads
-// the segment's bytes only: one HEAD (the object's identity) and one
+// TestServeHLSS3: on S3 the playlists of committed media read nothing of
+// it (the commit planned the index), and a segment request reads the
+// segment's bytes only: one HEAD (the object's identity) and one
 // ranged GET of the segment's span.
 func TestServeHLSS3(t *testing.T) {
 	srv := s3test.Start(t)
@@ -167,8 +168,12 @@ func TestServeHLSS3(t *testing.T) {
 	data := fixtureBytes(t, "moov_end_gop8s.mp4")
 	m := b.commitMedia(t, data)
 	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
-	if resp, _ := hlsGet(t, http.MethodGet, base+"t1.m3u8"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("playlist: %d", resp.StatusCode)
+	// The commit's parse planned the index: the playlists read nothing.
+	counter.Reset()
+	for _, name := range []string{"master.m3u8", "t1.m3u8"} {
+		if resp, _ := hlsGet(t, http.MethodGet, base+name); resp.StatusCode != http.StatusOK || counter.Requests(http.MethodGet) != 0 {
+			t.Fatalf("%s: %d after %d GETs of the source", name, resp.StatusCode, counter.Requests(http.MethodGet))
+		}
 	}
 	ix, err := b.svc.hlsCache().Get(hlsID(t, b, m.StorageKey), nil)
 	if err != nil {

@@ -70,12 +70,20 @@ type NewMediaParams struct {
 
 // NewMedia returns the record of stored bytes with a fresh FileId (or the
 // reserved p.FileID) and the metadata read from the bytes. Unreadable
-// metadata is not an error: it is noted in MetaError. The record is not inserted.
+// metadata is not an error: it is noted in MetaError. The record is not
+// inserted. The bytes' HLS index starts being planned in the background
+// from the same parse (hls.Cache.Warm).
 func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Media, error) {
-	size, meta, metaErr, err := s.Probe(ctx, p.StorageKey)
+	pr, err := s.probe(ctx, p.StorageKey)
 	if err != nil {
 		return nil, err
 	}
+	if pr.movie != nil {
+		// The first HLS request then finds the index planned (or being
+		// planned) from this parse (docs/streaming.md).
+		s.hlsCache().Warm(pr.id, pr.movie)
+	}
+	size, meta, metaErr := pr.size, pr.meta, pr.metaErr
 	now := p.Now.UTC().Truncate(time.Second)
 	return &openvod.Media{
 		FileID:        cmp.Or(p.FileID, openvod.NewFileID()),
