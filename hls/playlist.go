@@ -157,18 +157,42 @@ func (ix *Index) File(src io.ReaderAt, name string) ([]byte, error) {
 		}
 		return nil, ErrNoSegment
 	}
-	trackName, file, ok := strings.Cut(name, "/")
-	t := ix.Track(trackName)
-	if !ok || t == nil {
+	t, n, ok := ix.fileOf(name)
+	switch {
+	case !ok:
 		return nil, ErrNoSegment
+	case n < 0:
+		return t.Init(), nil
+	}
+	return t.Segment(src, n)
+}
+
+// SegmentBytes returns the size of the samples of the media segment name
+// (a SegmentName, as File takes it), what writing it holds in memory
+// besides its moof; 0 for any other name.
+func (ix *Index) SegmentBytes(name string) int64 {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 || n >= len(t.Segments) {
+		return 0
+	}
+	return t.Segments[n].Bytes
+}
+
+// fileOf returns the track of a file name under a track's directory and
+// the number of its media segment (-1 for the init segment); ok is false
+// for other names.
+func (ix *Index) fileOf(name string) (t *Track, n int, ok bool) {
+	trackName, file, ok := strings.Cut(name, "/")
+	if t = ix.Track(trackName); !ok || t == nil {
+		return nil, 0, false
 	}
 	if file == "init.mp4" {
-		return t.Init(), nil
+		return t, -1, true
 	}
 	num, ok := strings.CutSuffix(file, ".m4s")
 	n, err := strconv.Atoi(num)
-	if !ok || err != nil || strconv.Itoa(n) != num {
-		return nil, ErrNoSegment
+	if !ok || err != nil || strconv.Itoa(n) != num || n < 0 {
+		return nil, 0, false
 	}
-	return t.Segment(src, n)
+	return t, n, true
 }

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,13 @@ const (
 	HLSCacheBytes   = 256 << 20
 )
 
+// DefaultHLSBuildBytes and DefaultHLSBuildWait are the defaults of
+// Service.HLSBuildBytes and HLSBuildWait.
+const (
+	DefaultHLSBuildBytes = 256 << 20
+	DefaultHLSBuildWait  = 2 * time.Second
+)
+
 // HLSURL returns the URL of the master playlist of the media stored under
 // key.
 func (s *Service) HLSURL(key string) string {
@@ -35,12 +43,35 @@ func (s *Service) HLSURL(key string) string {
 // hlsCache returns s.HLS, made on first use with the default segment
 // duration when it was not set.
 func (s *Service) hlsCache() *hls.Cache {
+	s.hlsInit()
+	return s.HLS
+}
+
+// hlsInit sets the HLS defaults on first use.
+func (s *Service) hlsInit() {
 	s.hlsOnce.Do(func() {
 		if s.HLS == nil {
 			s.HLS = hls.NewCache(hls.Options{}, HLSCacheEntries, HLSCacheBytes)
 		}
+		s.hlsBuildBytes = cmp.Or(s.HLSBuildBytes, DefaultHLSBuildBytes)
+		s.hlsBuilds = newGate(s.hlsBuildBytes)
 	})
-	return s.HLS
+}
+
+// hlsBuild takes room for a segment of n media bytes among those being
+// written and sent (HLSBuildBytes; a segment larger than all of it takes
+// all of it), waiting up to HLSBuildWait; ok is false when there was no
+// room in time or ctx ended. The caller calls release once the answer is
+// sent.
+func (s *Service) hlsBuild(ctx context.Context, n int64) (release func(), ok bool) {
+	s.hlsInit()
+	n = min(n, s.hlsBuildBytes)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.HLSBuildWait, DefaultHLSBuildWait))
+	defer cancel()
+	if s.hlsBuilds.acquire(ctx, n) != nil {
+		return nil, false
+	}
+	return func() { s.hlsBuilds.release(n) }, true
 }
 
 // ServeHLS serves committed media as HLS at /hls/<storage key>/ followed
@@ -88,6 +119,15 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
+	if n := ix.SegmentBytes(name); n > 0 && clip == nil {
+		release, ok := s.hlsBuild(r.Context(), n)
+		if !ok {
+			h.Set("Retry-After", "1")
+			http.Error(w, "busy: the server is writing as many HLS segments as it may; retry", http.StatusServiceUnavailable)
+			return
+		}
+		defer release()
+	}
 	var body []byte
 	etag := s.hlsCache().ETag(id, hlsClipName(clip, name))
 	if name == hls.MasterName && clip == nil {

@@ -48,8 +48,16 @@ type Service struct {
 	Logger   *slog.Logger
 	// HLS is the cache of packaged sources ServeHLS serves from; when nil,
 	// one with the default segment duration is made on first use.
-	HLS     *hls.Cache
-	hlsOnce sync.Once
+	HLS *hls.Cache
+	// HLSBuildBytes bounds the media bytes of the HLS segments being
+	// written and sent at once (DefaultHLSBuildBytes when 0); a segment
+	// request waits up to HLSBuildWait (DefaultHLSBuildWait when 0) for
+	// room, then answers 503 with Retry-After (docs/streaming.md).
+	HLSBuildBytes int64
+	HLSBuildWait  time.Duration
+	hlsOnce       sync.Once
+	hlsBuilds     *gate
+	hlsBuildBytes int64
 }
 
 // NewMediaParams describes a media file whose bytes are stored.
