@@ -143,8 +143,10 @@ type Segment struct {
 	// DecodeTime is the source decode time of the first sample, in the
 	// track's timescale: the segment's tfdt.
 	DecodeTime int64
-	// Bytes is the size of the segment's samples.
+	// Bytes is the size of the segment's samples, and Runs the number of
+	// runs of them adjacent in the source.
 	Bytes int64
+	Runs  int
 	// SpanStart and SpanEnd are the smallest source byte range [SpanStart,
 	// SpanEnd) holding the segment's samples, for a ranged read.
 	SpanStart, SpanEnd int64
@@ -342,6 +344,7 @@ func (t *Track) segment(bounds []float64) error {
 	var maxEnd, firstPTS int64 = math.MinInt64, 0
 	seg := Segment{SpanStart: math.MaxInt64}
 	k, leading := 0, false
+	var lastEnd int64 // where the previous sample ends in the source
 	flush := func(next int, at float64) error {
 		if seg.Bytes > MaxSegmentBytes || seg.Samples > MaxSegmentSamples {
 			return unsupported(t.ID, "segment %d holds %d samples of %d bytes, over %d samples or %d bytes", len(t.Segments), seg.Samples, seg.Bytes, MaxSegmentSamples, MaxSegmentBytes)
@@ -368,6 +371,10 @@ func (t *Track) segment(bounds []float64) error {
 			seg.DecodeTime, firstPTS = smp.DTS, pts
 		}
 		leading = leading || pts < firstPTS
+		if seg.Samples == 0 || smp.Offset != lastEnd {
+			seg.Runs++
+		}
+		lastEnd = smp.Offset + int64(smp.Size)
 		seg.Samples++
 		seg.Bytes += int64(smp.Size)
 		seg.SpanStart = min(seg.SpanStart, smp.Offset)

@@ -167,6 +167,17 @@ func (ix *Index) File(src io.ReaderAt, name string) ([]byte, error) {
 	return t.Segment(src, n)
 }
 
+// SegmentParts returns the media segment name (a SegmentName, as File
+// takes it) as Track.SegmentParts does: its head and the runs of source
+// bytes that follow. It returns ErrNoSegment for any other name.
+func (ix *Index) SegmentParts(name string) (head []byte, runs []Run, err error) {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 {
+		return nil, nil, ErrNoSegment
+	}
+	return t.SegmentParts(n)
+}
+
 // SegmentBytes returns the size of the samples of the media segment name
 // (a SegmentName, as File takes it), what writing it holds in memory
 // besides its moof; 0 for any other name.
@@ -176,6 +187,16 @@ func (ix *Index) SegmentBytes(name string) int64 {
 		return 0
 	}
 	return t.Segments[n].Bytes
+}
+
+// SegmentRunBytes returns the mean size of the runs of adjacent samples
+// (Track.SegmentParts) of the media segment name; 0 for any other name.
+func (ix *Index) SegmentRunBytes(name string) int64 {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 || n >= len(t.Segments) {
+		return 0
+	}
+	return t.Segments[n].Bytes / int64(max(t.Segments[n].Runs, 1))
 }
 
 // fileOf returns the track of a file name under a track's directory and

@@ -6,7 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -119,7 +122,12 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
-	if n := ix.SegmentBytes(name); n > 0 && clip == nil {
+	segment := ix.SegmentBytes(name) > 0 && clip == nil
+	if f := blob.LocalFile(obj); segment && f != nil && plainGet(r) && ix.SegmentRunBytes(name) >= sendRunBytes {
+		s.sendSegment(w, f, ix, name, s.hlsCache().ETag(id, name))
+		return
+	}
+	if n := ix.SegmentBytes(name); segment {
 		release, ok := s.hlsBuild(r.Context(), n)
 		if !ok {
 			h.Set("Retry-After", "1")
@@ -152,6 +160,70 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// sendRunBytes is the mean size of the runs of adjacent samples of a
+// segment from which sendSegment sends it from the file (two system calls
+// a run), rather than the segment being written in memory (one read of
+// its span, one write: Track.Segment). Tests lower it to send every
+// segment.
+var sendRunBytes int64 = 64 << 10
+
+// plainGet reports whether r is a GET of a whole resource: no range, no
+// condition.
+func plainGet(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	for _, k := range []string{"Range", "If-Range", "If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		if r.Header.Get(k) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// sendSegment answers a plain GET of the media segment name of ix whose
+// source is the local file f (opened for this request alone): its head
+// from memory, then its samples' runs copied from f to the connection by
+// the kernel (sendfile, through io.Copy into the ResponseWriter), so that
+// the segment's bytes are not held in memory. The answer's headers are
+// those ServeContent gives the same segment. A read error once the
+// answer has started cuts the connection: the client sees a short body.
+func (s *Service) sendSegment(w http.ResponseWriter, f *os.File, ix *hls.Index, name, etag string) {
+	head, runs, err := ix.SegmentParts(name)
+	if err != nil {
+		s.Logger.Error("HLS segment failed", "name", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	size := int64(len(head))
+	for _, r := range runs {
+		size += r.Len
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentType(name))
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(head); err != nil {
+		return // the client went away
+	}
+	for _, r := range runs {
+		if _, err := f.Seek(r.Off, io.SeekStart); err != nil {
+			s.Logger.Error("HLS segment failed", "name", name, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		n, err := io.Copy(w, io.LimitReader(f, r.Len))
+		if n != r.Len {
+			if err == nil { // the file is shorter than its tables say
+				s.Logger.Warn("HLS segment cut short", "name", name, "err", io.ErrUnexpectedEOF)
+			}
+			panic(http.ErrAbortHandler) // a read error, or the client went away
+		}
+	}
 }
 
 // OpenHLS returns the HLS packaging of the committed media (or output)

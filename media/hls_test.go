@@ -312,3 +312,56 @@ func TestServeHLSLadder(t *testing.T) {
 		t.Errorf("clip master playlist %d:\n%s", resp.StatusCode, clip)
 	}
 }
+
+// TestServeHLSSendsSegments: a plain GET of a segment on local disk is
+// sent from the file (sendSegment: it answers while no room is left for
+// segments written in memory) with the same bytes and headers as the
+// segment written in memory (a ranged GET of all of it, ServeContent), for
+// every segment of every track.
+func TestServeHLSSendsSegments(t *testing.T) {
+	saved := sendRunBytes
+	sendRunBytes = 0 // send every segment from the file
+	defer func() { sendRunBytes = saved }()
+	b := setup(t, 1<<30)
+	data := fixtureBytes(t, "moov_end_gop8s.mp4")
+	m := b.commitMedia(t, data)
+	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
+	ix, err := b.svc.hlsCache().Get(hlsID(t, b, m.StorageKey), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sent struct {
+		resp *http.Response
+		body []byte
+	}
+	plain := map[string]sent{}
+	release, _ := b.svc.hlsBuild(t.Context(), 1<<40) // all the room
+	for _, tr := range ix.Tracks {
+		for n := range tr.Segments {
+			resp, body := hlsGet(t, http.MethodGet, base+tr.SegmentName(n))
+			plain[tr.SegmentName(n)] = sent{resp, body}
+		}
+	}
+	release()
+	if len(plain) < 4 {
+		t.Fatalf("%d segments", len(plain))
+	}
+	for name, p := range plain {
+		want, err := ix.File(bytes.NewReader(data), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranged, whole := hlsGet(t, http.MethodGet, base+name, "Range", fmt.Sprintf("bytes=0-%d", len(want)-1))
+		if p.resp.StatusCode != http.StatusOK || ranged.StatusCode != http.StatusPartialContent || !bytes.Equal(p.body, want) || !bytes.Equal(whole, want) {
+			t.Fatalf("%s: %d and %d, %d and %d bytes, want %d", name, p.resp.StatusCode, ranged.StatusCode, len(p.body), len(whole), len(want))
+		}
+		for _, k := range []string{"Content-Type", "ETag", "Cache-Control", "Accept-Ranges", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"} {
+			if p.resp.Header.Get(k) != ranged.Header.Get(k) || p.resp.Header.Get(k) == "" {
+				t.Errorf("%s: %s %q sent, %q in memory", name, k, p.resp.Header.Get(k), ranged.Header.Get(k))
+			}
+		}
+		if p.resp.ContentLength != int64(len(want)) {
+			t.Errorf("%s: Content-Length %d, want %d", name, p.resp.ContentLength, len(want))
+		}
+	}
+}
