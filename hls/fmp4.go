@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/openvod/openvod/mp4"
 )
@@ -155,6 +156,13 @@ var ErrNoSegment = errors.New("hls: no such segment")
 // range and an error wrapping io.ErrUnexpectedEOF for a source shorter
 // than its tables say.
 func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
+	return t.AppendSegment(nil, src, n)
+}
+
+// AppendSegment is Segment writing the segment after the bytes of dst,
+// whose spare capacity it uses (a caller may so reuse its buffers); it
+// returns the extended slice.
+func (t *Track) AppendSegment(dst []byte, src io.ReaderAt, n int) ([]byte, error) {
 	head, runs, err := t.SegmentParts(n)
 	if err != nil {
 		return nil, err
@@ -163,11 +171,11 @@ func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
 	if h, ok := src.(interface{ WillRead(off, end int64) }); ok {
 		h.WillRead(seg.SpanStart, seg.SpanEnd)
 	}
-	h := int64(len(head))
+	base := int64(len(dst))
+	h := base + int64(len(head))
 	if span := seg.SpanEnd - seg.SpanStart; len(runs) > 1 && span <= seg.Bytes+seg.Bytes/denseGap && ascending(runs) {
 		// Dense: one read of the span, then the gaps closed in place.
-		out := make([]byte, h+span)
-		copy(out, head)
+		out := append(slices.Grow(dst, int(int64(len(head))+span)), head...)[:h+span]
 		if err := readFull(src, out[h:], seg.SpanStart); err != nil {
 			return nil, err
 		}
@@ -177,8 +185,8 @@ func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
 		}
 		return out[:pos], nil
 	}
-	out := make([]byte, h+seg.Bytes)
-	pos := int64(copy(out, head))
+	out := append(slices.Grow(dst, int(int64(len(head))+seg.Bytes)), head...)[:h+seg.Bytes]
+	pos := h
 	for _, r := range runs {
 		if err := readFull(src, out[pos:pos+r.Len], r.Off); err != nil {
 			return nil, err

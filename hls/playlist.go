@@ -178,6 +178,17 @@ func (ix *Index) SegmentParts(name string) (head []byte, runs []Run, err error) 
 	return t.SegmentParts(n)
 }
 
+// AppendSegment appends the media segment name (a SegmentName, as File
+// takes it), read from src, to dst (Track.AppendSegment). It returns
+// ErrNoSegment for any other name.
+func (ix *Index) AppendSegment(dst []byte, src io.ReaderAt, name string) ([]byte, error) {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 {
+		return nil, ErrNoSegment
+	}
+	return t.AppendSegment(dst, src, n)
+}
+
 // SegmentBytes returns the size of the samples of the media segment name
 // (a SegmentName, as File takes it), what writing it holds in memory
 // besides its moof; 0 for any other name.

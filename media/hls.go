@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openvod/openvod/blob"
@@ -127,8 +128,8 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		s.sendSegment(w, f, ix, name, s.hlsCache().ETag(id, name))
 		return
 	}
-	if n := ix.SegmentBytes(name); segment {
-		release, ok := s.hlsBuild(r.Context(), n)
+	if segment {
+		release, ok := s.hlsBuild(r.Context(), ix.SegmentBytes(name))
 		if !ok {
 			h.Set("Retry-After", "1")
 			http.Error(w, "busy: the server is writing as many HLS segments as it may; retry", http.StatusServiceUnavailable)
@@ -138,9 +139,22 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []byte
 	etag := s.hlsCache().ETag(id, hlsClipName(clip, name))
-	if name == hls.MasterName && clip == nil {
+	switch {
+	case name == hls.MasterName && clip == nil:
 		body, etag = s.hlsMaster(r.Context(), key, ix)
-	} else {
+	case segment:
+		buf, _ := segmentBuffers.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		body, err = ix.AppendSegment((*buf)[:0], obj, name)
+		defer func() {
+			if cap(body) <= maxPooledSegment {
+				*buf = body[:0]
+				segmentBuffers.Put(buf)
+			}
+		}()
+	default:
 		body, err = hlsFile(ix, obj, name, clip)
 	}
 	if errors.Is(err, hls.ErrNoSegment) {
@@ -168,6 +182,14 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 // its span, one write: Track.Segment). Tests lower it to send every
 // segment.
 var sendRunBytes int64 = 64 << 10
+
+// segmentBuffers are the buffers of segments written in memory, reused
+// once their answer is sent (a fresh one would be cleared first, page by
+// page: most of the cost of a segment request), at most maxPooledSegment
+// bytes each.
+var segmentBuffers sync.Pool // of *[]byte
+
+const maxPooledSegment = 16 << 20
 
 // plainGet reports whether r is a GET of a whole resource: no range, no
 // condition.
