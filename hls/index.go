@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/openvod/openvod/mp4"
@@ -208,9 +209,16 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	ref := ix.Tracks[0]
 	bounds := ref.cut(target.Seconds())
 	ix.Independent = true
-	for _, t := range ix.Tracks {
-		if err := t.segment(bounds); err != nil {
-			return nil, err
+	// The tracks are cut at the same bounds independently: at once.
+	errs := make([]error, len(ix.Tracks))
+	var wg sync.WaitGroup
+	for i, t := range ix.Tracks {
+		wg.Go(func() { errs[i] = t.segment(bounds) })
+	}
+	wg.Wait()
+	for i, t := range ix.Tracks {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		ix.Duration = max(ix.Duration, t.end())
 		ix.Independent = ix.Independent && t.Leading == 0
