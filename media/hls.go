@@ -86,22 +86,10 @@ func (s *Service) hlsBuild(ctx context.Context, n int64) (release func(), ok boo
 // why) and segments that do not exist answer 404. Init and media segments
 // may be cached forever; playlists for an hour.
 func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	switch r.Method {
-	case http.MethodOptions:
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Range")
-		h.Set("Access-Control-Max-Age", "86400")
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case http.MethodGet, http.MethodHead:
-	default:
-		h.Set("Allow", "GET, HEAD, OPTIONS")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !cors(w, r) {
 		return
 	}
-	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
+	h := w.Header()
 	key, name, ok := SplitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
 	key, clip := splitHLSClip(key)
 	if !ok {
@@ -190,6 +178,30 @@ var sendRunBytes int64 = 64 << 10
 var segmentBuffers sync.Pool // of *[]byte
 
 const maxPooledSegment = 16 << 20
+
+// cors sets the CORS headers of a public GET, HEAD or OPTIONS route (any
+// origin may read it, as players on other sites do) and answers a
+// preflight (OPTIONS) or another method itself; it returns whether the
+// caller is to answer r.
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	switch r.Method {
+	case http.MethodOptions:
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Range")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	case http.MethodGet, http.MethodHead:
+	default:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
+	return true
+}
 
 // plainGet reports whether r is a GET of a whole resource: no range, no
 // condition.

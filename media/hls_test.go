@@ -301,8 +301,14 @@ func TestServeHLSLadder(t *testing.T) {
 		lines[1] != rungBase+a.Rungs[0].Playlist {
 		t.Fatalf("ladder lines %q, want one rung of 160x120 at %s", lines, rungBase+a.Rungs[0].Playlist)
 	}
-	if resp, p := hlsGet(t, http.MethodGet, lines[1]); resp.StatusCode != http.StatusOK || !bytes.Contains(p, []byte("#EXTINF:")) {
-		t.Errorf("GET %s = %d %.100q", lines[1], resp.StatusCode, p)
+	// Players on other origins read the rungs from /vod/ too (CORS).
+	if resp, p := hlsGet(t, http.MethodGet, lines[1]); resp.StatusCode != http.StatusOK || !bytes.Contains(p, []byte("#EXTINF:")) ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") {
+		t.Errorf("GET %s = %d %v %.100q", lines[1], resp.StatusCode, resp.Header, p)
+	}
+	if resp, _ := hlsGet(t, http.MethodOptions, lines[1], "Origin", "https://player.example", "Access-Control-Request-Headers", "range"); resp.StatusCode != http.StatusNoContent ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Range") {
+		t.Errorf("OPTIONS %s = %d %v", lines[1], resp.StatusCode, resp.Header)
 	}
 	again, body2 := hlsGet(t, http.MethodGet, master)
 	if !bytes.Equal(body, body2) || again.Header.Get("ETag") != resp.Header.Get("ETag") {
