@@ -278,7 +278,7 @@ func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Obj
 	if !exists {
 		return nil, nil, hls.SourceID{}, store.ErrNotFound
 	}
-	obj, err := s.Blobs.Open(ctx, key)
+	obj, err := s.openSource(ctx, key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, nil, hls.SourceID{}, store.ErrNotFound
 	}
@@ -293,6 +293,36 @@ func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Obj
 		return nil, nil, id, err
 	}
 	return ix, obj, id, nil
+}
+
+// openSource opens the object under key: again, with no request to the
+// media store, when a request opened it lately and its backend can
+// (blob.Reopen: on S3, no HEAD; committed keys are not rewritten, and a
+// replaced object fails its reads), else with Blobs.Open. It remembers
+// the objects of at most HLSCacheEntries keys, forgetting them all when
+// more come.
+func (s *Service) openSource(ctx context.Context, key string) (blob.Object, error) {
+	s.hlsOpenedMu.Lock()
+	known := s.hlsOpened[key]
+	s.hlsOpenedMu.Unlock()
+	if known != nil {
+		if obj, ok := blob.Reopen(ctx, known); ok {
+			return obj, nil
+		}
+	}
+	obj, err := s.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if again, ok := blob.Reopen(ctx, obj); ok {
+		s.hlsOpenedMu.Lock()
+		if s.hlsOpened == nil || len(s.hlsOpened) >= HLSCacheEntries {
+			s.hlsOpened = map[string]blob.Object{}
+		}
+		s.hlsOpened[key] = again
+		s.hlsOpenedMu.Unlock()
+	}
+	return obj, nil
 }
 
 // SplitHLSPath splits the path after HLSPathPrefix into the storage key

@@ -58,6 +58,8 @@ type Service struct {
 	hlsOnce       sync.Once
 	hlsBuilds     *gate
 	hlsBuildBytes int64
+	hlsOpenedMu   sync.Mutex
+	hlsOpened     map[string]blob.Object // by key: openSource
 }
 
 // NewMediaParams describes a media file whose bytes are stored.
