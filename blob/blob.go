@@ -199,6 +199,20 @@ func WillRead(o Object, off, end int64) {
 	}
 }
 
+// Reopen returns o opened again for ctx without asking the storage for
+// its attributes, when its backend can (blob/s3's objects: the new one
+// reads the version o found, so a replaced object fails its reads); ok
+// is false otherwise, and the caller opens the key again. o may be
+// closed.
+func Reopen(ctx context.Context, o Object) (Object, bool) {
+	if r, ok := o.(interface {
+		Reopen(context.Context) Object
+	}); ok {
+		return r.Reopen(ctx), true
+	}
+	return nil, false
+}
+
 // Info describes an object.
 type Info struct {
 	Key     string

@@ -21,7 +21,9 @@ const chromiumPath = "/usr/bin/chromium"
 
 // playerPage is the page the browser check opens: hls.js plays Src in a
 // muted video and records its errors in window.report; window.snapshot()
-// returns the report with the video's state.
+// returns the report with the video's state. With a Level, the page
+// switches hls.js to the variant whose URL contains it, once the master
+// playlist is parsed, and counts the fragments loaded from it.
 var playerPage = template.Must(template.New("player").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>openvod HLS check</title></head>
 <body>
@@ -29,7 +31,8 @@ var playerPage = template.Must(template.New("player").Parse(`<!doctype html>
 <script src="/hls.min.js"></script>
 <script>
 const v = document.getElementById('v');
-window.report = { errors: [], fatal: null, fragments: 0, seekedAt: undefined };
+window.report = { errors: [], fatal: null, fragments: 0, seekedAt: undefined, level: -1, levelFragments: 0 };
+const level = {{.Level}};
 window.snapshot = () => {
   const b = [];
   for (let i = 0; i < v.buffered.length; i++) b.push([v.buffered.start(i), v.buffered.end(i)]);
@@ -45,11 +48,18 @@ if (!Hls.isSupported()) {
     window.report.errors.push(what);
     if (d.fatal) window.report.fatal = what;
   });
-  hls.on(Hls.Events.FRAG_LOADED, () => { window.report.fragments++; });
+  hls.on(Hls.Events.FRAG_LOADED, (_, d) => {
+    window.report.fragments++;
+    if (level && d.frag.type === 'main' && d.frag.level === window.report.level) window.report.levelFragments++;
+  });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    if (level) {
+      window.report.level = hls.levels.findIndex((l) => String(l.url).includes(level));
+      if (window.report.level >= 0) hls.currentLevel = window.report.level;
+    }
     v.play().catch((e) => { window.report.fatal = 'video.play(): ' + e.message; });
   });
-  hls.loadSource({{.}});
+  hls.loadSource({{.Src}});
   hls.attachMedia(v);
 }
 </script>
@@ -66,6 +76,8 @@ type browserReport struct {
 	SeekedAt          float64  `json:"seekedAt"`
 	PlayedAfterSeekTo float64  `json:"playedAfterSeekTo"`
 	FragmentsLoaded   int      `json:"fragmentsLoaded"`
+	Level             int      `json:"level"`          // the index of the variant forced, -1 when none
+	LevelFragments    int      `json:"levelFragments"` // video fragments loaded from it
 	Errors            []string `json:"errors"`
 	Console           []string `json:"console"`
 	FailedRequests    []string `json:"failedRequests"`
@@ -74,9 +86,11 @@ type browserReport struct {
 // TestHLSBrowser plays HLS with hls.js in Debian's Chromium, from a page
 // on another origin: a committed MP4's on-the-fly HLS (the master playlist
 // of the Definition 0 item of DescribeMediaInfos) and the playlist a
-// SimpleHlsClip of its video playlist answers. For each, playback passes
-// 5 s, a seek to the middle lands within 0.5 s of its target and plays on,
-// and hls.js raises no fatal error.
+// SimpleHlsClip of its video playlist answers, and then, once processing
+// made its HLS ladder (ProcessMedia, adaptive-streaming preset 10), the
+// master playlist listing the ladder's rung, with hls.js switched to the
+// rung. For each, playback passes 5 s, a seek to the middle lands within
+// 0.5 s of its target and plays on, and hls.js raises no fatal error.
 func TestHLSBrowser(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat(chromiumPath); err != nil {
@@ -120,7 +134,7 @@ func TestHLSBrowser(t *testing.T) {
 	}{{"master", master, 40}, {"SimpleHlsClip", clip.Url, clip.MetaData.Duration}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := play(t, node, dir, pageServer(t, hlsJS, c.url))
+			r := play(t, node, dir, pageServer(t, hlsJS, c.url, ""))
 			// The script's checks, again on its report, and the duration.
 			if r.PlayedTo <= 5 || r.Duration < c.duration-1 || r.Duration > c.duration+1 ||
 				r.SeekedAt < r.SeekTarget-0.5 || r.SeekedAt > r.SeekTarget+0.5 || r.PlayedAfterSeekTo <= r.SeekedAt+1 || r.FragmentsLoaded < 2 {
@@ -128,6 +142,43 @@ func TestHLSBrowser(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("ladder", func(t *testing.T) {
+		t.Parallel()
+		rung := ladderRung(t, srv, fileID, master)
+		r := play(t, node, dir, pageServer(t, hlsJS, master, rung))
+		if r.PlayedTo <= 5 || r.Duration < 39 || r.Duration > 41 || r.SeekedAt < r.SeekTarget-0.5 || r.SeekedAt > r.SeekTarget+0.5 ||
+			r.PlayedAfterSeekTo <= r.SeekedAt+1 || r.Level < 0 || r.LevelFragments < 2 {
+			t.Fatalf("%s switched to %s: report out of bounds: %+v", master, rung, r)
+		}
+	})
+}
+
+// ladderRung makes the HLS ladder of fileID (ProcessMedia, adaptive-streaming
+// preset 10: for the 640x360 source, its 240p rung), waits for it, and
+// returns the rung's media playlist URL, which the master playlist must
+// now list after the original's variant.
+func ladderRung(t *testing.T, srv *openvodtest.Server, fileID, master string) string {
+	t.Helper()
+	ctx := context.Background()
+	var accepted struct{ TaskId string }
+	srv.Call(ctx, "ProcessMedia", map[string]any{"FileId": fileID, "MediaProcessTask": map[string]any{
+		"AdaptiveDynamicStreamingTaskSet": []map[string]any{{"Definition": 10}}}}, &accepted)
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(200 * time.Millisecond) {
+		var d struct{ Status string }
+		srv.Call(ctx, "DescribeTaskDetail", map[string]any{"TaskId": accepted.TaskId}, &d)
+		if d.Status == "FINISH" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the ladder's task %s: %s after 5 minutes", accepted.TaskId, d.Status)
+		}
+	}
+	variants := playlistURIs(t, master)
+	if len(variants) != 2 || !strings.HasPrefix(variants[1], srv.URL+"/vod/") || !strings.HasSuffix(variants[1], ".m3u8") {
+		t.Fatalf("%s lists %q, want the original's variant and the ladder's rung under %s/vod/", master, variants, srv.URL)
+	}
+	return variants[1]
 }
 
 // play runs e2e/browser/play.mjs (in dir) on the page at page and returns
@@ -197,10 +248,11 @@ func hlsURL(t *testing.T, srv *openvodtest.Server, fileID string) string {
 	return ""
 }
 
-// pageServer serves the player page of src and hls.js (the file at
+// pageServer serves the player page of src (switched to the variant whose
+// URL contains level, when not "") and hls.js (the file at
 // hlsJS) on a loopback port of its own, another origin than the openvod
 // server's; it returns the page's URL.
-func pageServer(t *testing.T, hlsJS, src string) string {
+func pageServer(t *testing.T, hlsJS, src, level string) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /hls.min.js", func(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +262,7 @@ func pageServer(t *testing.T, hlsJS, src string) string {
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := playerPage.Execute(w, src); err != nil {
+		if err := playerPage.Execute(w, struct{ Src, Level string }{src, level}); err != nil {
 			t.Errorf("player page: %v", err)
 		}
 	})

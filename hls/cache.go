@@ -70,8 +70,41 @@ func (c *Cache) Get(id SourceID, src io.ReaderAt) (*Index, error) {
 	e := &cacheEntry{id: id, done: make(chan struct{})}
 	c.entries[id] = c.lru.PushFront(e)
 	c.mu.Unlock()
-
 	m, err := mp4.ParseLimited(src, id.Size, ParseLimits)
+	c.fill(e, m, err)
+	return e.ix, e.err
+}
+
+// Warm starts planning the Index of the source id from m, its movie as
+// mp4.Parse read it (when a caller parsed it for its own use, as the
+// upload's commit does for the metadata), so that the first request of
+// the source does not parse it again: New runs in a goroutine, and a Get
+// of id meanwhile waits for it. A source already cached, or whose movie
+// is over ParseLimits (Get then reports it), is left alone.
+func (c *Cache) Warm(id SourceID, m *mp4.Movie) {
+	if int64(len(m.Moov)) > ParseLimits.MoovSize {
+		return
+	}
+	for _, t := range m.Tracks {
+		if t.SampleCount > ParseLimits.Samples {
+			return
+		}
+	}
+	c.mu.Lock()
+	if _, ok := c.entries[id]; ok {
+		c.mu.Unlock()
+		return
+	}
+	e := &cacheEntry{id: id, done: make(chan struct{})}
+	c.entries[id] = c.lru.PushFront(e)
+	c.mu.Unlock()
+	go c.fill(e, m, nil)
+}
+
+// fill plans e's Index from the movie m that parsing gave with err, marks
+// e done and keeps it (it costs about three times its moov) or, on a read
+// error, drops it.
+func (c *Cache) fill(e *cacheEntry, m *mp4.Movie, err error) {
 	if err == nil {
 		e.ix, err = New(m, c.opt)
 		e.cost = int64(3*len(m.Moov)) + 1024
@@ -83,19 +116,18 @@ func (c *Cache) Get(id SourceID, src io.ReaderAt) (*Index, error) {
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.entries[id]
+	el, ok := c.entries[e.id]
 	if !ok || el.Value.(*cacheEntry) != e {
-		return e.ix, e.err // evicted while it was parsed
+		return // evicted while it was parsed
 	}
 	if !keep {
 		c.remove(el)
-		return e.ix, e.err
+		return
 	}
 	c.bytes += e.cost
 	for c.lru.Len() > c.maxEntries || (c.bytes > c.maxBytes && c.lru.Len() > 1) {
 		c.remove(c.lru.Back())
 	}
-	return e.ix, e.err
 }
 
 // remove drops an entry; its cost counts once it is done.

@@ -121,3 +121,60 @@ func TestCacheRefusesHugeMoov(t *testing.T) {
 		t.Fatalf("a 100 MiB moov: %v after %d reads, want a LimitError before reading it", err, r.reads.Load())
 	}
 }
+
+// TestCacheWarm: a source warmed with its parsed movie is not read by
+// Gets (concurrent with the planning or after it), and they return one
+// Index whose playlists are those of a parse; a movie over ParseLimits
+// is not warmed, so that Get reports the limit.
+func TestCacheWarm(t *testing.T) {
+	f, err := os.Open(fixture("bf2_gop1s.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	m, err := mp4.Parse(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &countingReader{f: f}
+	c := NewCache(Options{}, 4, 1<<30)
+	id := SourceID{Key: "a", Size: st.Size()}
+	c.Warm(id, m)
+	c.Warm(id, m) // already there: nothing more
+	var wg sync.WaitGroup
+	indexes := make([]*Index, 4)
+	for i := range indexes {
+		wg.Go(func() {
+			ix, err := c.Get(id, r)
+			if err != nil {
+				t.Error(err)
+			}
+			indexes[i] = ix
+		})
+	}
+	wg.Wait()
+	if n := r.reads.Load(); n != 0 || c.Len() != 1 {
+		t.Fatalf("Gets of a warmed source made %d reads; %d entries", n, c.Len())
+	}
+	parsed, err := NewCache(Options{}, 1, 1<<30).Get(id, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ix := range indexes {
+		if ix != indexes[0] || string(ix.Master()) != string(parsed.Master()) ||
+			string(ix.MediaPlaylist(ix.Tracks[0], 0, 1<<20, "")) != string(parsed.MediaPlaylist(parsed.Tracks[0], 0, 1<<20, "")) {
+			t.Fatal("the warmed Index differs from a parsed one, or Gets returned different ones")
+		}
+	}
+
+	saved := ParseLimits
+	defer func() { ParseLimits = saved }()
+	ParseLimits.Samples = 10
+	big := SourceID{Key: "b", Size: st.Size()}
+	c.Warm(big, m)
+	var limit *mp4.LimitError
+	if _, err := c.Get(big, r); !errors.As(err, &limit) || r.reads.Load() == 0 {
+		t.Fatalf("Get of a source over the limits, not warmed: %v after %d reads", err, r.reads.Load())
+	}
+}

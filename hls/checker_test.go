@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,8 +46,10 @@ func attrs(tb testing.TB, list string) map[string]string {
 
 // masterInfo is what checkMaster reads from a master playlist.
 type masterInfo struct {
-	variant  map[string]string
-	uri      string
+	variant  map[string]string // the first variant's attributes
+	uri      string            // and its URI
+	variants []map[string]string
+	uris     []string
 	audioURI string
 }
 
@@ -54,11 +57,14 @@ type masterInfo struct {
 func checkMaster(tb testing.TB, text string) masterInfo {
 	tb.Helper()
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if lines[0] != "#EXTM3U" || lines[1] != "#EXT-X-VERSION:7" || lines[2] != "#EXT-X-INDEPENDENT-SEGMENTS" {
-		tb.Fatalf("master playlist starts with %q", lines[:3])
+	if lines[0] != "#EXTM3U" || lines[1] != "#EXT-X-VERSION:7" {
+		tb.Fatalf("master playlist starts with %q", lines[:2])
 	}
 	var mi masterInfo
-	for i := 3; i < len(lines); i++ {
+	for i := 2; i < len(lines); i++ {
+		if i == 2 && lines[i] == "#EXT-X-INDEPENDENT-SEGMENTS" {
+			continue
+		}
 		tag, list, _ := strings.Cut(lines[i], ":")
 		switch tag {
 		case "#EXT-X-MEDIA":
@@ -68,25 +74,37 @@ func checkMaster(tb testing.TB, text string) masterInfo {
 			}
 			mi.audioURI = a["URI"]
 		case "#EXT-X-STREAM-INF":
-			mi.variant = attrs(tb, list)
-			if i+1 >= len(lines) || strings.HasPrefix(lines[i+1], "#") {
+			if i+1 >= len(lines) || strings.HasPrefix(lines[i+1], "#") || lines[i+1] == "" {
 				tb.Fatalf("EXT-X-STREAM-INF without a URI")
 			}
+			mi.variants = append(mi.variants, attrs(tb, list))
 			i++
-			mi.uri = lines[i]
+			mi.uris = append(mi.uris, lines[i])
 		default:
 			tb.Fatalf("unexpected line %q in the master playlist", lines[i])
 		}
 	}
-	for _, k := range []string{"BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS"} {
-		if mi.variant[k] == "" {
-			tb.Fatalf("EXT-X-STREAM-INF without %s", k)
-		}
+	if len(mi.variants) == 0 {
+		tb.Fatalf("no EXT-X-STREAM-INF")
 	}
-	bw, _ := strconv.Atoi(mi.variant["BANDWIDTH"])
-	avg, _ := strconv.Atoi(mi.variant["AVERAGE-BANDWIDTH"])
-	if avg <= 0 || bw < avg {
-		tb.Fatalf("BANDWIDTH %d, AVERAGE-BANDWIDTH %d", bw, avg)
+	mi.variant, mi.uri = mi.variants[0], mi.uris[0]
+	for _, v := range mi.variants {
+		for _, k := range []string{"BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS"} {
+			if v[k] == "" {
+				tb.Fatalf("EXT-X-STREAM-INF %v without %s", v, k)
+			}
+		}
+		bw, _ := strconv.Atoi(v["BANDWIDTH"])
+		avg, _ := strconv.Atoi(v["AVERAGE-BANDWIDTH"])
+		if avg <= 0 || bw < avg {
+			tb.Fatalf("BANDWIDTH %d, AVERAGE-BANDWIDTH %d", bw, avg)
+		}
+		if g := v["AUDIO"]; g != "" && (mi.audioURI == "" || g != audioGroup) {
+			tb.Fatalf("variant %v: AUDIO group %q has no rendition", v, g)
+		}
+		if v["AUDIO"] != "" && !strings.Contains(v["CODECS"], "mp4a.") {
+			tb.Fatalf("variant %v plays an audio group without its codec", v)
+		}
 	}
 	if mi.audioURI != "" && mi.variant["AUDIO"] == "" {
 		tb.Fatalf("audio rendition not referenced by the variant")
@@ -110,6 +128,10 @@ func checkMedia(tb testing.TB, text string) mediaInfo {
 	tb.Helper()
 	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 	head := []string{"#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP:"}
+	if len(lines) > 5 && lines[5] != head[5] { // declared only for independent segments
+		head = slices.Delete(head, 5, 6)
+	}
+	mapAt := len(head) - 1
 	if len(lines) < len(head)+3 {
 		tb.Fatalf("media playlist of %d lines", len(lines))
 	}
@@ -123,7 +145,7 @@ func checkMedia(tb testing.TB, text string) mediaInfo {
 	if mi.target, err = strconv.Atoi(strings.TrimPrefix(lines[2], head[2])); err != nil || mi.target < 1 {
 		tb.Fatalf("target duration %q", lines[2])
 	}
-	mi.initURI = attrs(tb, strings.TrimPrefix(lines[6], head[6]))["URI"]
+	mi.initURI = attrs(tb, strings.TrimPrefix(lines[mapAt], head[mapAt]))["URI"]
 	if lines[len(lines)-1] != "#EXT-X-ENDLIST" {
 		tb.Fatalf("last line %q", lines[len(lines)-1])
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/openvod/openvod/mp4"
 )
@@ -145,20 +146,88 @@ var ErrNoSegment = errors.New("hls: no such segment")
 // Segment returns media segment n (0-based) of the track: a moof with the
 // samples' durations, sizes, flags and composition offsets, and an mdat
 // with their bytes, read from src (the source the Index was made from)
-// with one ReadAt per run of adjacent samples. Its memory is the segment's
-// size plus 16 bytes per sample. A src with a method WillRead(off, end
-// int64), as blob's objects on S3 have (blob.WillRead), is first told the
-// segment's source span, so that it fetches it with one request. It returns ErrNoSegment for an n out of
+// with one ReadAt per run of adjacent samples (see SegmentParts), or one
+// ReadAt of the segment's span when the gaps between its runs add at most
+// an eighth to its size. Its memory is the segment's size (plus those
+// gaps) and 16 bytes per sample. A src with a
+// method WillRead(off, end int64), as blob's objects on S3 have
+// (blob.WillRead), is first told the segment's source span, so that it
+// fetches it with one request. It returns ErrNoSegment for an n out of
 // range and an error wrapping io.ErrUnexpectedEOF for a source shorter
 // than its tables say.
 func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
-	if n < 0 || n >= len(t.Segments) {
-		return nil, ErrNoSegment
+	return t.AppendSegment(nil, src, n)
+}
+
+// AppendSegment is Segment writing the segment after the bytes of dst,
+// whose spare capacity it uses (a caller may so reuse its buffers); it
+// returns the extended slice.
+func (t *Track) AppendSegment(dst []byte, src io.ReaderAt, n int) ([]byte, error) {
+	head, runs, err := t.SegmentParts(n)
+	if err != nil {
+		return nil, err
 	}
 	seg := t.Segments[n]
 	if h, ok := src.(interface{ WillRead(off, end int64) }); ok {
 		h.WillRead(seg.SpanStart, seg.SpanEnd)
 	}
+	base := int64(len(dst))
+	h := base + int64(len(head))
+	if span := seg.SpanEnd - seg.SpanStart; len(runs) > 1 && span <= seg.Bytes+seg.Bytes/denseGap && ascending(runs) {
+		// Dense: one read of the span, then the gaps closed in place.
+		out := append(slices.Grow(dst, int(int64(len(head))+span)), head...)[:h+span]
+		if err := readFull(src, out[h:], seg.SpanStart); err != nil {
+			return nil, err
+		}
+		pos := h
+		for _, r := range runs {
+			pos += int64(copy(out[pos:], out[h+r.Off-seg.SpanStart:][:r.Len]))
+		}
+		return out[:pos], nil
+	}
+	out := append(slices.Grow(dst, int(int64(len(head))+seg.Bytes)), head...)[:h+seg.Bytes]
+	pos := h
+	for _, r := range runs {
+		if err := readFull(src, out[pos:pos+r.Len], r.Off); err != nil {
+			return nil, err
+		}
+		pos += r.Len
+	}
+	return out, nil
+}
+
+// denseGap is the inverse of the share of a segment's size that the gaps
+// between its runs may add for Segment to read its span at once (one read
+// instead of one per run, as for a video segment of a file interleaved
+// sample by sample) rather than each run.
+const denseGap = 8
+
+// ascending reports whether each run starts after the one before ends.
+func ascending(runs []Run) bool {
+	for i := 1; i < len(runs); i++ {
+		if runs[i].Off < runs[i-1].Off+runs[i-1].Len {
+			return false
+		}
+	}
+	return true
+}
+
+// Run is a range of source bytes: adjacent samples of a segment.
+type Run struct {
+	Off, Len int64
+}
+
+// SegmentParts returns media segment n (0-based) of the track as its
+// head, the moof and the mdat's header, and the runs of source bytes that
+// follow it in the mdat, in order: the segment is head followed by each
+// run's bytes, so that a caller may send the samples straight from the
+// source. It reads nothing, and returns ErrNoSegment for an n out of
+// range.
+func (t *Track) SegmentParts(n int) (head []byte, runs []Run, err error) {
+	if n < 0 || n >= len(t.Segments) {
+		return nil, nil, ErrNoSegment
+	}
+	seg := t.Segments[n]
 	negative := false
 	if t.ctts {
 		for _, s := range t.s.Range(seg.FirstSample, seg.FirstSample+seg.Samples) {
@@ -200,46 +269,19 @@ func (t *Track) Segment(src io.ReaderAt, n int) ([]byte, error) {
 		if t.ctts {
 			w.U32(uint32(s.CompositionOffset))
 		}
+		if k := len(runs) - 1; k >= 0 && runs[k].Off+runs[k].Len == s.Offset {
+			runs[k].Len += int64(s.Size)
+		} else {
+			runs = append(runs, Run{Off: s.Offset, Len: int64(s.Size)})
+		}
 	}
 	w.End(trun)
 	w.End(traf)
 	w.End(moof)
-	head := w.Len() + 8
-	w.PutU32(dataOffset, uint32(head))
-
-	out := make([]byte, head+int(seg.Bytes))
-	copy(out, w.Bytes())
-	mdat := out[w.Len():]
-	mdat[0], mdat[1], mdat[2], mdat[3] = byte((8+seg.Bytes)>>24), byte((8+seg.Bytes)>>16), byte((8+seg.Bytes)>>8), byte(8+seg.Bytes)
-	copy(mdat[4:], "mdat")
-	pos := head
-	runOff, runLen := int64(-1), 0
-	read := func() error {
-		if runLen == 0 {
-			return nil
-		}
-		if err := readFull(src, out[pos-runLen:pos], runOff); err != nil {
-			return err
-		}
-		runLen = 0
-		return nil
-	}
-	for _, s := range t.s.Range(seg.FirstSample, seg.FirstSample+seg.Samples) {
-		if runLen > 0 && runOff+int64(runLen) != s.Offset {
-			if err := read(); err != nil {
-				return nil, err
-			}
-		}
-		if runLen == 0 {
-			runOff = s.Offset
-		}
-		runLen += int(s.Size)
-		pos += int(s.Size)
-	}
-	if err := read(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	w.PutU32(dataOffset, uint32(w.Len()+8))
+	w.U32(uint32(8 + seg.Bytes))
+	w.Str("mdat")
+	return w.Bytes(), runs, nil
 }
 
 // readFull fills b from src at off; a short read is an error wrapping

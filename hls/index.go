@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/openvod/openvod/mp4"
@@ -87,6 +88,13 @@ type Index struct {
 	// Tracks are the packaged tracks: the video track first, if any, then
 	// the audio track, if any.
 	Tracks []*Track
+	// Independent is true when every segment starts with a sample that
+	// decodes without earlier ones and is shown first: a video track's
+	// segments each start at a sync sample that no later sample of the
+	// segment is presented before (no leading pictures, so no open GOP:
+	// an HEVC CRA with RASL pictures, an H.264 recovery point). The
+	// playlists declare EXT-X-INDEPENDENT-SEGMENTS only then.
+	Independent bool
 
 	mvhd []byte
 }
@@ -109,6 +117,9 @@ type Track struct {
 	Bandwidth, AverageBandwidth int64
 	// Segments are the track's segments in order.
 	Segments []Segment
+	// Leading is the number of video segments some of whose samples are
+	// presented before their first (an open GOP starts them); 0 for audio.
+	Leading int
 
 	t         *mp4.Track
 	s         *mp4.Samples
@@ -133,8 +144,10 @@ type Segment struct {
 	// DecodeTime is the source decode time of the first sample, in the
 	// track's timescale: the segment's tfdt.
 	DecodeTime int64
-	// Bytes is the size of the segment's samples.
+	// Bytes is the size of the segment's samples, and Runs the number of
+	// runs of them adjacent in the source.
 	Bytes int64
+	Runs  int
 	// SpanStart and SpanEnd are the smallest source byte range [SpanStart,
 	// SpanEnd) holding the segment's samples, for a ranged read.
 	SpanStart, SpanEnd int64
@@ -195,11 +208,20 @@ func New(m *mp4.Movie, opt Options) (*Index, error) {
 	}
 	ref := ix.Tracks[0]
 	bounds := ref.cut(target.Seconds())
-	for _, t := range ix.Tracks {
-		if err := t.segment(bounds); err != nil {
-			return nil, err
+	ix.Independent = true
+	// The tracks are cut at the same bounds independently: at once.
+	errs := make([]error, len(ix.Tracks))
+	var wg sync.WaitGroup
+	for i, t := range ix.Tracks {
+		wg.Go(func() { errs[i] = t.segment(bounds) })
+	}
+	wg.Wait()
+	for i, t := range ix.Tracks {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
 		ix.Duration = max(ix.Duration, t.end())
+		ix.Independent = ix.Independent && t.Leading == 0
 		for _, s := range t.Segments {
 			ix.TargetDuration = max(ix.TargetDuration, int(math.Round(s.Duration)))
 		}
@@ -327,15 +349,19 @@ func (t *Track) segment(bounds []float64) error {
 			n--
 		}
 	}
-	var maxEnd int64 = math.MinInt64
+	var maxEnd, firstPTS int64 = math.MinInt64, 0
 	seg := Segment{SpanStart: math.MaxInt64}
-	k := 0
+	k, leading := 0, false
+	var lastEnd int64 // where the previous sample ends in the source
 	flush := func(next int, at float64) error {
 		if seg.Bytes > MaxSegmentBytes || seg.Samples > MaxSegmentSamples {
 			return unsupported(t.ID, "segment %d holds %d samples of %d bytes, over %d samples or %d bytes", len(t.Segments), seg.Samples, seg.Bytes, MaxSegmentSamples, MaxSegmentBytes)
 		}
 		t.Segments = append(t.Segments, seg)
-		seg = Segment{FirstSample: next, SpanStart: math.MaxInt64, Start: at}
+		if leading && t.Video {
+			t.Leading++
+		}
+		seg, leading = Segment{FirstSample: next, SpanStart: math.MaxInt64, Start: at}, false
 		return nil
 	}
 	for i, smp := range t.s.Range(0, n) {
@@ -350,8 +376,13 @@ func (t *Track) segment(bounds []float64) error {
 			}
 		}
 		if seg.Samples == 0 {
-			seg.DecodeTime = smp.DTS
+			seg.DecodeTime, firstPTS = smp.DTS, pts
 		}
+		leading = leading || pts < firstPTS
+		if seg.Samples == 0 || smp.Offset != lastEnd {
+			seg.Runs++
+		}
+		lastEnd = smp.Offset + int64(smp.Size)
 		seg.Samples++
 		seg.Bytes += int64(smp.Size)
 		seg.SpanStart = min(seg.SpanStart, smp.Offset)

@@ -63,7 +63,7 @@ func fixture(name string) string {
 		generateOnce.Do(generate)
 		return filepath.Join(generatedDir, name)
 	}
-	for _, dir := range []string{generatedDir, "../clip/testdata", "../mp4/testdata"} {
+	for _, dir := range []string{"../clip/testdata", "../mp4/testdata"} {
 		if p := filepath.Join(dir, name); fileExists(p) {
 			return p
 		}

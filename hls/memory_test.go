@@ -1,6 +1,7 @@
 package hls
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -57,5 +58,36 @@ func TestSegmentMemory(t *testing.T) {
 	t.Logf("segment %d: %d bytes; %d bytes and %.0f allocations per request; file %d bytes", n, len(seg), perRun, allocs, st.Size())
 	if perRun > uint64(len(seg))+64<<10 || allocs > 32 {
 		t.Errorf("a segment of %d bytes allocates %d bytes in %.0f allocations, want at most its size + 64 KiB in 32", len(seg), perRun, allocs)
+	}
+}
+
+// TestSegmentParts: every segment is its head followed by its runs' bytes
+// (as Segment writes it, dense or not), with Segment.Runs runs.
+func TestSegmentParts(t *testing.T) {
+	for _, name := range oracleFixtures {
+		f, ix := openIndex(t, name, Options{Target: 2 * time.Second})
+		for _, tr := range ix.Tracks {
+			for n, seg := range tr.Segments {
+				head, runs, err := tr.SegmentParts(n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := head
+				for _, r := range runs {
+					part := make([]byte, r.Len)
+					if _, err := f.ReadAt(part, r.Off); err != nil {
+						t.Fatal(err)
+					}
+					b = append(b, part...)
+				}
+				got, err := tr.Segment(f, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, b) || len(runs) != seg.Runs || int64(len(b)-len(head)) != seg.Bytes {
+					t.Fatalf("%s %s segment %d: %d bytes, %d from its parts (%d runs, Runs %d)", name, tr.Name, n, len(got), len(b), len(runs), seg.Runs)
+				}
+			}
+		}
 	}
 }

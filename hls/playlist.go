@@ -3,6 +3,7 @@ package hls
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,8 +29,11 @@ const audioGroup = "audio"
 // (CODECS of video and audio, RESOLUTION, BANDWIDTH and AVERAGE-BANDWIDTH
 // of both), with the audio track as the rendition of its AUDIO group; for
 // an audio-only movie the variant is the audio track. URIs are relative
-// to the master playlist.
-func (ix *Index) Master() []byte {
+// to the master playlist. The ladder's variants follow, in their order
+// (see ladderVariant). EXT-X-INDEPENDENT-SEGMENTS is declared when the
+// Index is Independent and there is no ladder (whose segments the Index
+// does not know); the media playlists declare it for themselves.
+func (ix *Index) Master(ladder ...Variant) []byte {
 	var video, audio *Track
 	for _, t := range ix.Tracks {
 		if t.Video {
@@ -39,24 +43,81 @@ func (ix *Index) Master() []byte {
 		}
 	}
 	var b strings.Builder
-	b.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n")
+	b.WriteString("#EXTM3U\n#EXT-X-VERSION:7\n")
+	if ix.Independent && len(ladder) == 0 {
+		b.WriteString("#EXT-X-INDEPENDENT-SEGMENTS\n")
+	}
 	if video == nil {
 		fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=%q\n%s\n",
 			audio.Bandwidth, audio.AverageBandwidth, audio.Codec, audio.PlaylistName())
-		return []byte(b.String())
+	} else {
+		bw, avg, codecs := video.Bandwidth, video.AverageBandwidth, video.Codec
+		if audio != nil {
+			fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=%q,NAME=%q,DEFAULT=YES,AUTOSELECT=YES,URI=%q\n",
+				audioGroup, "audio", audio.PlaylistName())
+			bw, avg, codecs = bw+audio.Bandwidth, avg+audio.AverageBandwidth, codecs+","+audio.Codec
+		}
+		fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=%q,RESOLUTION=%dx%d", bw, avg, codecs, video.Width, video.Height)
+		if audio != nil {
+			fmt.Fprintf(&b, ",AUDIO=%q", audioGroup)
+		}
+		fmt.Fprintf(&b, "\n%s\n", video.PlaylistName())
 	}
-	bw, avg, codecs := video.Bandwidth, video.AverageBandwidth, video.Codec
-	if audio != nil {
-		fmt.Fprintf(&b, "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=%q,NAME=%q,DEFAULT=YES,AUTOSELECT=YES,URI=%q\n",
-			audioGroup, "audio", audio.PlaylistName())
-		bw, avg, codecs = bw+audio.Bandwidth, avg+audio.AverageBandwidth, codecs+","+audio.Codec
+	for _, v := range ladder {
+		writeVariant(&b, ladderVariant(v, video, audio))
 	}
-	fmt.Fprintf(&b, "#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=%q,RESOLUTION=%dx%d", bw, avg, codecs, video.Width, video.Height)
-	if audio != nil {
-		fmt.Fprintf(&b, ",AUDIO=%q", audioGroup)
-	}
-	fmt.Fprintf(&b, "\n%s\n", video.PlaylistName())
 	return []byte(b.String())
+}
+
+// ladderVariant returns a ladder's variant as the master playlist lists
+// it. A variant with video, in a movie whose video has an audio track,
+// takes that track as its audio (AUDIO, its codec in CODECS unless there,
+// its bit rates added to the variant's): every video variant then plays
+// the one audio rendition, so that a player switching variants keeps its
+// audio buffer, and a player ignores the variant's own muxed audio, as
+// RFC 8216 §4.3.4.2.1 has it for a rendition with a URI. Other variants
+// (audio-only rungs, a movie without audio) are listed as they are.
+func ladderVariant(v Variant, video, audio *Track) variantLine {
+	l := variantLine{Variant: v}
+	if video == nil || audio == nil || !v.video() {
+		return l
+	}
+	l.audio = audioGroup
+	l.Bandwidth += audio.Bandwidth
+	if l.AverageBandwidth > 0 {
+		l.AverageBandwidth += audio.AverageBandwidth
+	}
+	if l.Codecs != "" && !slices.Contains(strings.Split(l.Codecs, ","), audio.Codec) {
+		l.Codecs += "," + audio.Codec
+	}
+	return l
+}
+
+// variantLine is a Variant and the AUDIO group it plays ("" for none).
+type variantLine struct {
+	Variant
+	audio string
+}
+
+// writeVariant writes the EXT-X-STREAM-INF of v and its URI.
+func writeVariant(b *strings.Builder, v variantLine) {
+	fmt.Fprintf(b, "#EXT-X-STREAM-INF:BANDWIDTH=%d", v.Bandwidth)
+	if v.AverageBandwidth > 0 {
+		fmt.Fprintf(b, ",AVERAGE-BANDWIDTH=%d", v.AverageBandwidth)
+	}
+	if v.Codecs != "" {
+		fmt.Fprintf(b, ",CODECS=%q", v.Codecs)
+	}
+	if v.Width > 0 && v.Height > 0 {
+		fmt.Fprintf(b, ",RESOLUTION=%dx%d", v.Width, v.Height)
+	}
+	if v.FrameRate != "" {
+		fmt.Fprintf(b, ",FRAME-RATE=%s", v.FrameRate)
+	}
+	if v.audio != "" {
+		fmt.Fprintf(b, ",AUDIO=%q", v.audio)
+	}
+	fmt.Fprintf(b, "\n%s\n", v.URI)
 }
 
 // MediaPlaylist returns the media playlist of segments [from, to) of the
@@ -65,12 +126,16 @@ func (ix *Index) Master() []byte {
 // playlist; an absolute URL of the master playlist's directory for a
 // playlist served elsewhere). The range is clamped to the track's
 // segments. #EXT-X-TARGETDURATION is the Index's, so that every playlist
-// of the movie has the same.
+// of the movie has the same. EXT-X-INDEPENDENT-SEGMENTS is declared when
+// no segment of the track starts an open GOP (Track.Leading).
 func (ix *Index) MediaPlaylist(t *Track, from, to int, prefix string) []byte {
 	from, to = max(from, 0), min(to, len(t.Segments))
 	var b strings.Builder
-	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n",
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n#EXT-X-PLAYLIST-TYPE:VOD\n",
 		ix.TargetDuration, max(from, 0))
+	if t.Leading == 0 {
+		b.WriteString("#EXT-X-INDEPENDENT-SEGMENTS\n")
+	}
 	fmt.Fprintf(&b, "#EXT-X-MAP:URI=%q\n", prefix+t.InitName())
 	for n := from; n < to; n++ {
 		fmt.Fprintf(&b, "#EXTINF:%s,\n%s\n", strconv.FormatFloat(t.Segments[n].Duration, 'f', 6, 64), prefix+t.SegmentName(n))
@@ -92,18 +157,74 @@ func (ix *Index) File(src io.ReaderAt, name string) ([]byte, error) {
 		}
 		return nil, ErrNoSegment
 	}
-	trackName, file, ok := strings.Cut(name, "/")
-	t := ix.Track(trackName)
-	if !ok || t == nil {
+	t, n, ok := ix.fileOf(name)
+	switch {
+	case !ok:
+		return nil, ErrNoSegment
+	case n < 0:
+		return t.Init(), nil
+	}
+	return t.Segment(src, n)
+}
+
+// SegmentParts returns the media segment name (a SegmentName, as File
+// takes it) as Track.SegmentParts does: its head and the runs of source
+// bytes that follow. It returns ErrNoSegment for any other name.
+func (ix *Index) SegmentParts(name string) (head []byte, runs []Run, err error) {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 {
+		return nil, nil, ErrNoSegment
+	}
+	return t.SegmentParts(n)
+}
+
+// AppendSegment appends the media segment name (a SegmentName, as File
+// takes it), read from src, to dst (Track.AppendSegment). It returns
+// ErrNoSegment for any other name.
+func (ix *Index) AppendSegment(dst []byte, src io.ReaderAt, name string) ([]byte, error) {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 {
 		return nil, ErrNoSegment
 	}
+	return t.AppendSegment(dst, src, n)
+}
+
+// SegmentBytes returns the size of the samples of the media segment name
+// (a SegmentName, as File takes it), what writing it holds in memory
+// besides its moof; 0 for any other name.
+func (ix *Index) SegmentBytes(name string) int64 {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 || n >= len(t.Segments) {
+		return 0
+	}
+	return t.Segments[n].Bytes
+}
+
+// SegmentRunBytes returns the mean size of the runs of adjacent samples
+// (Track.SegmentParts) of the media segment name; 0 for any other name.
+func (ix *Index) SegmentRunBytes(name string) int64 {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 || n >= len(t.Segments) {
+		return 0
+	}
+	return t.Segments[n].Bytes / int64(max(t.Segments[n].Runs, 1))
+}
+
+// fileOf returns the track of a file name under a track's directory and
+// the number of its media segment (-1 for the init segment); ok is false
+// for other names.
+func (ix *Index) fileOf(name string) (t *Track, n int, ok bool) {
+	trackName, file, ok := strings.Cut(name, "/")
+	if t = ix.Track(trackName); !ok || t == nil {
+		return nil, 0, false
+	}
 	if file == "init.mp4" {
-		return t.Init(), nil
+		return t, -1, true
 	}
 	num, ok := strings.CutSuffix(file, ".m4s")
 	n, err := strconv.Atoi(num)
-	if !ok || err != nil || strconv.Itoa(n) != num {
-		return nil, ErrNoSegment
+	if !ok || err != nil || strconv.Itoa(n) != num || n < 0 {
+		return nil, 0, false
 	}
-	return t.Segment(src, n)
+	return t, n, true
 }

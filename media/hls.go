@@ -2,11 +2,16 @@ package media
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/openvod/openvod/blob"
@@ -26,6 +31,13 @@ const (
 	HLSCacheBytes   = 256 << 20
 )
 
+// DefaultHLSBuildBytes and DefaultHLSBuildWait are the defaults of
+// Service.HLSBuildBytes and HLSBuildWait.
+const (
+	DefaultHLSBuildBytes = 256 << 20
+	DefaultHLSBuildWait  = 2 * time.Second
+)
+
 // HLSURL returns the URL of the master playlist of the media stored under
 // key.
 func (s *Service) HLSURL(key string) string {
@@ -35,37 +47,49 @@ func (s *Service) HLSURL(key string) string {
 // hlsCache returns s.HLS, made on first use with the default segment
 // duration when it was not set.
 func (s *Service) hlsCache() *hls.Cache {
+	s.hlsInit()
+	return s.HLS
+}
+
+// hlsInit sets the HLS defaults on first use.
+func (s *Service) hlsInit() {
 	s.hlsOnce.Do(func() {
 		if s.HLS == nil {
 			s.HLS = hls.NewCache(hls.Options{}, HLSCacheEntries, HLSCacheBytes)
 		}
+		s.hlsBuildBytes = cmp.Or(s.HLSBuildBytes, DefaultHLSBuildBytes)
+		s.hlsBuilds = newGate(s.hlsBuildBytes)
 	})
-	return s.HLS
+}
+
+// hlsBuild takes room for a segment of n media bytes among those being
+// written and sent (HLSBuildBytes; a segment larger than all of it takes
+// all of it), waiting up to HLSBuildWait; ok is false when there was no
+// room in time or ctx ended. The caller calls release once the answer is
+// sent.
+func (s *Service) hlsBuild(ctx context.Context, n int64) (release func(), ok bool) {
+	s.hlsInit()
+	n = min(n, s.hlsBuildBytes)
+	ctx, cancel := context.WithTimeout(ctx, cmp.Or(s.HLSBuildWait, DefaultHLSBuildWait))
+	defer cancel()
+	if s.hlsBuilds.acquire(ctx, n) != nil {
+		return nil, false
+	}
+	return func() { s.hlsBuilds.release(n) }, true
 }
 
 // ServeHLS serves committed media as HLS at /hls/<storage key>/ followed
 // by master.m3u8, t<ID>.m3u8, t<ID>/init.mp4 or t<ID>/<n>.m4s (see
-// package hls), with strong ETags, Range support and CORS. Keys that are
+// package hls; the master playlist also lists the rungs of the media's HLS
+// ladders, hlsMaster), with strong ETags, Range support and CORS. Keys that are
 // not committed media, sources that are not packaged (the answer says
 // why) and segments that do not exist answer 404. Init and media segments
 // may be cached forever; playlists for an hour.
 func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	switch r.Method {
-	case http.MethodOptions:
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
-		h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Range")
-		h.Set("Access-Control-Max-Age", "86400")
-		w.WriteHeader(http.StatusNoContent)
-		return
-	case http.MethodGet, http.MethodHead:
-	default:
-		h.Set("Allow", "GET, HEAD, OPTIONS")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !cors(w, r) {
 		return
 	}
-	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
+	h := w.Header()
 	key, name, ok := SplitHLSPath(strings.TrimPrefix(r.URL.Path, HLSPathPrefix))
 	key, clip := splitHLSClip(key)
 	if !ok {
@@ -87,7 +111,40 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer obj.Close()
-	body, err := hlsFile(ix, obj, name, clip)
+	segment := ix.SegmentBytes(name) > 0 && clip == nil
+	if f := blob.LocalFile(obj); segment && f != nil && plainGet(r) && ix.SegmentRunBytes(name) >= sendRunBytes {
+		s.sendSegment(w, f, ix, name, s.hlsCache().ETag(id, name))
+		return
+	}
+	if segment {
+		release, ok := s.hlsBuild(r.Context(), ix.SegmentBytes(name))
+		if !ok {
+			h.Set("Retry-After", "1")
+			http.Error(w, "busy: the server is writing as many HLS segments as it may; retry", http.StatusServiceUnavailable)
+			return
+		}
+		defer release()
+	}
+	var body []byte
+	etag := s.hlsCache().ETag(id, hlsClipName(clip, name))
+	switch {
+	case name == hls.MasterName && clip == nil:
+		body, etag = s.hlsMaster(r.Context(), key, ix)
+	case segment:
+		buf, _ := segmentBuffers.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		body, err = ix.AppendSegment((*buf)[:0], obj, name)
+		defer func() {
+			if cap(body) <= maxPooledSegment {
+				*buf = body[:0]
+				segmentBuffers.Put(buf)
+			}
+		}()
+	default:
+		body, err = hlsFile(ix, obj, name, clip)
+	}
 	if errors.Is(err, hls.ErrNoSegment) {
 		http.NotFound(w, r)
 		return
@@ -98,13 +155,109 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("Content-Type", ContentType(name))
-	h.Set("ETag", s.hlsCache().ETag(id, hlsClipName(clip, name)))
+	h.Set("ETag", etag)
 	if strings.HasSuffix(name, ".m3u8") {
 		h.Set("Cache-Control", "public, max-age=3600")
 	} else {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// sendRunBytes is the mean size of the runs of adjacent samples of a
+// segment from which sendSegment sends it from the file (two system calls
+// a run), rather than the segment being written in memory (one read of
+// its span, one write: Track.Segment). Tests lower it to send every
+// segment.
+var sendRunBytes int64 = 64 << 10
+
+// segmentBuffers are the buffers of segments written in memory, reused
+// once their answer is sent (a fresh one would be cleared first, page by
+// page: most of the cost of a segment request), at most maxPooledSegment
+// bytes each.
+var segmentBuffers sync.Pool // of *[]byte
+
+const maxPooledSegment = 16 << 20
+
+// cors sets the CORS headers of a public GET, HEAD or OPTIONS route (any
+// origin may read it, as players on other sites do) and answers a
+// preflight (OPTIONS) or another method itself; it returns whether the
+// caller is to answer r.
+func cors(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	switch r.Method {
+	case http.MethodOptions:
+		h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Range, If-None-Match, If-Range")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return false
+	case http.MethodGet, http.MethodHead:
+	default:
+		h.Set("Allow", "GET, HEAD, OPTIONS")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	h.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, ETag")
+	return true
+}
+
+// plainGet reports whether r is a GET of a whole resource: no range, no
+// condition.
+func plainGet(r *http.Request) bool {
+	if r.Method != http.MethodGet {
+		return false
+	}
+	for _, k := range []string{"Range", "If-Range", "If-None-Match", "If-Match", "If-Modified-Since", "If-Unmodified-Since"} {
+		if r.Header.Get(k) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// sendSegment answers a plain GET of the media segment name of ix whose
+// source is the local file f (opened for this request alone): its head
+// from memory, then its samples' runs copied from f to the connection by
+// the kernel (sendfile, through io.Copy into the ResponseWriter), so that
+// the segment's bytes are not held in memory. The answer's headers are
+// those ServeContent gives the same segment. A read error once the
+// answer has started cuts the connection: the client sees a short body.
+func (s *Service) sendSegment(w http.ResponseWriter, f *os.File, ix *hls.Index, name, etag string) {
+	head, runs, err := ix.SegmentParts(name)
+	if err != nil {
+		s.Logger.Error("HLS segment failed", "name", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	size := int64(len(head))
+	for _, r := range runs {
+		size += r.Len
+	}
+	h := w.Header()
+	h.Set("Content-Type", ContentType(name))
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	if _, err := w.Write(head); err != nil {
+		return // the client went away
+	}
+	for _, r := range runs {
+		if _, err := f.Seek(r.Off, io.SeekStart); err != nil {
+			s.Logger.Error("HLS segment failed", "name", name, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		n, err := io.Copy(w, io.LimitReader(f, r.Len))
+		if n != r.Len {
+			if err == nil { // the file is shorter than its tables say
+				s.Logger.Warn("HLS segment cut short", "name", name, "err", io.ErrUnexpectedEOF)
+			}
+			panic(http.ErrAbortHandler) // a read error, or the client went away
+		}
+	}
 }
 
 // OpenHLS returns the HLS packaging of the committed media (or output)
@@ -129,7 +282,7 @@ func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Obj
 	if !exists {
 		return nil, nil, hls.SourceID{}, store.ErrNotFound
 	}
-	obj, err := s.Blobs.Open(ctx, key)
+	obj, err := s.openSource(ctx, key)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, nil, hls.SourceID{}, store.ErrNotFound
 	}
@@ -144,6 +297,36 @@ func (s *Service) OpenHLS(ctx context.Context, key string) (*hls.Index, blob.Obj
 		return nil, nil, id, err
 	}
 	return ix, obj, id, nil
+}
+
+// openSource opens the object under key: again, with no request to the
+// media store, when a request opened it lately and its backend can
+// (blob.Reopen: on S3, no HEAD; committed keys are not rewritten, and a
+// replaced object fails its reads), else with Blobs.Open. It remembers
+// the objects of at most HLSCacheEntries keys, forgetting them all when
+// more come.
+func (s *Service) openSource(ctx context.Context, key string) (blob.Object, error) {
+	s.hlsOpenedMu.Lock()
+	known := s.hlsOpened[key]
+	s.hlsOpenedMu.Unlock()
+	if known != nil {
+		if obj, ok := blob.Reopen(ctx, known); ok {
+			return obj, nil
+		}
+	}
+	obj, err := s.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if again, ok := blob.Reopen(ctx, obj); ok {
+		s.hlsOpenedMu.Lock()
+		if s.hlsOpened == nil || len(s.hlsOpened) >= HLSCacheEntries {
+			s.hlsOpened = map[string]blob.Object{}
+		}
+		s.hlsOpened[key] = again
+		s.hlsOpenedMu.Unlock()
+	}
+	return obj, nil
 }
 
 // SplitHLSPath splits the path after HLSPathPrefix into the storage key

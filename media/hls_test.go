@@ -2,10 +2,13 @@ package media
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/hls"
+	"github.com/openvod/openvod/process"
+	"github.com/openvod/openvod/templates"
 )
 
 // fixtureBytes returns a test source of package mp4 or clip.
@@ -152,9 +157,10 @@ func TestServeHLSDecodes(t *testing.T) {
 	}
 }
 
-// TestServeHLSS3: on S3 a segment request after the index is cached reads
-// the segment's bytes only: one HEAD (the object's identity) and one
-// ranged GET of the segment's span.
+// TestServeHLSS3: on S3 the playlists of committed media read nothing of
+// it (the commit planned the index), and a segment request reads the
+// segment's bytes only: one ranged GET of the segment's span, and no HEAD
+// (the object opened by the playlists' requests is opened again).
 func TestServeHLSS3(t *testing.T) {
 	srv := s3test.Start(t)
 	cfg, counter := srv.Counted(t, srv.NewBucket(t))
@@ -162,8 +168,12 @@ func TestServeHLSS3(t *testing.T) {
 	data := fixtureBytes(t, "moov_end_gop8s.mp4")
 	m := b.commitMedia(t, data)
 	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
-	if resp, _ := hlsGet(t, http.MethodGet, base+"t1.m3u8"); resp.StatusCode != http.StatusOK {
-		t.Fatalf("playlist: %d", resp.StatusCode)
+	// The commit's parse planned the index: the playlists read nothing.
+	counter.Reset()
+	for _, name := range []string{"master.m3u8", "t1.m3u8"} {
+		if resp, _ := hlsGet(t, http.MethodGet, base+name); resp.StatusCode != http.StatusOK || counter.Requests(http.MethodGet) != 0 {
+			t.Fatalf("%s: %d after %d GETs of the source", name, resp.StatusCode, counter.Requests(http.MethodGet))
+		}
 	}
 	ix, err := b.svc.hlsCache().Get(hlsID(t, b, m.StorageKey), nil)
 	if err != nil {
@@ -176,8 +186,8 @@ func TestServeHLSS3(t *testing.T) {
 			t.Fatalf("segment %d: %d, %d bytes", n, resp.StatusCode, len(body))
 		}
 		span := seg.SpanEnd - seg.SpanStart
-		if counter.Requests(http.MethodHead) != 1 || counter.Requests(http.MethodGet) != 1 || counter.Bytes(http.MethodGet) != span {
-			t.Errorf("segment %d: %d HEADs, %d GETs of %d bytes; want 1 HEAD and 1 GET of its %d-byte span (file %d bytes)",
+		if counter.Requests(http.MethodHead) != 0 || counter.Requests(http.MethodGet) != 1 || counter.Bytes(http.MethodGet) != span {
+			t.Errorf("segment %d: %d HEADs, %d GETs of %d bytes; want no HEAD and 1 GET of its %d-byte span (file %d bytes)",
 				n, counter.Requests(http.MethodHead), counter.Requests(http.MethodGet), counter.Bytes(http.MethodGet), span, len(data))
 		}
 	}
@@ -221,6 +231,143 @@ func TestOutputsListHLS(t *testing.T) {
 		}
 		if resp, _ := hlsGet(t, http.MethodGet, set[0].Url); resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: GET %s = %d", name, set[0].Url, resp.StatusCode)
+		}
+	}
+}
+
+// TestServeHLSLadder: the master playlist of media with an HLS ladder
+// (made by processing's packager and recorded as an output) lists its
+// rungs after the media's own variant, by absolute URLs that serve the
+// rungs' playlists, with the media's audio rendition; DASH outputs are
+// not listed, a ladder whose master playlist is gone is left out, and the
+// ETag follows the bytes.
+func TestServeHLSLadder(t *testing.T) {
+	b := setup(t, 1<<30)
+	data := fixtureBytes(t, "h264_aac_faststart.mp4")
+	m := b.commitMedia(t, data)
+	master := b.svc.HLSURL(m.StorageKey)
+	resp, own := hlsGet(t, http.MethodGet, master)
+	ownTag := resp.Header.Get("ETag")
+
+	src := filepath.Join(t.TempDir(), "src.mp4")
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tpl := &templates.AdaptiveDynamicStreaming{Format: "HLS", SegmentDuration: 2, StreamInfos: []templates.AdaptiveStreamTemplate{{
+		Video: &templates.VideoTemplateInfo{Codec: "libx264", Height: 120, Bitrate: 150},
+		Audio: &templates.AudioTemplateInfo{Codec: "libfdk_aac", Bitrate: 64, SampleRate: 44100, AudioChannel: 2}}}}
+	a, err := process.AdaptiveStreaming(t.Context(), &process.Source{Path: src, Duration: 3, Width: 320, Height: 240, Fps: 30, HasVideo: true, HasAudio: true}, tpl, dir, process.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, name := range a.Files {
+		if files[name], err = os.ReadFile(filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record := func(definition int64, pkg string) (*openvod.MediaOutput, string) {
+		o := b.putOutput(t, m, "AdaptiveDynamicStreaming", definition, files)
+		prefix := o.Keys[0][:strings.LastIndexByte(o.Keys[0], '/')+1]
+		o.Item = fmt.Appendf(nil, `{"Definition":%d,"Package":%q,"Url":%q}`, definition, pkg, b.svc.URL(prefix+a.Main))
+		if _, err := b.svc.Store.MediaOutputPut(t.Context(), o); err != nil {
+			t.Fatal(err)
+		}
+		return o, b.svc.URL(prefix)
+	}
+	_, rungBase := record(20, "HLS")
+	record(30, "DASH")
+	gone, _ := record(10, "HLS")
+	for _, k := range gone.Keys {
+		if strings.HasSuffix(k, "/"+a.Main) {
+			if err := b.svc.Blobs.Delete(t.Context(), k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	resp, body := hlsGet(t, http.MethodGet, master)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") == ownTag || !strings.HasPrefix(resp.Header.Get("ETag"), `"`) {
+		t.Fatalf("GET %s = %d, ETag %q (without the ladder %q)", master, resp.StatusCode, resp.Header.Get("ETag"), ownTag)
+	}
+	own = bytes.Replace(own, []byte("#EXT-X-INDEPENDENT-SEGMENTS\n"), nil, 1)
+	rung, ok := bytes.CutPrefix(body, own)
+	if !ok {
+		t.Fatalf("master playlist does not start with the media's own variant:\n%s\n---\n%s", body, own)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(rung), "\n"), "\n")
+	if len(lines) != 2 || !regexp.MustCompile(`^#EXT-X-STREAM-INF:BANDWIDTH=\d+,AVERAGE-BANDWIDTH=\d+,CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",RESOLUTION=160x120,AUDIO="audio"$`).MatchString(lines[0]) ||
+		lines[1] != rungBase+a.Rungs[0].Playlist {
+		t.Fatalf("ladder lines %q, want one rung of 160x120 at %s", lines, rungBase+a.Rungs[0].Playlist)
+	}
+	// Players on other origins read the rungs from /vod/ too (CORS).
+	if resp, p := hlsGet(t, http.MethodGet, lines[1]); resp.StatusCode != http.StatusOK || !bytes.Contains(p, []byte("#EXTINF:")) ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Content-Range") {
+		t.Errorf("GET %s = %d %v %.100q", lines[1], resp.StatusCode, resp.Header, p)
+	}
+	if resp, _ := hlsGet(t, http.MethodOptions, lines[1], "Origin", "https://player.example", "Access-Control-Request-Headers", "range"); resp.StatusCode != http.StatusNoContent ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Range") {
+		t.Errorf("OPTIONS %s = %d %v", lines[1], resp.StatusCode, resp.Header)
+	}
+	again, body2 := hlsGet(t, http.MethodGet, master)
+	if !bytes.Equal(body, body2) || again.Header.Get("ETag") != resp.Header.Get("ETag") {
+		t.Errorf("a second GET gave other bytes or another ETag")
+	}
+	if resp, clip := hlsGet(t, http.MethodGet, b.srv.URL+HLSPathPrefix+m.StorageKey+"/clip/0-2000/master.m3u8"); resp.StatusCode != http.StatusOK || bytes.Contains(clip, []byte("/vod/")) {
+		t.Errorf("clip master playlist %d:\n%s", resp.StatusCode, clip)
+	}
+}
+
+// TestServeHLSSendsSegments: a plain GET of a segment on local disk is
+// sent from the file (sendSegment: it answers while no room is left for
+// segments written in memory) with the same bytes and headers as the
+// segment written in memory (a ranged GET of all of it, ServeContent), for
+// every segment of every track.
+func TestServeHLSSendsSegments(t *testing.T) {
+	saved := sendRunBytes
+	sendRunBytes = 0 // send every segment from the file
+	defer func() { sendRunBytes = saved }()
+	b := setup(t, 1<<30)
+	data := fixtureBytes(t, "moov_end_gop8s.mp4")
+	m := b.commitMedia(t, data)
+	base := b.srv.URL + HLSPathPrefix + m.StorageKey + "/"
+	ix, err := b.svc.hlsCache().Get(hlsID(t, b, m.StorageKey), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type sent struct {
+		resp *http.Response
+		body []byte
+	}
+	plain := map[string]sent{}
+	release, _ := b.svc.hlsBuild(t.Context(), 1<<40) // all the room
+	for _, tr := range ix.Tracks {
+		for n := range tr.Segments {
+			resp, body := hlsGet(t, http.MethodGet, base+tr.SegmentName(n))
+			plain[tr.SegmentName(n)] = sent{resp, body}
+		}
+	}
+	release()
+	if len(plain) < 4 {
+		t.Fatalf("%d segments", len(plain))
+	}
+	for name, p := range plain {
+		want, err := ix.File(bytes.NewReader(data), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranged, whole := hlsGet(t, http.MethodGet, base+name, "Range", fmt.Sprintf("bytes=0-%d", len(want)-1))
+		if p.resp.StatusCode != http.StatusOK || ranged.StatusCode != http.StatusPartialContent || !bytes.Equal(p.body, want) || !bytes.Equal(whole, want) {
+			t.Fatalf("%s: %d and %d, %d and %d bytes, want %d", name, p.resp.StatusCode, ranged.StatusCode, len(p.body), len(whole), len(want))
+		}
+		for _, k := range []string{"Content-Type", "ETag", "Cache-Control", "Accept-Ranges", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"} {
+			if p.resp.Header.Get(k) != ranged.Header.Get(k) || p.resp.Header.Get(k) == "" {
+				t.Errorf("%s: %s %q sent, %q in memory", name, k, p.resp.Header.Get(k), ranged.Header.Get(k))
+			}
+		}
+		if p.resp.ContentLength != int64(len(want)) {
+			t.Errorf("%s: Content-Length %d, want %d", name, p.resp.ContentLength, len(want))
 		}
 	}
 }

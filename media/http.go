@@ -20,12 +20,11 @@ const UploadPathPrefix = "/upload/"
 
 // ServeMedia serves the bytes of committed media and of their outputs at
 // /vod/<storage key>, with Range support and the Content-Type of the key's
-// extension (see ContentType). Keys of uploads not committed, deleted or
-// unknown media answer 404.
+// extension (see ContentType), and CORS for players on other origins (an
+// HLS ladder's playlists and segments are read from here). Keys of uploads
+// not committed, deleted or unknown media answer 404.
 func (s *Service) ServeMedia(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !cors(w, r) {
 		return
 	}
 	key := strings.TrimPrefix(r.URL.Path, MediaPathPrefix)

@@ -48,8 +48,18 @@ type Service struct {
 	Logger   *slog.Logger
 	// HLS is the cache of packaged sources ServeHLS serves from; when nil,
 	// one with the default segment duration is made on first use.
-	HLS     *hls.Cache
-	hlsOnce sync.Once
+	HLS *hls.Cache
+	// HLSBuildBytes bounds the media bytes of the HLS segments being
+	// written and sent at once (DefaultHLSBuildBytes when 0); a segment
+	// request waits up to HLSBuildWait (DefaultHLSBuildWait when 0) for
+	// room, then answers 503 with Retry-After (docs/streaming.md).
+	HLSBuildBytes int64
+	HLSBuildWait  time.Duration
+	hlsOnce       sync.Once
+	hlsBuilds     *gate
+	hlsBuildBytes int64
+	hlsOpenedMu   sync.Mutex
+	hlsOpened     map[string]blob.Object // by key: openSource
 }
 
 // NewMediaParams describes a media file whose bytes are stored.
@@ -70,12 +80,20 @@ type NewMediaParams struct {
 
 // NewMedia returns the record of stored bytes with a fresh FileId (or the
 // reserved p.FileID) and the metadata read from the bytes. Unreadable
-// metadata is not an error: it is noted in MetaError. The record is not inserted.
+// metadata is not an error: it is noted in MetaError. The record is not
+// inserted. The bytes' HLS index starts being planned in the background
+// from the same parse (hls.Cache.Warm).
 func (s *Service) NewMedia(ctx context.Context, p NewMediaParams) (*openvod.Media, error) {
-	size, meta, metaErr, err := s.Probe(ctx, p.StorageKey)
+	pr, err := s.probe(ctx, p.StorageKey)
 	if err != nil {
 		return nil, err
 	}
+	if pr.movie != nil {
+		// The first HLS request then finds the index planned (or being
+		// planned) from this parse (docs/streaming.md).
+		s.hlsCache().Warm(pr.id, pr.movie)
+	}
+	size, meta, metaErr := pr.size, pr.meta, pr.metaErr
 	now := p.Now.UTC().Truncate(time.Second)
 	return &openvod.Media{
 		FileID:        cmp.Or(p.FileID, openvod.NewFileID()),

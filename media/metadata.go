@@ -7,12 +7,14 @@ import (
 	"github.com/openvod/openvod/vodevent"
 )
 
-// readMetaData reads the container of an MP4 or MOV file into MediaMetaData.
-func readMetaData(r io.ReaderAt, size int64) (*vodevent.MediaMetaData, error) {
-	info, err := mp4.Probe(r, size)
+// readMetaData reads the container of an MP4 or MOV file into
+// MediaMetaData; it also returns the parsed movie.
+func readMetaData(r io.ReaderAt, size int64) (*vodevent.MediaMetaData, *mp4.Movie, error) {
+	m, err := mp4.Parse(r, size)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	info := m.Info()
 	meta := &vodevent.MediaMetaData{
 		Size:           info.Size,
 		Container:      info.Container,
@@ -41,5 +43,5 @@ func readMetaData(r io.ReaderAt, size int64) (*vodevent.MediaMetaData, error) {
 			Bitrate: a.Bitrate, SamplingRate: a.SamplingRate, Codec: a.Codec,
 		})
 	}
-	return meta, nil
+	return meta, m, nil
 }

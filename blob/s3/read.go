@@ -42,6 +42,12 @@ func (b *Bucket) Open(ctx context.Context, key string) (blob.Object, error) {
 	return &object{b: b, ctx: ctx, info: info, etag: etag}, nil
 }
 
+// Reopen returns the object opened again for ctx, reading the same
+// version, with no request (blob.Reopen).
+func (o *object) Reopen(ctx context.Context) blob.Object {
+	return &object{b: o.b, ctx: ctx, info: o.info, etag: o.etag}
+}
+
 // object is an open S3 object. Read and Seek share a position and a stream;
 // ReadAt has its own stream and block cache, guarded by mu.
 type object struct {

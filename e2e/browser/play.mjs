@@ -75,6 +75,8 @@ try {
   seen.playedAfterSeekTo = after.now;
   seen.errors = after.errors;
   seen.fragmentsLoaded = after.fragments;
+  seen.level = after.level;
+  seen.levelFragments = after.levelFragments;
 } catch (e) {
   failure = e.message;
 } finally {
