@@ -36,7 +36,7 @@ function h(tag, props, ...children) {
   return el;
 }
 
-function append(el, children) {
+function append(el, ...children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : String(c));

@@ -111,8 +111,10 @@ try {
   begin('sign-in page');
   await page.goto(consoleURL);
   await heading(page, 'Sign in to openvod');
+  // Keyboard: the page opens in SecretId, and Tab goes on to SecretKey.
+  check(await page.evaluate(() => document.activeElement.id) === 'secret-id', 'the sign-in page does not focus SecretId');
   await page.keyboard.press('Tab');
-  check(await page.evaluate(() => document.activeElement.textContent) === 'Skip to content', 'the first Tab does not reach the skip link');
+  check(await page.evaluate(() => document.activeElement.id) === 'secret-key', 'Tab from SecretId does not reach SecretKey');
   await shoot(page, 'signin');
 
   begin('a wrong key is refused');
