@@ -62,8 +62,14 @@ function scroller(label, table) {
   return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label }, table);
 }
 
+// table is a table whose cells are labelled with their column's head, so
+// that on a narrow screen each row stacks as label: value lines.
 function table(caption, heads, rows) {
-  return h('table', {},
+  for (const tr of rows.flat()) {
+    if (tr.classList.contains('detail')) continue;
+    [...tr.children].forEach((td, i) => { if (heads[i]) td.dataset.label = heads[i]; });
+  }
+  return h('table', { class: 'stack' },
     h('caption', { class: 'sr-only' }, caption),
     h('thead', {}, h('tr', {}, heads.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, rows));
@@ -820,7 +826,7 @@ async function eventsPage(view, q, page) {
         eventDetail(cell, ev).catch((err) => replace(cell, h('p', { class: 'error' }, problem(err))));
       }
     }
-    replace(list, scroller('Events', table('Events', ['Seq', 'Type', 'EventId', 'Created', 'Status', 'Attempts', 'Pulls', ''], rows)));
+    replace(list, scroller('Events', table('Events', ['Seq', 'Type', 'EventId', 'Created', 'Status', 'Attempts', 'Pulls', 'Details'], rows)));
   }
 
   async function eventDetail(cell, ev) {
@@ -850,7 +856,7 @@ async function eventsPage(view, q, page) {
           h('td', {}, d.Error || h('span', { class: 'okmsg' }, 'delivered')),
           h('td', {}, d.ResponseExcerpt ? h('code', {}, d.ResponseExcerpt) : '—')))))
       : empty('No push attempt yet. In PULL mode the app pulls the event with PullEvents; in PUSH mode openvod POSTs it to the NotificationUrl, and each attempt shows here.');
-    replace(cell, h('h3', {}, 'Body (as the app receives it)'), json(body), h('h3', {}, 'Delivery attempts'), attempts, h('div', { class: 'row' }, resend, note));
+    replace(cell, h('h2', {}, 'Body (as the app receives it)'), json(body), h('h2', {}, 'Delivery attempts'), attempts, h('div', { class: 'row' }, resend, note));
   }
 
   page.events = live(() => load().catch((err) => say('Events: ' + problem(err), true)));
@@ -913,11 +919,11 @@ async function tasksPage(view, q, page) {
         h('td', {}, d.failed ? h('span', { class: 'error' }, d.failed) : errCode ? h('span', { class: 'error' }, errCode + ' ' + message) : '—'),
         h('td', {}, fileId ? h('a', { href: href('media/' + encodeURIComponent(fileId)) }, fileId) : '—'),
         h('td', {}, toggle)));
-      if (isOpen) rows.push(h('tr', { class: 'detail', id: 'task-' + t.TaskId + '-detail' }, h('td', { colspan: 10 }, h('h3', {}, 'DescribeTaskDetail'), json(d))));
+      if (isOpen) rows.push(h('tr', { class: 'detail', id: 'task-' + t.TaskId + '-detail' }, h('td', { colspan: 10 }, h('h2', {}, 'DescribeTaskDetail'), json(d))));
     });
     const more = r.ScrollToken || set.length >= limit
       ? h('button', { type: 'button', onclick: () => { limit = Math.min(100, limit + 20); load(); }, disabled: limit >= 100 }, 'Show more tasks') : null;
-    replace(list, scroller('Tasks', table('Tasks', ['TaskId', 'Type', 'Status', 'Progress', 'Created', 'Began', 'Finished', 'Error', 'Result', ''], rows)), more);
+    replace(list, scroller('Tasks', table('Tasks', ['TaskId', 'Type', 'Status', 'Progress', 'Created', 'Began', 'Finished', 'Error', 'Result', 'Details'], rows)), more);
   }
   page.tasks = live(() => load().catch((err) => say('Tasks: ' + problem(err), true)));
   await load();
@@ -937,6 +943,7 @@ function webhookSecret() {
 }
 
 async function configPage(view, q, page) {
+  append(view, h('h1', {}, 'Event configuration'));
   const cfg = await call('DescribeEventConfig', {});
   if (!page.ok()) return;
   const mode = (value, label) => h('div', { class: 'field inline' },
@@ -1015,7 +1022,7 @@ async function configPage(view, q, page) {
     }
   });
 
-  append(view, h('h1', {}, 'Event configuration'), form,
+  append(view, form,
     h('section', { class: 'panel', 'aria-labelledby': 'whsec-title' }, h('h2', { id: 'whsec-title' }, 'Webhook secret (Standard Webhooks)'),
       h('p', { class: 'hint' }, 'A webhook secret adds webhook-id, webhook-timestamp and webhook-signature headers to pushed events. It is never shown back: rotating shows the new one once.'),
       h('div', { class: 'row' }, rotate, off), secretOut),
@@ -1034,6 +1041,7 @@ async function refreshApps() {
 }
 
 async function appsPage(view, q, page) {
+  append(view, h('h1', {}, 'Apps and API keys'));
   const [apps, keys] = await Promise.all([call('DescribeSubAppIds', {}), call('DescribeApiKeys', {})]);
   if (!page.ok()) return;
   const appSet = apps.SubAppIdInfoSet || [];
@@ -1079,7 +1087,7 @@ async function appsPage(view, q, page) {
     }
     if (!page.ok()) return;
     if (!set.length) { replace(keyList, empty('No API keys. Create one below for an app.')); return; }
-    replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'App', 'Status', 'Created', ''], set.map((k) => {
+    replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'App', 'Status', 'Created', 'Action'], set.map((k) => {
       const enabled = (k.Status || 'Enabled').toLowerCase() !== 'disabled';
       const dis = h('button', { type: 'button', class: 'danger', disabled: !enabled || k.SecretId === state.session.SecretId },
         k.SecretId === state.session.SecretId ? 'In use by you' : 'Disable');
@@ -1099,7 +1107,7 @@ async function appsPage(view, q, page) {
     }))));
   }
   await renderKeys(keySet);
-  append(view, h('h1', {}, 'Apps and API keys'),
+  append(view,
     h('section', { class: 'panel', 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Apps'),
       appSet.length ? scroller('Apps', table('Apps', ['SubAppId', 'Name', 'Description', 'Status', 'Created'], appSet.map((a) => h('tr', {},
         h('td', { class: 'num' }, String(a.SubAppId)), h('td', {}, a.Name || '—'), h('td', {}, a.Description || '—'), h('td', {}, a.Status || '—'), h('td', {}, when(a.CreateTime))))))

@@ -241,7 +241,8 @@ try {
 
   begin('open the failed delivery');
   await go(page, '#/events', 'Events');
-  const failed = page.locator('tr[data-type="NewFileUpload"]').first();
+  // The ClipComplete, emitted in PULL mode, moved to push with the mode.
+  const failed = page.locator('tr[data-type="ClipComplete"]').first();
   await failed.waitFor();
   const eventId = await failed.getAttribute('data-event');
   seen.resentEvent = eventId;
@@ -250,7 +251,7 @@ try {
   await detail.locator('tr.delivery[data-status-code="500"]').waitFor({ timeout: 30000 });
   const attempt = await detail.locator('tr.delivery[data-status-code="500"]').first().textContent();
   check(attempt.includes('receiver says 500') && attempt.includes(receiver + '/hook'), `the failed attempt: ${attempt}`);
-  await detail.getByText('"EventType": "NewFileUpload"').waitFor();
+  await detail.getByText('"EventType": "ClipComplete"').waitFor();
   await shoot(page, 'events');
 
   begin('fix the receiver and resend');
