@@ -34,6 +34,9 @@ type APIKey struct {
 	SecretID   string
 	SecretKey  string
 	CreateTime time.Time
+	// DisableTime is when the key was disabled; zero while it is enabled.
+	// A disabled key authenticates nothing.
+	DisableTime time.Time
 }
 
 // Media is a stored media file.
@@ -190,4 +193,11 @@ type DeliveryAttempt struct {
 	StatusCode int // 0 when no HTTP answer
 	Latency    time.Duration
 	Error      string // "" when delivered
+	// ResponseExcerpt is the start of the receiver's answer body, at most
+	// MaxResponseExcerpt bytes ("" when there was no answer).
+	ResponseExcerpt string
 }
+
+// MaxResponseExcerpt is the most bytes of a receiver's answer kept with a
+// delivery attempt.
+const MaxResponseExcerpt = 1024

@@ -81,6 +81,9 @@ func (q *Queue) lease(ctx context.Context, subAppID int64) ([]Item, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(events) > 0 {
+		q.Hub.Changed(subAppID)
+	}
 	items := make([]Item, len(events))
 	for i, e := range events {
 		items[i] = Item{Handle: token + "." + strconv.FormatInt(e.Seq, 10), Event: e}
@@ -130,6 +133,9 @@ func (q *Queue) Confirm(ctx context.Context, subAppID int64, handles []string) e
 	})
 	if err == errBadHandles {
 		return q.badHandlesError(ctx, subAppID, handles, now)
+	}
+	if err == nil {
+		q.Hub.Changed(subAppID)
 	}
 	return err
 }

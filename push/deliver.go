@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/openvod/openvod"
@@ -31,6 +32,7 @@ type attempt struct {
 	latency    time.Duration
 	err        string // "" when delivered
 	retryAfter time.Duration
+	excerpt    string // the start of the answer's body
 }
 
 func (a *attempt) delivered() bool { return a.err == "" }
@@ -82,6 +84,9 @@ func send(ctx context.Context, client *http.Client, timeout time.Duration, e *op
 		}
 		return a
 	}
+	head := make([]byte, openvod.MaxResponseExcerpt)
+	n, _ := io.ReadFull(resp.Body, head)
+	a.excerpt = Excerpt(head[:n])
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	a.statusCode = resp.StatusCode
@@ -102,4 +107,26 @@ func NewClient(policy *netguard.Policy) *http.Client {
 		Transport:     tr,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// Excerpt returns b, the start of an answer's body, as text a database
+// keeps: invalid UTF-8 (such as a character cut at the end) and NUL bytes
+// removed, so at most len(b) bytes.
+func Excerpt(b []byte) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), ""), "\x00", "")
+}
+
+// Outcome is the result of one POST of an event.
+type Outcome struct {
+	StatusCode      int // 0 when there was no HTTP answer
+	Latency         time.Duration
+	Error           string // "" when answered 2xx
+	ResponseExcerpt string // at most openvod.MaxResponseExcerpt bytes
+}
+
+// SendOnce POSTs e to cfg.NotificationURL once, signed and timed out as
+// deliveries are, and records nothing: the outcome is only returned.
+func (d *Dispatcher) SendOnce(ctx context.Context, e *openvod.Event, cfg *openvod.EventConfig) Outcome {
+	a := send(ctx, d.cfg.Client, d.cfg.Timeout, e, cfg, d.cfg.NowFunc())
+	return Outcome{StatusCode: a.statusCode, Latency: a.latency, Error: a.err, ResponseExcerpt: a.excerpt}
 }

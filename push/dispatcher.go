@@ -323,6 +323,13 @@ func (d *Dispatcher) writeResults() {
 		for _, app := range pullable {
 			d.cfg.Hub.Notify(app)
 		}
+		changed := map[int64]bool{}
+		for _, a := range batch {
+			if !changed[a.event.SubAppID] {
+				changed[a.event.SubAppID] = true
+				d.cfg.Hub.Changed(a.event.SubAppID)
+			}
+		}
 	}
 }
 
@@ -342,7 +349,7 @@ func (d *Dispatcher) record(ctx context.Context, q store.Querier, batch []*attem
 		if a.url != "" {
 			rows = append(rows, &openvod.DeliveryAttempt{
 				EventSeq: e.Seq, EventID: e.ID, EventType: e.Type, SubAppID: e.SubAppID, Time: a.time, URL: a.url,
-				StatusCode: a.statusCode, Latency: a.latency, Error: a.err,
+				StatusCode: a.statusCode, Latency: a.latency, Error: a.err, ResponseExcerpt: a.excerpt,
 			})
 		}
 		if !a.delivered() {

@@ -77,6 +77,24 @@ type Querier interface {
 	KeyGet(ctx context.Context, secretID string) (*openvod.APIKey, error)
 	// KeyList returns all key pairs by creation time.
 	KeyList(ctx context.Context) ([]*openvod.APIKey, error)
+	// KeyDisable disables the key at now and ends its console sessions, in
+	// one transaction; a disabled key stays disabled (and keeps its
+	// DisableTime). ErrNotFound when the key does not exist, ErrConflict
+	// (and nothing changes) when it is the last enabled key: deciding under
+	// lock, so that concurrent calls never disable every key.
+	KeyDisable(ctx context.Context, secretID string, now time.Time) error
+
+	// ConsoleSessionInsert stores a console session; ErrConflict when its
+	// TokenHash exists.
+	ConsoleSessionInsert(ctx context.Context, s *ConsoleSession) error
+	// ConsoleSessionGet returns the session whose token hashes to
+	// tokenHash if it ends after now, else ErrNotFound.
+	ConsoleSessionGet(ctx context.Context, tokenHash string, now time.Time) (*ConsoleSession, error)
+	// ConsoleSessionDelete removes the session; no error when absent.
+	ConsoleSessionDelete(ctx context.Context, tokenHash string) error
+	// ConsoleSessionPurge removes the sessions that end at or before now
+	// and returns how many.
+	ConsoleSessionPurge(ctx context.Context, now time.Time) (int64, error)
 
 	// UploadSessionInsert stores a new session (UploadedSize -1, FileID "").
 	UploadSessionInsert(ctx context.Context, s *openvod.UploadSession) error
@@ -114,6 +132,10 @@ type Querier interface {
 	// MediaDelete removes the app's media record, and its outputs, or
 	// returns ErrNotFound.
 	MediaDelete(ctx context.Context, subAppID int64, fileID string) error
+	// MediaSearch returns the app's media matching p, by CreateTime (then
+	// FileID) in p's order, from p.Offset, at most p.Limit, and how many
+	// match in all.
+	MediaSearch(ctx context.Context, p *MediaSearchParams) ([]*openvod.Media, int64, error)
 	// MediaListExpired returns up to limit media of any app whose ExpireTime is before t.
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
 	// MediaStorageKeyExists reports whether any media, media output or
@@ -181,6 +203,13 @@ type Querier interface {
 	// restarted single node reclaims its tasks at once and a PUT cut off by
 	// its crash can be sent again at once.
 	ExpireLeases(ctx context.Context) error
+	// TaskList returns the app's tasks matching p, by CreateTime (then ID)
+	// in p's order, after the cursor p.After, at most p.Limit.
+	TaskList(ctx context.Context, p *TaskListParams) ([]*openvod.Task, error)
+	// TaskActivity summarizes the app's tasks not finished or finished at
+	// or after since; it changes when such a task is stored, claimed,
+	// makes progress or finishes.
+	TaskActivity(ctx context.Context, subAppID int64, since time.Time) (TaskActivity, error)
 	// TaskCountByStatus counts tasks per status.
 	TaskCountByStatus(ctx context.Context) (map[openvod.TaskStatus]int64, error)
 
@@ -320,8 +349,109 @@ type EventClaimParams struct {
 type EventListParams struct {
 	SubAppID int64
 	State    openvod.EventState // "" for any
+	Type     string             // "" for any
+	// Status, when not "", selects the events of that EventStatusOf at Now.
+	Status   EventStatus
+	Now      time.Time
 	AfterSeq int64
 	Limit    int
+}
+
+// EventStatus is where an event is in its delivery, as the console shows it;
+// EventStatusOf derives it from the stored state.
+type EventStatus string
+
+// Event statuses.
+const (
+	// EventPending: waiting for its first delivery: a push not yet
+	// answered 2xx (due, held by a server or waiting for a retry), or a
+	// pullable event no PullEvents has handed out and no push gave up on.
+	EventPending EventStatus = "pending"
+	// EventLeased: handed out by PullEvents, its lease not ended.
+	EventLeased EventStatus = "leased"
+	// EventDelivered: consumed by a 2xx answer to a push (never pulled).
+	EventDelivered EventStatus = "delivered"
+	// EventConfirmed: consumed by ConfirmEvents (pulled at least once).
+	EventConfirmed EventStatus = "confirmed"
+	// EventExpired: pullable again after a delivery that did not finish:
+	// its push retries ran out, or a pull lease ended unconfirmed.
+	EventExpired EventStatus = "expired"
+)
+
+// EventStatuses lists the statuses in the order above.
+var EventStatuses = []EventStatus{EventPending, EventLeased, EventDelivered, EventConfirmed, EventExpired}
+
+// EventStatusOf returns e's status at now; EventList's Status selects by
+// the same rules.
+func EventStatusOf(e *openvod.Event, now time.Time) EventStatus {
+	switch {
+	case e.State == openvod.EventDone && e.Pulls == 0:
+		return EventDelivered
+	case e.State == openvod.EventDone:
+		return EventConfirmed
+	case e.State == openvod.EventPush:
+		return EventPending
+	case e.LeaseUntil.After(now):
+		return EventLeased
+	case e.Attempts > 0 || e.Pulls > 0:
+		return EventExpired
+	}
+	return EventPending
+}
+
+// ConsoleSession is a signed-in web console session. The cookie holds a
+// random token; the store keeps only its SHA-256.
+type ConsoleSession struct {
+	TokenHash  string // hex SHA-256 of the cookie token
+	SecretID   string // the key pair the session signed in with
+	CSRFToken  string
+	CreateTime time.Time
+	ExpireTime time.Time
+}
+
+// MediaSearchParams selects an app's media for SearchMedia. Empty sets and
+// zero times select everything; the sets are ORed within and ANDed across.
+type MediaSearchParams struct {
+	SubAppID     int64
+	FileIDs      []string
+	Names        []string // name contains one, ignoring case (SQLite: ASCII case)
+	NamePrefixes []string // name starts with one, ignoring case
+	Descriptions []string // description contains one, ignoring case
+	// Text: name or description contains it, ignoring case.
+	Text          string
+	ClassIDs      []int64
+	SourceTypes   []string
+	CreatedAfter  time.Time // CreateTime at or after
+	CreatedBefore time.Time // CreateTime before
+	Descending    bool
+	Offset        int
+	Limit         int
+}
+
+// TaskListParams selects an app's tasks for DescribeTasks.
+type TaskListParams struct {
+	SubAppID       int64
+	Status         openvod.TaskStatus // "" for any
+	CreatedAfter   time.Time          // CreateTime at or after (zero: any)
+	CreatedBefore  time.Time          // CreateTime before (zero: any)
+	FinishedAfter  time.Time          // FinishTime at or after (zero: any)
+	FinishedBefore time.Time          // FinishTime before (zero: any)
+	Descending     bool
+	// After is the cursor: only tasks after it in the list's order; nil
+	// for the start.
+	After *TaskCursor
+	Limit int
+}
+
+// TaskCursor is a position in a task list: the last task seen.
+type TaskCursor struct {
+	CreateTime time.Time
+	ID         string
+}
+
+// TaskActivity sums up an app's recent tasks (see Querier.TaskActivity).
+type TaskActivity struct {
+	Count, Finished, Processing, Progress, Attempts int64
 }
 
 // TaskClaimParams selects and leases tasks.

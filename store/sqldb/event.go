@@ -175,17 +175,41 @@ WHERE sub_app_id = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
 
 // EventList implements store.Querier.
 func (q *querier) EventList(ctx context.Context, p *store.EventListParams) ([]*openvod.Event, error) {
-	query := `SELECT ` + eventColumns + ` FROM event WHERE sub_app_id = ? AND seq > ?`
-	args := []any{p.SubAppID, p.AfterSeq}
+	var w where
+	w.add("sub_app_id = ? AND seq > ?", p.SubAppID, p.AfterSeq)
 	if p.State != "" {
-		query += ` AND state = ?`
-		args = append(args, string(p.State))
+		w.add("state = ?", string(p.State))
 	}
-	all, err := queryAll(ctx, q, q.read, scanEvent, query+` ORDER BY seq LIMIT ?`, append(args, p.Limit)...)
+	if p.Type != "" {
+		w.add("type = ?", p.Type)
+	}
+	if p.Status != "" {
+		cond, ok := eventStatusSQL[p.Status]
+		if !ok {
+			return nil, fmt.Errorf("event list %d: unknown status %q", p.SubAppID, p.Status)
+		}
+		var args []any
+		if strings.Contains(cond, "?") {
+			args = append(args, timeArg(p.Now))
+		}
+		w.add(cond, args...)
+	}
+	all, err := queryAll(ctx, q, q.read, scanEvent, `SELECT `+eventColumns+` FROM event WHERE `+w.String()+
+		` ORDER BY seq LIMIT ?`, append(w.args, p.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("event list %d: %w", p.SubAppID, err)
 	}
 	return all, nil
+}
+
+// eventStatusSQL selects the events of each store.EventStatus, by the
+// rules of store.EventStatusOf; a ? is the time of the status.
+var eventStatusSQL = map[store.EventStatus]string{
+	store.EventPending:   `(state = 'push' OR (state = 'pull' AND attempts = 0 AND pulls = 0))`,
+	store.EventLeased:    `(state = 'pull' AND lease_until > ?)`,
+	store.EventDelivered: `(state = 'done' AND pulls = 0)`,
+	store.EventConfirmed: `(state = 'done' AND pulls > 0)`,
+	store.EventExpired:   `(state = 'pull' AND (attempts > 0 OR pulls > 0) AND (lease_until IS NULL OR lease_until <= ?))`,
 }
 
 // EventLeaseForPull implements store.Querier.
@@ -358,7 +382,8 @@ func (q *querier) EventPurge(ctx context.Context, t time.Time) (int64, error) {
 	return n, nil
 }
 
-const attemptColumns = `id, event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error`
+const attemptColumns = `id, event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error,
+response_excerpt`
 
 // DeliveryAttemptInsert implements store.Querier with multi-row INSERTs.
 func (q *querier) DeliveryAttemptInsert(ctx context.Context, attempts ...*openvod.DeliveryAttempt) error {
@@ -368,16 +393,16 @@ func (q *querier) DeliveryAttemptInsert(ctx context.Context, attempts ...*openvo
 // deliveryAttemptInsertRows inserts attempts in one statement and sets
 // their IDs, increasing in the order of the rows.
 func (q *querier) deliveryAttemptInsertRows(ctx context.Context, attempts []*openvod.DeliveryAttempt) error {
-	args := make([]any, 0, 9*len(attempts))
+	args := make([]any, 0, 10*len(attempts))
 	for _, a := range attempts {
 		args = append(args, a.EventSeq, a.EventID, a.EventType, a.SubAppID, timeArg(a.Time), a.URL, a.StatusCode,
-			a.Latency.Microseconds(), a.Error)
+			a.Latency.Microseconds(), a.Error, a.ResponseExcerpt)
 	}
 	ids, err := queryAll(ctx, q, q.write, func(s scanner) (*int64, error) {
 		id := new(int64)
 		return id, s.Scan(id)
-	}, `INSERT INTO delivery_attempt (event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error)
-VALUES `+valuesRows(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(attempts))+` RETURNING id`, args...)
+	}, `INSERT INTO delivery_attempt (event_seq, event_id, event_type, sub_app_id, time, url, status_code, latency_us, error,
+response_excerpt) VALUES `+valuesRows(`(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(attempts))+` RETURNING id`, args...)
 	if err == nil && len(ids) != len(attempts) {
 		err = fmt.Errorf("%d ids returned for %d rows", len(ids), len(attempts))
 	}
@@ -405,7 +430,7 @@ func (q *querier) DeliveryAttemptList(ctx context.Context, subAppID int64, event
 		var a openvod.DeliveryAttempt
 		var latency int64
 		if err := s.Scan(&a.ID, &a.EventSeq, &a.EventID, &a.EventType, &a.SubAppID, timeDest{&a.Time}, &a.URL,
-			&a.StatusCode, &latency, &a.Error); err != nil {
+			&a.StatusCode, &latency, &a.Error, &a.ResponseExcerpt); err != nil {
 			return nil, err
 		}
 		a.Latency = time.Duration(latency) * time.Microsecond
