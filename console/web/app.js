@@ -190,17 +190,31 @@ function problem(err) {
   return err.code ? err.code + ': ' + err.message : err.message;
 }
 
-// live calls fn at most once a second, the last call delayed, never dropped.
+// live returns a trigger that runs fn (which returns a promise) at most
+// once a second and never twice at once; a trigger while fn runs or waits
+// runs it once more afterwards, so that the last change is never missed.
 function live(fn) {
   let last = 0;
   let timer = null;
-  return () => {
-    if (timer) return;
-    const wait = last + 1000 - Date.now();
-    const run = () => { timer = null; last = Date.now(); fn(); };
-    if (wait <= 0) run();
-    else timer = setTimeout(run, wait);
+  let running = false;
+  let again = false;
+  const run = async () => {
+    timer = null;
+    if (running) { again = true; return; }
+    running = true;
+    last = Date.now();
+    try {
+      await fn();
+    } finally {
+      running = false;
+      if (again) { again = false; trigger(); }
+    }
   };
+  const trigger = () => {
+    if (timer) return;
+    timer = setTimeout(run, Math.max(0, last + 1000 - Date.now()));
+  };
+  return trigger;
 }
 
 // listen opens the app's event stream; each message re-runs the page's
@@ -698,7 +712,7 @@ function clipEditor(video, fileId, b, m, page) {
   const result = h('div', { id: 'clip-result', 'aria-live': 'polite' });
   const form = h('form', {}, precision, field('Name of the clip', name), submit, result);
   let wanted = null;
-  const seen = new Set();
+  let after = 0;
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     submit.disabled = true;
@@ -715,32 +729,35 @@ function clipEditor(video, fileId, b, m, page) {
       submit.disabled = false;
     }
   });
-  // findClipComplete looks through the app's ClipComplete events for the
-  // one of the task asked.
+  // findClipComplete looks through the app's ClipComplete events not seen
+  // yet (oldest first, after Seq after) for the one of the task asked.
   const findClipComplete = async () => {
-    if (!wanted) return;
-    const taskId = wanted;
-    const list = await call('DescribeEvents', { EventType: 'ClipComplete', Limit: 100 });
-    for (const ev of eventList(list)) {
-      if (seen.has(ev.EventId) || !page.ok()) continue;
-      const body = await eventBody(ev);
-      const c = body && body.ClipCompleteEvent;
-      if (!c) continue;
-      seen.add(ev.EventId);
-      if (c.TaskId !== taskId) continue;
-      wanted = null;
-      const detail = await call('DescribeTaskDetail', { TaskId: taskId }).catch(() => null);
-      const ct = (detail && detail.ClipTask) || {};
-      const fi = c.FileInfo || {};
-      replace(result, h('div', { id: 'clip-complete' },
-        h('h3', {}, 'ClipComplete arrived'),
-        kv([['Event', h('a', { href: href('events', { open: ev.EventId }) }, ev.EventId)], ['Task', taskId],
-          ['Result', fi.ErrCode ? h('span', { class: 'error' }, 'failed: ' + fi.ErrCode + ' ' + (fi.Message || '')) : h('span', { class: 'okmsg' }, 'done')],
-          ['New media', fi.FileId ? h('a', { href: href('media/' + encodeURIComponent(fi.FileId)) }, fi.FileId) : ''],
-          ['Precision used', ct.Precision], ['Cut made', typeof ct.EffectiveStartTime === 'number' ? `${s6(ct.EffectiveStartTime)} to ${s6(ct.EffectiveEndTime)}` : '']]),
-        h('details', {}, h('summary', {}, 'The event body'), json(body))));
-      return;
+    for (;;) {
+      if (!wanted || !page.ok()) return;
+      const set = eventList(await call('DescribeEvents', { EventType: 'ClipComplete', AfterSeq: after, Limit: 100 }));
+      for (const ev of set) {
+        if (!wanted || !page.ok()) return;
+        const body = await eventBody(ev);
+        after = Math.max(after, ev.Seq);
+        const c = body && body.ClipCompleteEvent;
+        if (c && c.TaskId === wanted) return showClipComplete(ev, body, c);
+      }
+      if (set.length < 100) return;
     }
+  };
+  const showClipComplete = async (ev, body, c) => {
+    const taskId = wanted;
+    wanted = null;
+    const detail = await call('DescribeTaskDetail', { TaskId: taskId }).catch(() => null);
+    const ct = (detail && detail.ClipTask) || {};
+    const fi = c.FileInfo || {};
+    replace(result, h('div', { id: 'clip-complete' },
+      h('h3', {}, 'ClipComplete arrived'),
+      kv([['Event', h('a', { href: href('events', { open: ev.EventId }) }, ev.EventId)], ['Task', taskId],
+        ['Result', fi.ErrCode ? h('span', { class: 'error' }, 'failed: ' + fi.ErrCode + ' ' + (fi.Message || '')) : h('span', { class: 'okmsg' }, 'done')],
+        ['New media', fi.FileId ? h('a', { href: href('media/' + encodeURIComponent(fi.FileId)) }, fi.FileId) : ''],
+        ['Precision used', ct.Precision], ['Cut made', typeof ct.EffectiveStartTime === 'number' ? `${s6(ct.EffectiveStartTime)} to ${s6(ct.EffectiveEndTime)}` : '']]),
+      h('details', {}, h('summary', {}, 'The event body'), json(body))));
   };
   const look = live(() => findClipComplete().catch((err) => say('ClipComplete: ' + problem(err), true)));
   page.events = look;
