@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"math/big"
+	"time"
 )
 
 // NewFileID returns a random FileId: 19 decimal digits, the first non-zero.
@@ -21,4 +22,9 @@ func RandomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// NewAPIKey generates an API key pair shaped like Tencent's, created at now.
+func NewAPIKey(now time.Time) *APIKey {
+	return &APIKey{SecretID: "AKID" + RandomHex(16), SecretKey: RandomHex(16), CreateTime: now}
 }

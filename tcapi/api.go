@@ -24,6 +24,7 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/pull"
+	"github.com/openvod/openvod/push"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/ttlcache"
 )
@@ -52,6 +53,9 @@ type Config struct {
 	// EventConfigChanged is called after an app's event configuration or
 	// events changed, to redo push scheduling at once.
 	EventConfigChanged func(subAppID int64)
+	// SendEvent POSTs an event once to cfg's NotificationURL, as push
+	// deliveries are made, for SendTestEvent (push.Dispatcher.SendOnce).
+	SendEvent func(ctx context.Context, e *openvod.Event, cfg *openvod.EventConfig) push.Outcome
 }
 
 // Opener opens stored objects for reading; a blob.Bucket is one.
@@ -73,6 +77,8 @@ type call struct {
 	Params    params
 	RequestID string
 	Now       time.Time
+	// SecretID is the key the request was made with.
+	SecretID string
 }
 
 // action runs one API action and returns its result object (encoded inside
@@ -102,7 +108,39 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var in incoming
 	var subAppID int64
 	result, err := a.serve(r, requestID, &in, &subAppID)
+	writeBody(w, a.answer(result, err, requestID, in.action, subAppID, start))
+}
 
+// Invoke runs one action for the holder of the enabled key secretID, with
+// body (a JSON object) its parameters, as ServeHTTP does for a request
+// signed with that key, and returns the answer's body: the same
+// {"Response":{...}} envelope, errors included. Only the signature check
+// is skipped; the caller (the web console) has authenticated the key
+// holder its own way.
+func (a *API) Invoke(ctx context.Context, secretID, action string, body []byte) []byte {
+	start := time.Now()
+	requestID := uuid.NewString()
+	var subAppID int64
+	result, err := a.invoke(ctx, secretID, action, body, requestID, &subAppID)
+	return a.answer(result, err, requestID, action, subAppID, start)
+}
+
+func (a *API) invoke(ctx context.Context, secretID, action string, body []byte, requestID string, subAppID *int64) (any, error) {
+	if len(body) > MaxBodySize {
+		return nil, openvod.Errorf(openvod.CodeRequestSizeLimitExceeded, "the request body exceeds %d bytes", MaxBodySize)
+	}
+	if _, err := a.secretKey(ctx, secretID); err != nil {
+		return nil, err
+	}
+	p, err := parseParams(body)
+	if err != nil {
+		return nil, err
+	}
+	return a.run(ctx, action, p, secretID, requestID, a.cfg.NowFunc(), subAppID)
+}
+
+// answer encodes an action's outcome, logs it and counts it.
+func (a *API) answer(result any, err error, requestID, action string, subAppID int64, start time.Time) []byte {
 	var body []byte
 	if err == nil {
 		body, err = successBody(result, requestID)
@@ -111,22 +149,21 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var e *openvod.Error
 		if !errors.As(err, &e) {
-			a.cfg.Logger.Error("internal error", "request_id", requestID, "action", in.action, "err", err)
+			a.cfg.Logger.Error("internal error", "request_id", requestID, "action", action, "err", err)
 			e = openvod.Errorf(openvod.CodeInternalError, "an internal error occurred; quote RequestId %s when reporting it", requestID)
 		}
 		code = e.Code
 		body = errorBody(e, requestID)
 	}
-	writeBody(w, body)
-
 	latency := time.Since(start)
-	metricsAction := in.action
-	if _, known := a.actions[in.action]; !known {
+	metricsAction := action
+	if _, known := a.actions[action]; !known {
 		metricsAction = "unknown" // keep label values bounded
 	}
 	a.cfg.Metrics.observe(metricsAction, code, latency)
-	a.cfg.Logger.Info("request", "request_id", requestID, "action", in.action, "sub_app_id", subAppID,
+	a.cfg.Logger.Info("request", "request_id", requestID, "action", action, "sub_app_id", subAppID,
 		"code", code, "latency_ms", float64(latency.Microseconds())/1000)
+	return body
 }
 
 func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *int64) (any, error) {
@@ -147,7 +184,8 @@ func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *i
 		return nil, err
 	}
 	now := a.cfg.NowFunc()
-	if err := a.authenticate(r.Context(), r, in, body, now); err != nil {
+	secretID, err := a.authenticate(r.Context(), r, in, body, now)
+	if err != nil {
 		return nil, err
 	}
 	if in.version != Version {
@@ -160,20 +198,32 @@ func (a *API) serve(r *http.Request, requestID string, in *incoming, subAppID *i
 	if in.action == "" {
 		return nil, openvod.Errorf(openvod.CodeMissingParameter, "the request names no action: send the X-TC-Action header (TC3) or the Action parameter (v1)")
 	}
-	act, ok := a.actions[in.action]
-	if !ok {
-		return nil, openvod.Errorf(openvod.CodeInvalidAction, "the action %s does not exist in openvod's VOD API %s", in.action, Version)
+	if _, ok := a.actions[in.action]; !ok {
+		return nil, unknownAction(in.action)
 	}
 	p, err := in.params(body)
 	if err != nil {
 		return nil, err
 	}
-	app, err := a.resolveApp(r.Context(), p)
+	return a.run(r.Context(), in.action, p, secretID, requestID, now, subAppID)
+}
+
+// run resolves the app of p and runs the action for the key secretID.
+func (a *API) run(ctx context.Context, action string, p params, secretID, requestID string, now time.Time, subAppID *int64) (any, error) {
+	act, ok := a.actions[action]
+	if !ok {
+		return nil, unknownAction(action)
+	}
+	app, err := a.resolveApp(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	*subAppID = app.ID
-	return act(r.Context(), &call{App: app, Params: p, RequestID: requestID, Now: now})
+	return act(ctx, &call{App: app, Params: p, RequestID: requestID, Now: now, SecretID: secretID})
+}
+
+func unknownAction(action string) error {
+	return openvod.Errorf(openvod.CodeInvalidAction, "the action %s does not exist in openvod's VOD API %s", action, Version)
 }
 
 // resolveApp returns the app named by SubAppId, the default app when omitted or 0.

@@ -163,36 +163,36 @@ func checkSkew(name string, ts int64, now time.Time) error {
 	return nil
 }
 
-// authenticate verifies the request's signature.
-func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, body []byte, now time.Time) error {
+// authenticate verifies the request's signature and returns its SecretId.
+func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, body []byte, now time.Time) (string, error) {
 	if in.v1 {
 		sig, err := parseV1Signature(in.form, now)
 		if err != nil {
-			return err
+			return "", err
 		}
 		key, err := a.secretKey(ctx, sig.SecretID)
 		if err != nil {
-			return err
+			return "", err
 		}
 		if !sig.verify(r, in.form, key) {
-			return signatureFailure()
+			return "", signatureFailure()
 		}
-		return nil
+		return sig.SecretID, nil
 	}
 	auth, err := parseAuthorization(r.Header.Get("Authorization"))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := auth.requireSignedHeaders(); err != nil {
-		return err
+		return "", err
 	}
 	ts, err := checkTimestamp(auth, r.Header.Get("X-TC-Timestamp"), now)
 	if err != nil {
-		return err
+		return "", err
 	}
 	key, err := a.secretKey(ctx, auth.SecretID)
 	if err != nil {
-		return err
+		return "", err
 	}
 	payloadHash := PayloadHash(body)
 	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
@@ -203,9 +203,9 @@ func (a *API) authenticate(ctx context.Context, r *http.Request, in *incoming, b
 		query = encodeForm(in.form)
 	}
 	if !auth.verify(r, ts, key, payloadHash, query) {
-		return signatureFailure()
+		return "", signatureFailure()
 	}
-	return nil
+	return auth.SecretID, nil
 }
 
 // encodeForm encodes form sorted by name, as url.Values does.
@@ -221,7 +221,9 @@ func signatureFailure() error {
 	return openvod.Errorf(openvod.CodeAuthSignatureFailure, "the provided credentials could not be validated; check your SecretKey and the signing of the request")
 }
 
-// secretKey returns the SecretKey of secretID.
+// secretKey returns the SecretKey of secretID, an enabled key. A key
+// disabled on another server may work here for up to a minute (the cache's
+// life).
 func (a *API) secretKey(ctx context.Context, secretID string) (string, error) {
 	key, err := a.keys.Get(secretID, func() (*openvod.APIKey, error) { return a.cfg.Store.KeyGet(ctx, secretID) })
 	if errors.Is(err, store.ErrNotFound) {
@@ -230,5 +232,32 @@ func (a *API) secretKey(ctx context.Context, secretID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if !key.DisableTime.IsZero() {
+		return "", openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "the SecretId was disabled at %s; use another key, or create one with `openvod keys create`",
+			openvod.FormatTime(key.DisableTime))
+	}
 	return key.SecretKey, nil
 }
+
+// CheckKey reports whether secretID and secretKey are an enabled key pair,
+// comparing the SecretKey in constant time. It returns the same error,
+// AuthFailure.SignatureFailure, for an unknown SecretId and a wrong
+// SecretKey; AuthFailure.SecretIdNotFound for a disabled key.
+func (a *API) CheckKey(ctx context.Context, secretID, secretKey string) error {
+	key, err := a.cfg.Store.KeyGet(ctx, secretID)
+	if errors.Is(err, store.ErrNotFound) {
+		return errWrongPair
+	}
+	if err != nil {
+		return err
+	}
+	if subtle.ConstantTimeCompare([]byte(key.SecretKey), []byte(secretKey)) != 1 {
+		return errWrongPair
+	}
+	if !key.DisableTime.IsZero() {
+		return openvod.Errorf(openvod.CodeAuthSecretIDNotFound, "this key was disabled at %s; sign in with another key", openvod.FormatTime(key.DisableTime))
+	}
+	return nil
+}
+
+var errWrongPair = openvod.Errorf(openvod.CodeAuthSignatureFailure, "SecretId or SecretKey is wrong")

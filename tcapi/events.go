@@ -75,11 +75,8 @@ func applyEventConfig(cfg *openvod.EventConfig, req *modifyEventConfigRequest) e
 		}
 	}
 	if req.NotificationUrl != nil {
-		if u := *req.NotificationUrl; u != "" {
-			parsed, err := url.Parse(u)
-			if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-				return openvod.InvalidValue("NotificationUrl", false, "must be an http or https URL, or \"\" to clear it")
-			}
+		if u := *req.NotificationUrl; u != "" && !httpURL(u) {
+			return openvod.InvalidValue("NotificationUrl", false, "must be an http or https URL, or \"\" to clear it")
 		}
 		cfg.NotificationURL = *req.NotificationUrl
 	}
@@ -117,6 +114,12 @@ func applyEventConfig(cfg *openvod.EventConfig, req *modifyEventConfigRequest) e
 		cfg.WebhookSecret = *req.WebhookSecret
 	}
 	return nil
+}
+
+// httpURL reports whether u is an absolute http or https URL.
+func httpURL(u string) bool {
+	parsed, err := url.Parse(u)
+	return err == nil && (parsed.Scheme == "http" || parsed.Scheme == "https") && parsed.Host != ""
 }
 
 type describeEventConfigResponse struct {

@@ -50,15 +50,10 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 	if len(req.FileIds) > MaxFileIDs {
 		return nil, openvod.Errorf("InvalidParameterValue.FileIdsOverLimit", "FileIds: at most %d FileIds per request, got %d", MaxFileIDs, len(req.FileIds))
 	}
-	want := map[string]bool{}
-	for _, f := range req.Filters {
-		if !mediaInfoFilters[f] {
-			return nil, openvod.InvalidValue("Filters", false, "unknown filter %q; use basicInfo, metaData, transcodeInfo, ...", f)
-		}
-		want[f] = true
+	want, err := parseFilters(req.Filters)
+	if err != nil {
+		return nil, err
 	}
-	all := len(req.Filters) == 0
-
 	found, err := a.cfg.Store.MediaGetMany(ctx, c.App.ID, req.FileIds)
 	if err != nil {
 		return nil, err
@@ -67,11 +62,8 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 	for _, m := range found {
 		byID[m.FileID] = m
 	}
-	outputs, err := a.cfg.Store.MediaOutputListItems(ctx, c.App.ID, req.FileIds)
-	if err != nil {
-		return nil, err
-	}
-	resp := &describeMediaInfosResponse{MediaInfoSet: []object{}, NotExistFileIdSet: []string{}}
+	resp := &describeMediaInfosResponse{NotExistFileIdSet: []string{}}
+	var ordered []*openvod.Media
 	seen := map[string]bool{}
 	for _, id := range req.FileIds {
 		if seen[id] {
@@ -83,6 +75,46 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 			resp.NotExistFileIdSet = append(resp.NotExistFileIdSet, id)
 			continue
 		}
+		ordered = append(ordered, m)
+	}
+	if resp.MediaInfoSet, err = a.mediaInfoSet(ctx, c.App.ID, ordered, want); err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// parseFilters checks a request's Filters and returns the infos they ask
+// for: want[filter], or every info when want is nil.
+func parseFilters(filters []string) (want map[string]bool, err error) {
+	for _, f := range filters {
+		if !mediaInfoFilters[f] {
+			return nil, openvod.InvalidValue("Filters", false, "unknown filter %q; use basicInfo, metaData, transcodeInfo, ...", f)
+		}
+		if want == nil {
+			want = map[string]bool{}
+		}
+		want[f] = true
+	}
+	return want, nil
+}
+
+// mediaInfoSet returns the MediaInfo items of the app's media, in order,
+// with the infos want asks for (parseFilters).
+func (a *API) mediaInfoSet(ctx context.Context, subAppID int64, medias []*openvod.Media, want map[string]bool) ([]object, error) {
+	all := want == nil
+	set := make([]object, 0, len(medias))
+	if len(medias) == 0 {
+		return set, nil
+	}
+	fileIDs := make([]string, len(medias))
+	for i, m := range medias {
+		fileIDs[i] = m.FileID
+	}
+	outputs, err := a.cfg.Store.MediaOutputListItems(ctx, subAppID, fileIDs)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range medias {
 		outs, err := a.cfg.Media.Outputs(m, outputs)
 		if err != nil {
 			return nil, err
@@ -113,9 +145,9 @@ func (a *API) describeMediaInfos(ctx context.Context, c *call) (any, error) {
 		}
 		// Extension: why the metadata could not be read ("" when it could).
 		info = info.set("MetaDataError", m.MetaError)
-		resp.MediaInfoSet = append(resp.MediaInfoSet, info)
+		set = append(set, info)
 	}
-	return resp, nil
+	return set, nil
 }
 
 type deleteMediaRequest struct {

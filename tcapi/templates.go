@@ -149,6 +149,7 @@ type describeTemplatesRequest struct {
 	SortBy              []sortBy `json:"SortBy"`
 }
 
+// sortBy is Tencent's SortBy.
 type sortBy struct {
 	Field string `json:"Field"`
 	Order string `json:"Order"`

@@ -59,7 +59,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	defer unlock()
 	defer st.Close()
 	if sub == "create" {
-		k := newKey(time.Now())
+		k := openvod.NewAPIKey(time.Now())
 		if err := st.KeyInsert(ctx, k); err != nil {
 			return err
 		}
@@ -70,9 +70,13 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%-40s %s\n", "SecretId", "CreateTime")
+	fmt.Fprintf(stdout, "%-40s %-20s %s\n", "SecretId", "CreateTime", "Status")
 	for _, k := range keys {
-		fmt.Fprintf(stdout, "%-40s %s\n", k.SecretID, openvod.FormatTime(k.CreateTime))
+		status := "Enabled"
+		if !k.DisableTime.IsZero() {
+			status = "Disabled"
+		}
+		fmt.Fprintf(stdout, "%-40s %-20s %s\n", k.SecretID, openvod.FormatTime(k.CreateTime), status)
 	}
 	return nil
 }

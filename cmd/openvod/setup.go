@@ -99,7 +99,7 @@ func bootstrap(ctx context.Context, st store.Store, dataDir, secretID, secretKey
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, false, err
 	}
-	k := newKey(now)
+	k := openvod.NewAPIKey(now)
 	if err := st.KeyInsert(ctx, k); err != nil {
 		return nil, false, err
 	}
@@ -123,11 +123,6 @@ func ensureKey(ctx context.Context, st store.Store, k *openvod.APIKey) (*openvod
 		return nil, false, fmt.Errorf("SecretId %s already exists with another SecretKey", k.SecretID)
 	}
 	return got, false, nil
-}
-
-// newKey generates an API key pair shaped like Tencent's.
-func newKey(now time.Time) *openvod.APIKey {
-	return &openvod.APIKey{SecretID: "AKID" + openvod.RandomHex(16), SecretKey: openvod.RandomHex(16), CreateTime: now}
 }
 
 // writeFileAtomic writes a file under a temporary name, syncs and renames it.
