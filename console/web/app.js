@@ -1062,16 +1062,15 @@ async function appsPage(view, q, page) {
   const [apps, keys] = await Promise.all([call('DescribeSubAppIds', {}), call('DescribeApiKeys', {})]);
   if (!page.ok()) return;
   const appSet = apps.SubAppIdInfoSet || [];
-  const keySet = keys.ApiKeySet || keys.KeySet || [];
+  const keySet = keys.ApiKeySet || [];
   const appName = h('input', { id: 'app-name', type: 'text', required: true, maxlength: 40 });
-  const appDesc = h('input', { id: 'app-description', type: 'text', maxlength: 300 });
   const appMsg = h('p', { 'aria-live': 'polite', id: 'app-message' });
-  const appForm = h('form', { class: 'row', 'aria-label': 'Create an app' }, field('Name of the new app', appName), field('Description', appDesc),
+  const appForm = h('form', { class: 'row', 'aria-label': 'Create an app' }, field('Name of the new app', appName),
     h('div', { class: 'field' }, h('button', { type: 'submit', class: 'primary' }, 'Create app')));
   appForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const r = await call('CreateSubAppId', { Name: appName.value.trim(), Description: appDesc.value.trim() });
+      const r = await call('CreateSubAppId', { Name: appName.value.trim() });
       await refreshApps();
       say('Created app ' + r.SubAppId + '.');
       route();
@@ -1082,13 +1081,13 @@ async function appsPage(view, q, page) {
   });
 
   const keyOut = h('div', { id: 'key-out', 'aria-live': 'polite' });
-  const keyApp = h('select', { id: 'key-app' }, appSet.map((a) => h('option', { value: String(a.SubAppId), selected: a.SubAppId === state.app }, (a.Name || 'App') + ' (' + a.SubAppId + ')')));
-  const keyForm = h('form', { class: 'row', 'aria-label': 'Create an API key' }, field('App of the new key', keyApp),
+  const keyForm = h('form', { class: 'row', 'aria-label': 'Create an API key' },
+    h('p', { class: 'hint' }, 'A key pair signs requests to every app of this server, and signs in here.'),
     h('div', { class: 'field' }, h('button', { type: 'submit', class: 'primary', id: 'key-create' }, 'Create API key')));
   keyForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const r = await call('CreateApiKey', { SubAppId: Number(keyApp.value) });
+      const r = await call('CreateApiKey', {});
       await renderKeys();
       replace(keyOut, h('p', {}, 'New key created. The SecretKey is shown this once: copy it now.'),
         kv([['SecretId', h('span', { class: 'secret', id: 'new-secret-id' }, r.SecretId)], ['SecretKey', h('span', { class: 'secret', id: 'new-secret-key' }, r.SecretKey)]]));
@@ -1100,11 +1099,11 @@ async function appsPage(view, q, page) {
   async function renderKeys(set) {
     if (!set) {
       const r = await call('DescribeApiKeys', {});
-      set = r.ApiKeySet || r.KeySet || [];
+      set = r.ApiKeySet || [];
     }
     if (!page.ok()) return;
-    if (!set.length) { replace(keyList, empty('No API keys. Create one below for an app.')); return; }
-    replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'App', 'Status', 'Created', 'Action'], set.map((k) => {
+    if (!set.length) { replace(keyList, empty('No API keys. Create one below.')); return; }
+    replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'Status', 'Created', 'Disabled', 'Action'], set.map((k) => {
       const enabled = (k.Status || 'Enabled').toLowerCase() !== 'disabled';
       const dis = h('button', { type: 'button', class: 'danger', disabled: !enabled || k.SecretId === state.session.SecretId },
         k.SecretId === state.session.SecretId ? 'In use by you' : 'Disable');
@@ -1119,15 +1118,15 @@ async function appsPage(view, q, page) {
           say('Not disabled: ' + problem(err), true);
         }
       });
-      return h('tr', { 'data-secret-id': k.SecretId }, h('td', { class: 'mono' }, k.SecretId), h('td', {}, k.SubAppId === undefined ? 'all' : String(k.SubAppId)),
-        h('td', {}, k.Status || 'Enabled'), h('td', {}, when(k.CreateTime)), h('td', {}, dis));
+      return h('tr', { 'data-secret-id': k.SecretId }, h('td', { class: 'mono' }, k.SecretId),
+        h('td', {}, k.Status || 'Enabled'), h('td', {}, when(k.CreateTime)), h('td', {}, when(k.DisableTime)), h('td', {}, dis));
     }))));
   }
   await renderKeys(keySet);
   append(view,
     h('section', { class: 'panel', 'aria-labelledby': 'apps-title' }, h('h2', { id: 'apps-title' }, 'Apps'),
-      appSet.length ? scroller('Apps', table('Apps', ['SubAppId', 'Name', 'Description', 'Status', 'Created'], appSet.map((a) => h('tr', {},
-        h('td', { class: 'num' }, String(a.SubAppId)), h('td', {}, a.Name || '—'), h('td', {}, a.Description || '—'), h('td', {}, a.Status || '—'), h('td', {}, when(a.CreateTime))))))
+      appSet.length ? scroller('Apps', table('Apps', ['SubAppId', 'Name', 'Status', 'Created'], appSet.map((a) => h('tr', {},
+        h('td', { class: 'num' }, String(a.SubAppId)), h('td', {}, a.Name || a.SubAppIdName || '—'), h('td', {}, a.Status || '—'), h('td', {}, when(a.CreateTime))))))
         : empty('No apps. Create one below.'),
       h('h3', {}, 'Create an app'), appForm, appMsg),
     h('section', { class: 'panel', 'aria-labelledby': 'keys-title' }, h('h2', { id: 'keys-title' }, 'API keys'), keyList,
