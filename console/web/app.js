@@ -806,14 +806,27 @@ async function eventsPage(view, q, page) {
   statusSel.addEventListener('change', go);
   const list = h('div', { id: 'events-list' });
   append(view, h('h1', {}, 'Events'),
-    h('p', { class: 'hint' }, 'Every event of this app, newest first, as it is delivered: pushed to the NotificationUrl or pulled with PullEvents. The list follows new events as they happen.'),
+    h('p', { class: 'hint' }, 'The newest 100 events of this app, newest first, and how each was delivered: pushed to the NotificationUrl or pulled with PullEvents. The list follows new events as they happen.'),
     h('form', { class: 'row', 'aria-label': 'Filter events' }, field('Type', typeSel), field('Status', statusSel)), list);
 
   const details = new Map();
+  // DescribeEvents lists oldest first after a Seq: the page walks the log
+  // once to its end, then re-reads only from the start of the newest 100.
+  let from = 0;
+  async function newest() {
+    let all = [];
+    for (let after = from; ;) {
+      const set = eventList(await call('DescribeEvents', { EventType: type || undefined, Status: status || undefined, AfterSeq: after, Limit: 100 }));
+      all = all.concat(set).slice(-100);
+      if (set.length < 100) break;
+      after = set[set.length - 1].Seq;
+    }
+    if (all.length) from = all[0].Seq - 1;
+    return all.reverse();
+  }
   async function load() {
-    const r = await call('DescribeEvents', { EventType: type || undefined, Status: status || undefined, Limit: 100 });
+    const set = await newest();
     if (!page.ok()) return;
-    const set = eventList(r).slice().sort((a, b) => b.Seq - a.Seq);
     if (!set.length) {
       replace(list, empty(type || status
         ? ['No event matches these filters. ', h('a', { href: href('events') }, 'Show all events'), '.']
@@ -901,6 +914,7 @@ async function tasksPage(view, q, page) {
     h('p', { class: 'hint' }, 'Uploads from URLs, clips and task flows of this app, newest first; status and progress follow as they run.'),
     h('form', { class: 'row', 'aria-label': 'Filter tasks' }, field('Status', sel)), list);
   const open = new Set();
+  const finished = new Map();
   let limit = 20;
   async function load() {
     const r = await call('DescribeTasks', { Status: status || undefined, Limit: limit });
@@ -911,7 +925,10 @@ async function tasksPage(view, q, page) {
         : ['No tasks yet. Clip a video on its page in ', h('a', { href: href('media') }, 'Media'), ', or start a PullUpload or ProcessMedia with the API.']));
       return;
     }
-    const details = await Promise.all(set.map((t) => call('DescribeTaskDetail', { TaskId: t.TaskId }).catch((err) => ({ failed: problem(err) }))));
+    // A finished task's detail does not change: it is asked once.
+    const details = await Promise.all(set.map((t) => finished.get(t.TaskId) || call('DescribeTaskDetail', { TaskId: t.TaskId })
+      .then((d) => { if (d.Status === 'FINISH') finished.set(t.TaskId, d); return d; })
+      .catch((err) => ({ failed: problem(err) }))));
     if (!page.ok()) return;
     const rows = [];
     set.forEach((t, i) => {
@@ -922,7 +939,7 @@ async function tasksPage(view, q, page) {
       const message = part.Message || fi.Message || part.ErrCodeExt || '';
       const fileId = part.FileId || fi.FileId || '';
       const st = d.Status || t.Status;
-      const progress = st === 'FINISH' ? 100 : Number(part.Progress || 0);
+      const progress = st === 'FINISH' ? 100 : Number(t.Progress ?? part.Progress ?? 0);
       const isOpen = open.has(t.TaskId);
       const toggle = h('button', { type: 'button', 'aria-expanded': String(isOpen), 'aria-controls': 'task-' + t.TaskId + '-detail' }, isOpen ? 'Close' : 'Details');
       toggle.addEventListener('click', () => {
