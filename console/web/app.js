@@ -1124,7 +1124,7 @@ async function appsPage(view, q, page) {
       const enabled = (k.Status || 'Enabled').toLowerCase() !== 'disabled';
       const dis = h('button', { type: 'button', class: 'danger', disabled: !enabled || k.SecretId === state.session.SecretId },
         k.SecretId === state.session.SecretId ? 'In use by you' : 'Disable');
-      dis.setAttribute('aria-label', 'Disable key ' + k.SecretId);
+      if (k.SecretId !== state.session.SecretId) dis.setAttribute('aria-label', 'Disable key ' + k.SecretId);
       dis.addEventListener('click', async () => {
         if (!window.confirm('Disable the key ' + k.SecretId + '? Requests signed with it will be refused.')) return;
         try {

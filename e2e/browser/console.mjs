@@ -228,7 +228,7 @@ try {
   await fetch(receiver + '/status?code=500', { method: 'POST' });
   await go(page, '#/config', 'Event configuration');
   await page.getByLabel('PUSH: openvod POSTs each event').check();
-  await page.getByLabel('NotificationUrl').fill(receiver + '/hook');
+  await page.getByLabel('NotificationUrl', { exact: true }).fill(receiver + '/hook');
   await page.getByLabel('SignKey', { exact: true }).fill('consolekey1');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.locator('#cfg-message', { hasText: 'Saved: mode PUSH, new SignKey set' }).waitFor();
