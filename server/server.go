@@ -16,6 +16,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/console"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/httplimit"
@@ -89,6 +90,9 @@ type Config struct {
 	// Outbound decides which addresses push callbacks and PullUpload
 	// fetches may reach (netguard.DefaultPolicy when nil).
 	Outbound *netguard.Policy
+	// ConsoleSessionTTL is how long a web console session lasts
+	// (console.SessionTTLDefault).
+	ConsoleSessionTTL time.Duration
 }
 
 // Defaults of Config.
@@ -107,7 +111,8 @@ var ProcessWorkersDefault = max(1, runtime.NumCPU()/2)
 
 // Server is an assembled openvod.
 type Server struct {
-	// Handler serves the API, uploads, media, /healthz and /metrics.
+	// Handler serves the API, uploads, media, the web console, /healthz
+	// and /metrics.
 	Handler    http.Handler
 	Media      *media.Service
 	Events     *eventlog.Log
@@ -166,7 +171,8 @@ func New(cfg Config) *Server {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newTaskCollector(st))
 	api := tcapi.New(tcapi.Config{
 		Store: st, Media: svc, Sources: cfg.Blobs, Logger: logger, Metrics: tcapi.NewMetrics(reg), WakeTasks: func() { runner.Wake(); clipper.Wake(); processor.Wake() },
-		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, EventConfigChanged: dispatcher.ConfigChanged,
+		Events: events, Pull: &pull.Queue{Store: st, Hub: hub}, SendEvent: dispatcher.SendOnce,
+		EventConfigChanged: func(subAppID int64) { dispatcher.ConfigChanged(subAppID); hub.Changed(subAppID) },
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/{$}", api)
@@ -174,6 +180,7 @@ func New(cfg Config) *Server {
 	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), cfg.MinRate))
 	mux.Handle(media.HLSPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeHLS), cfg.MinRate))
 	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, cfg.MinRate))
+	mux.Handle(console.PathPrefix, console.New(console.Config{API: api, Store: st, Hub: hub, Logger: logger, SessionTTL: cfg.ConsoleSessionTTL}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := st.AppList(r.Context()); err != nil {

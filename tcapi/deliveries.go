@@ -195,10 +195,12 @@ type sendTestEventRequest struct {
 	Url string `json:"Url"`
 }
 
+// sendTestEventResponse names the attempt's error ErrorMessage: an Error
+// member of Response marks an error answer to every SDK.
 type sendTestEventResponse struct {
 	StatusCode      int     `json:"StatusCode"` // 0 when there was no HTTP answer
 	LatencyMs       float64 `json:"LatencyMs"`
-	Error           string  `json:"Error"` // "" when answered 2xx
+	ErrorMessage    string  `json:"ErrorMessage"` // "" when answered 2xx
 	ResponseExcerpt string  `json:"ResponseExcerpt"`
 }
 
@@ -229,7 +231,7 @@ func (a *API) sendTestEvent(ctx context.Context, c *call) (any, error) {
 	}
 	e := &openvod.Event{ID: eventlog.NewEventID(), SubAppID: c.App.ID, Type: TestEventType, Body: body, CreateTime: c.Now}
 	out := a.cfg.SendEvent(ctx, e, cfg)
-	return &sendTestEventResponse{StatusCode: out.StatusCode, LatencyMs: latencyMs(out.Latency), Error: out.Error,
+	return &sendTestEventResponse{StatusCode: out.StatusCode, LatencyMs: latencyMs(out.Latency), ErrorMessage: out.Error,
 		ResponseExcerpt: out.ResponseExcerpt}, nil
 }
 

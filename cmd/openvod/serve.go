@@ -17,6 +17,7 @@ import (
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/clip"
+	"github.com/openvod/openvod/console"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/hls"
 	"github.com/openvod/openvod/httplimit"
@@ -62,6 +63,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	orphanInterval := s.PositiveDuration("orphan-sweep-interval", "OPENVOD_ORPHAN_SWEEP_INTERVAL", janitor.OrphanIntervalDefault, "how often the media store is swept of objects nothing refers to (those older than --upload-ttl) and of crashed writers' partial writes; checked at each janitor run")
 	outboundAllow := s.String("outbound-allow", "OPENVOD_OUTBOUND_ALLOW", "", "comma-separated address ranges (10.0.0.0/8, fd00::/8, or one address) push callbacks and PullUpload may reach although denied; the most specific matching range decides, a tie denies")
 	outboundDeny := s.String("outbound-deny", "OPENVOD_OUTBOUND_DENY", "", "comma-separated address ranges push callbacks and PullUpload may not reach, added to the default deny list (0.0.0.0/8, 169.254.0.0/16, fe80::/10, fd00:ec2::254, ::, multicast, broadcast); loopback and private ranges are allowed unless listed")
+	consoleTTL := s.PositiveDuration("console-session-ttl", "OPENVOD_CONSOLE_SESSION_TTL", console.SessionTTLDefault, "how long a web console sign-in lasts")
 	logLevel := s.String("log-level", "OPENVOD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	logFormat := s.String("log-format", "OPENVOD_LOG_FORMAT", "text", "log format: text or json")
 	if err := s.parse(args); err != nil {
@@ -131,11 +133,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ProcessWorkers: int(*processWorkers), ScratchDir: scratch, ExactTimeout: *exactTimeout, TaskLease: *lease,
 		PushTimeout: *pushTimeout, RetryWindow: *retryWindow, Backoff: push.Backoff{Base: *retryBase, Max: *retryMax},
 		PushConcurrency: int(*perEndpoint), EventRetention: *retention, JanitorInterval: *janitorInterval, OrphanInterval: *orphanInterval, Logger: logger,
-		Outbound: outbound,
+		Outbound: outbound, ConsoleSessionTTL: *consoleTTL,
 	})
 	httpSrv := httplimit.NewServer(srv.Handler, httplimit.Timeouts{})
 
-	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  SubAppId:  %d\n  SecretId:  %s\n", base, ln.Addr(), openvod.DefaultSubAppID, key.SecretID)
+	fmt.Fprintf(stdout, "openvod is serving the VOD API at %s\n  Endpoint:  %s\n  Console:   %s%s\n  SubAppId:  %d\n  SecretId:  %s\n",
+		base, ln.Addr(), base, console.PathPrefix, openvod.DefaultSubAppID, key.SecretID)
 	if showKey {
 		fmt.Fprintf(stdout, "  SecretKey: %s\n  (shown once; also saved to %s, mode 0600)\n", key.SecretKey, filepath.Join(*data.DataDir, credentialsFile))
 	}
