@@ -1047,7 +1047,7 @@ async function configPage(view, q, page) {
       const r = await call('SendTestEvent', {});
       replace(testOut, kv([['Status code', r.StatusCode ? String(r.StatusCode) : 'no answer'],
         ['Latency', typeof r.LatencyMs === 'number' ? r.LatencyMs.toFixed(1) + ' ms' : '—'],
-        ['Error', r.Error ? h('span', { class: 'error' }, r.Error) : h('span', { class: 'okmsg' }, 'none: the receiver accepted it')],
+        ['Error', r.ErrorMessage ? h('span', { class: 'error' }, r.ErrorMessage) : h('span', { class: 'okmsg' }, 'none: the receiver accepted it')],
         ['Response excerpt', r.ResponseExcerpt ? h('code', {}, r.ResponseExcerpt) : '—']]));
     } catch (err) {
       replace(testOut, h('p', { class: 'error' }, 'Not sent: ' + problem(err)));
