@@ -59,7 +59,7 @@ function field(label, control, hint) {
 // scroller wraps a wide table so that it scrolls alone on a narrow screen
 // (and can be scrolled with the keyboard).
 function scroller(label, table) {
-  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label }, table);
+  return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': label + ' table' }, table);
 }
 
 // table is a table whose cells are labelled with their column's head, so

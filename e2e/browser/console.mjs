@@ -77,7 +77,14 @@ try {
   const page = context.pages()[0] || await context.newPage();
   watch(page);
 
-  const begin = (name) => { step = name; seen.steps.push(name); };
+  let stepStart = Date.now();
+  seen.stepSeconds = {};
+  const begin = (name) => {
+    if (step) seen.stepSeconds[step] = (Date.now() - stepStart) / 1000;
+    step = name;
+    stepStart = Date.now();
+    seen.steps.push(name);
+  };
   const heading = async (p, text) => {
     await p.getByRole('heading', { level: 1, name: text }).waitFor();
   };
@@ -190,18 +197,27 @@ try {
   await events.goto(consoleURL + '#/events');
   await heading(events, 'Events');
   await events.evaluate(() => { window.notReloaded = true; });
+  begin('set In and Out with the editor');
   const scrub = page.getByLabel('Position (frame)');
-  await scrub.focus();
-  await scrub.press('Home');
-  for (let i = 0; i < 30; i++) await scrub.press('ArrowRight');
+  // Scrub near, step to the frame with the keyboard and the buttons (each
+  // step is a seek of the player, a second or so in a loaded headless
+  // Chromium: a few of each).
+  await scrub.fill('27');
+  for (let i = 0; i < 2; i++) await scrub.press('ArrowRight');
+  await page.getByRole('button', { name: 'Next frame ▶' }).click();
+  await page.locator('#clip-position', { hasText: 'Frame 30 of 179' }).waitFor();
   await page.getByRole('button', { name: 'Set In at this frame' }).click();
-  for (let i = 0; i < 59; i++) await page.getByRole('button', { name: 'Next frame ▶' }).click();
+  await scrub.fill('91');
+  await page.getByRole('button', { name: '◀ Previous frame' }).click();
+  await page.keyboard.press(',');
+  await page.locator('#clip-position', { hasText: 'Frame 89 of 179' }).waitFor();
   await page.keyboard.press('o');
   const range = await page.locator('#clip-range').textContent();
   seen.clipRange = range;
   check(range.includes('frame 30, from 1.000000 s') && range.includes('frame 89 (the last frame kept), to 3.000000 s') &&
     range.includes('StartTimeOffset 1.000000, EndTimeOffset 3.000000'), `the editor shows ${range}`);
   await page.getByLabel('Exact: ffmpeg re-encodes the range').check();
+  begin('the ClipComplete of the clip arrives');
   await page.getByRole('button', { name: 'Create the clip' }).click();
   const taskId = await page.locator('#clip-task').textContent();
   seen.clipTask = taskId;
