@@ -1,0 +1,339 @@
+// Drives openvod's web console in Debian's Chromium with Playwright, as a
+// person would: node console.mjs. The Go test (e2e/console_browser_test.go)
+// starts the server and a webhook receiver and passes, in the environment:
+// CONSOLE_URL (http://host:port/console/), SECRET_ID and SECRET_KEY (a key
+// pair of the server), FIXTURE (an MP4 file, 30 fps), RECEIVER (the
+// receiver's base URL: POST RECEIVER/hook answers the status last set with
+// POST RECEIVER/status?code=N), ARTIFACTS (a directory for screenshots) and
+// CHROMIUM. Each step checks what the page shows; every page is
+// screenshotted at 1280 px (light theme) and 375 px (dark theme) and
+// scanned with axe-core in both. It prints one JSON line of what it saw and
+// exits 0 when every check passed, 1 with the failed step otherwise.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (k) => {
+  if (!process.env[k]) {
+    console.error(`console.mjs: ${k} is not set (run it from go test ./e2e -run TestConsoleBrowser)`);
+    process.exit(2);
+  }
+  return process.env[k];
+};
+const consoleURL = env('CONSOLE_URL');
+const secretId = env('SECRET_ID');
+const secretKey = env('SECRET_KEY');
+const fixture = env('FIXTURE');
+const receiver = env('RECEIVER');
+const artifacts = env('ARTIFACTS');
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const stepTimeout = 20000;
+const seen = { steps: [], screenshots: [], axe: {}, violations: [], keyLeaks: [], cspErrors: [], pageErrors: [], console: [] };
+let failure = '';
+let step = '';
+const userDataDir = mkdtempSync(join(tmpdir(), 'openvod-chromium-'));
+let context;
+
+// check fails the step with msg unless ok.
+const check = (ok, msg) => { if (!ok) throw new Error(msg); };
+
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    timeout: 30000,
+  });
+  context.setDefaultTimeout(stepTimeout);
+
+  // Every request after the sign-in is checked for the SecretKey: URL,
+  // headers and body.
+  let signedIn = false;
+  context.on('request', async (req) => {
+    if (!signedIn) return;
+    const headers = await req.allHeaders().catch(() => ({}));
+    const where = [req.url(), JSON.stringify(headers), req.postData() || ''];
+    if (where.some((s) => s.includes(secretKey))) seen.keyLeaks.push(req.method() + ' ' + req.url());
+  });
+  context.on('response', (resp) => {
+    const req = resp.request();
+    if (req.method() === 'POST' && new URL(req.url()).pathname.endsWith('/console/api/session') && resp.status() === 200) signedIn = true;
+  });
+  const watch = (page) => {
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      if (/Content Security Policy/i.test(m.text())) seen.cspErrors.push(m.text());
+      else seen.console.push(m.text());
+    });
+    page.on('pageerror', (e) => seen.pageErrors.push(e.message));
+    page.on('dialog', (d) => d.accept());
+  };
+  const page = context.pages()[0] || await context.newPage();
+  watch(page);
+
+  let stepStart = Date.now();
+  seen.stepSeconds = {};
+  const begin = (name) => {
+    if (step) seen.stepSeconds[step] = (Date.now() - stepStart) / 1000;
+    step = name;
+    stepStart = Date.now();
+    seen.steps.push(name);
+  };
+  const heading = async (p, text) => {
+    await p.getByRole('heading', { level: 1, name: text }).waitFor();
+  };
+  // shoot saves the page at both widths and runs axe-core on each.
+  const shoot = async (p, name) => {
+    for (const [width, scheme] of [[1280, 'light'], [375, 'dark']]) {
+      await p.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+      await p.emulateMedia({ colorScheme: scheme });
+      const file = join(artifacts, `${name}-${width}-${scheme}.png`);
+      await p.screenshot({ path: file, fullPage: true });
+      seen.screenshots.push(file);
+      // Evaluated through the DevTools protocol: the page's CSP allows no
+      // script tag of ours, rightly.
+      await p.evaluate(axeSource + '\n;true');
+      const r = await p.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+      const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      seen.axe[`${name}-${width}`] = r.violations.map((v) => v.id + ':' + v.impact);
+      for (const v of bad) {
+        seen.violations.push(`${name} at ${width} px (${scheme}): ${v.id} (${v.impact}) ${v.help}: ` +
+          v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', '));
+      }
+    }
+    await p.setViewportSize({ width: 1280, height: 900 });
+    await p.emulateMedia({ colorScheme: 'light' });
+  };
+  const go = async (p, hash, title) => {
+    await p.evaluate((h) => { location.hash = h; }, hash);
+    await heading(p, title);
+  };
+
+  begin('sign-in page');
+  await page.goto(consoleURL);
+  await heading(page, 'Sign in to openvod');
+  // Keyboard: the page opens in SecretId, and Tab goes on to SecretKey.
+  check(await page.evaluate(() => document.activeElement.id) === 'secret-id', 'the sign-in page does not focus SecretId');
+  await page.keyboard.press('Tab');
+  check(await page.evaluate(() => document.activeElement.id) === 'secret-key', 'Tab from SecretId does not reach SecretKey');
+  await shoot(page, 'signin');
+
+  begin('a wrong key is refused');
+  await page.getByLabel('SecretId').fill(secretId);
+  await page.getByLabel('SecretKey').fill(secretKey + 'x');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('#signin-message', { hasText: 'Wrong SecretId or SecretKey' }).waitFor();
+  check(!signedIn, 'a wrong key signed in');
+
+  begin('sign in');
+  await page.getByLabel('SecretKey').fill(secretKey);
+  await page.getByLabel('SecretKey').press('Enter');
+  await heading(page, 'Media');
+  check(signedIn, 'no 200 answer to POST /console/api/session');
+  const kept = await page.evaluate((k) => ({
+    local: localStorage.length, session: sessionStorage.length, cookie: document.cookie, inPage: document.documentElement.outerHTML.includes(k),
+  }), secretKey);
+  check(kept.local === 0 && kept.session === 0 && kept.cookie === '' && !kept.inPage,
+    `the page keeps something after sign-in: ${JSON.stringify(kept)}`);
+  for (const c of await context.cookies()) {
+    check(!c.value.includes(secretKey), `cookie ${c.name} holds the SecretKey`);
+    check(c.httpOnly, `cookie ${c.name} is not HttpOnly`);
+  }
+  await page.locator('.empty', { hasText: 'No media in this app yet' }).waitFor();
+  await shoot(page, 'media-empty');
+
+  begin('upload by drag and drop');
+  const b64 = readFileSync(fixture).toString('base64');
+  const drop = await page.evaluateHandle((data) => {
+    const bin = atob(data);
+    const buf = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) buf[i] = bin.charCodeAt(i);
+    const dt = new DataTransfer();
+    dt.items.add(new File([buf], 'console fixture.mp4', { type: 'video/mp4' }));
+    return dt;
+  }, b64);
+  await page.evaluate(() => {
+    window.progressSeen = [];
+    const bar = document.getElementById('upload-progress');
+    new MutationObserver(() => window.progressSeen.push(document.getElementById('upload-percent').textContent))
+      .observe(document.getElementById('upload-percent'), { childList: true, characterData: true, subtree: true });
+    window.progressBar = bar;
+  });
+  await page.dispatchEvent('.drop', 'drop', { dataTransfer: drop });
+  await page.locator('#upload-message', { hasText: 'Uploaded console fixture.mp4 as' }).waitFor();
+  const progress = await page.evaluate(() => ({ value: window.progressBar.value, text: document.getElementById('upload-percent').textContent, seen: window.progressSeen }));
+  seen.uploadProgress = progress;
+  check(progress.value === 100 && progress.text === '100 %', `the progress bar ends at ${progress.value} (${progress.text}), want 100 %`);
+  await page.locator('#media-results a', { hasText: 'console fixture' }).waitFor();
+  await shoot(page, 'media');
+
+  begin('search, sort and open the media');
+  await page.getByLabel('Name contains').fill('no such name');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.locator('.empty', { hasText: 'No media has a name containing' }).waitFor();
+  await page.getByLabel('Name contains').fill('fixture');
+  await page.getByLabel('Sort by creation time').selectOption('Asc');
+  await page.locator('#media-results a', { hasText: 'console fixture' }).click();
+  await heading(page, 'console fixture');
+
+  begin('the player plays');
+  await page.locator('#player-source', { hasText: 'Playing' }).waitFor();
+  seen.playerSource = await page.locator('#player-source').textContent();
+  await page.evaluate(() => document.getElementById('player').play());
+  await page.waitForFunction(() => document.getElementById('player').currentTime > 1, null, { polling: 100 });
+  seen.playedTo = await page.evaluate(() => { const v = document.getElementById('player'); v.pause(); return v.currentTime; });
+  await shoot(page, 'media-detail');
+
+  begin('clip with the editor');
+  // A second tab on the Events page, to see the ClipComplete arrive live.
+  const events = await context.newPage();
+  watch(events);
+  await events.goto(consoleURL + '#/events');
+  await heading(events, 'Events');
+  await events.evaluate(() => { window.notReloaded = true; });
+  begin('set In and Out with the editor');
+  const scrub = page.getByLabel('Position (frame)');
+  // Scrub near, step to the frame with the keyboard and the buttons (each
+  // step is a seek of the player, a second or so in a loaded headless
+  // Chromium: a few of each).
+  await scrub.fill('27');
+  for (let i = 0; i < 2; i++) await scrub.press('ArrowRight');
+  await page.getByRole('button', { name: 'Next frame ▶' }).click();
+  await page.locator('#clip-position', { hasText: 'Frame 30 of 179' }).waitFor();
+  await page.getByRole('button', { name: 'Set In at this frame' }).click();
+  await scrub.fill('91');
+  await page.getByRole('button', { name: '◀ Previous frame' }).click();
+  await page.keyboard.press(',');
+  await page.locator('#clip-position', { hasText: 'Frame 89 of 179' }).waitFor();
+  await page.keyboard.press('o');
+  const range = await page.locator('#clip-range').textContent();
+  seen.clipRange = range;
+  check(range.includes('frame 30, from 1.000000 s') && range.includes('frame 89 (the last frame kept), to 3.000000 s') &&
+    range.includes('StartTimeOffset 1.000000, EndTimeOffset 3.000000'), `the editor shows ${range}`);
+  await page.getByLabel('Exact: ffmpeg re-encodes the range').check();
+  begin('the ClipComplete of the clip arrives');
+  await page.getByRole('button', { name: 'Create the clip' }).click();
+  const taskId = await page.locator('#clip-task').textContent();
+  seen.clipTask = taskId;
+  await page.locator('#clip-complete').waitFor({ timeout: 90000 });
+  const complete = await page.locator('#clip-complete').textContent();
+  seen.clipComplete = complete;
+  check(complete.includes('done') && complete.includes('Exact') && complete.includes('1.000000 s to 3.000000 s'),
+    `the ClipComplete shown: ${complete}`);
+  await events.locator('tr[data-type="ClipComplete"]').first().waitFor({ timeout: 30000 });
+  check(await events.evaluate(() => window.notReloaded === true), 'the events page was reloaded');
+  await events.close();
+
+  begin('tasks');
+  await go(page, '#/tasks', 'Tasks');
+  const taskRow = page.locator(`tr[data-task="${taskId}"]`);
+  await taskRow.waitFor();
+  const taskText = await taskRow.textContent();
+  check(taskText.includes('FINISH') && taskText.includes('100 %'), `the clip's task row: ${taskText}`);
+  await taskRow.getByRole('button', { name: 'Details' }).click();
+  await page.locator(`#task-${taskId}-detail`, { hasText: 'EffectiveStartTime' }).waitFor();
+  await shoot(page, 'tasks');
+
+  begin('push to a receiver answering 500');
+  await fetch(receiver + '/status?code=500', { method: 'POST' });
+  await go(page, '#/config', 'Event configuration');
+  await page.getByLabel('PUSH: openvod POSTs each event').check();
+  await page.getByLabel('NotificationUrl', { exact: true }).fill(receiver + '/hook');
+  await page.getByLabel('SignKey', { exact: true }).fill('consolekey1');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#cfg-message', { hasText: 'Saved: mode PUSH, new SignKey set' }).waitFor();
+  check(await page.getByLabel('SignKey', { exact: true }).inputValue() === '', 'the SignKey field is not cleared');
+  await page.getByRole('button', { name: 'Send test event' }).click();
+  await page.locator('#test-event-result', { hasText: 'receiver says 500' }).waitFor();
+  seen.testEvent = await page.locator('#test-event-result').textContent();
+  check(seen.testEvent.includes('500'), `Send test event shows ${seen.testEvent}`);
+  await shoot(page, 'config');
+
+  begin('open the failed delivery');
+  await go(page, '#/events', 'Events');
+  // The ClipComplete, emitted in PULL mode, moved to push with the mode.
+  const failed = page.locator('tr[data-type="ClipComplete"]').first();
+  await failed.waitFor();
+  const eventId = await failed.getAttribute('data-event');
+  seen.resentEvent = eventId;
+  await failed.getByRole('button', { name: 'Open' }).click();
+  const detail = page.locator(`#event-${eventId}-detail`);
+  await detail.locator('tr.delivery[data-status-code="500"]').waitFor({ timeout: 30000 });
+  const attempt = await detail.locator('tr.delivery[data-status-code="500"]').first().textContent();
+  check(attempt.includes('receiver says 500') && attempt.includes(receiver + '/hook'), `the failed attempt: ${attempt}`);
+  await detail.getByText('"EventType": "ClipComplete"').waitFor();
+  await shoot(page, 'events');
+
+  begin('fix the receiver and resend');
+  await fetch(receiver + '/status?code=200', { method: 'POST' });
+  await detail.getByRole('button', { name: 'Resend' }).click();
+  await page.locator(`tr[data-event="${eventId}"][data-status="delivered"]`).waitFor({ timeout: 30000 });
+  await detail.locator('tr.delivery[data-status-code="200"]').waitFor();
+
+  begin('filter events');
+  await page.getByLabel('Status').selectOption('delivered');
+  await page.locator(`tr[data-event="${eventId}"]`).waitFor();
+  check(await page.locator('#events-list tr[data-status]:not([data-status="delivered"])').count() === 0, 'the status filter shows other statuses');
+  await page.getByLabel('Type').selectOption('ClipComplete');
+  await page.locator('#events-list tr[data-type="ClipComplete"]').first().waitFor();
+
+  begin('change the event mode');
+  await go(page, '#/config', 'Event configuration');
+  await page.getByLabel('PULL: the app fetches events').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.locator('#cfg-message', { hasText: 'Saved: mode PULL' }).waitFor();
+  await page.reload();
+  await heading(page, 'Event configuration');
+  check(await page.getByLabel('PULL: the app fetches events').isChecked(), 'PULL is not checked after a reload');
+
+  begin('apps and API keys');
+  await go(page, '#/apps', 'Apps and API keys');
+  await page.getByRole('button', { name: 'Create API key' }).click();
+  await page.locator('#new-secret-key').waitFor();
+  const newId = await page.locator('#new-secret-id').textContent();
+  const newKey = await page.locator('#new-secret-key').textContent();
+  check(newKey.length >= 16, `the new SecretKey shown: ${newKey}`);
+  const row = page.locator(`tr[data-secret-id="${newId}"]`);
+  await row.waitFor();
+  await shoot(page, 'apps');
+  await row.getByRole('button', { name: 'Disable key ' + newId }).click();
+  await row.getByRole('cell', { name: 'Disabled' }).waitFor();
+  await page.reload();
+  await heading(page, 'Apps and API keys');
+  check(!(await page.content()).includes(newKey), 'the new SecretKey is shown again after a reload');
+
+  begin('sign out');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await heading(page, 'Sign in to openvod');
+  await page.goto(consoleURL + '#/events');
+  await heading(page, 'Sign in to openvod');
+  const after = await page.evaluate(async () => (await fetch('api/call/DescribeEvents', { method: 'POST', body: '{}' })).status);
+  check(after === 401, `an action after sign-out answers ${after}, want 401`);
+  const sessionAfter = await page.evaluate(async () => (await fetch('api/session')).status);
+  check(sessionAfter === 401, `GET api/session after sign-out answers ${sessionAfter}, want 401`);
+
+  begin('no page error, CSP violation, key leak or accessibility violation');
+  check(seen.keyLeaks.length === 0, 'requests after sign-in carry the SecretKey: ' + seen.keyLeaks.join(', '));
+  check(seen.cspErrors.length === 0, 'Content Security Policy violations: ' + seen.cspErrors.join(' | '));
+  check(seen.pageErrors.length === 0, 'page errors: ' + seen.pageErrors.join(' | '));
+  check(seen.violations.length === 0, 'serious or critical accessibility violations:\n' + seen.violations.join('\n'));
+} catch (e) {
+  failure = `${step}: ${e.message}`;
+} finally {
+  if (context) await context.close().catch(() => {});
+  rmSync(userDataDir, { recursive: true, force: true });
+}
+seen.ok = failure === '';
+seen.failure = failure;
+console.log(JSON.stringify(seen));
+if (failure) {
+  console.error('console browser check FAILED at ' + failure);
+  process.exit(1);
+}
+console.error(`console browser check passed: ${seen.steps.length} steps, ${seen.screenshots.length} screenshots in ${artifacts}`);
