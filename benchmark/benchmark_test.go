@@ -30,6 +30,7 @@ func TestQuick(t *testing.T) {
 		"Fast clip 5 s, API request → callback", "Fast clip 5 s, cutter process",
 		"Fast clip 20 s, API request → callback", "Fast clip 20 s, cutter process",
 		"Exact clip 5 s, API request → callback",
+		"EditMedia, 3 × 5 s joined by stream copy, API request → callback",
 		"Push events/s, SQLite, committed by the server (in-process)",
 		"S3 upload, presigned PUT + CommitUpload", "S3 Fast clip 5 s, API request → callback",
 		"S3 ranged GET, proxy", "S3 ranged GET, redirect (followed)",
