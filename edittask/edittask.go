@@ -153,18 +153,7 @@ func New(subAppID int64, in *Input, now time.Time) (*openvod.Task, error) {
 
 // View returns an edit task's input and its output (nil until finished).
 func View(t *openvod.Task) (*Input, *Output, error) {
-	var in Input
-	if err := json.Unmarshal(t.Input, &in); err != nil {
-		return nil, nil, fmt.Errorf("task %s input: %w", t.ID, err)
-	}
-	if len(t.Output) == 0 {
-		return &in, nil, nil
-	}
-	var out Output
-	if err := json.Unmarshal(t.Output, &out); err != nil {
-		return nil, nil, fmt.Errorf("task %s output: %w", t.ID, err)
-	}
-	return &in, &out, nil
+	return openvod.DecodeTask[Input, Output](t)
 }
 
 // EditMediaTask returns the EditMediaTask of task t with input in and
