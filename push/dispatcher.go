@@ -338,6 +338,13 @@ func (d *Dispatcher) writeResults() {
 // became pullable. A delivered event is consumed at the time of its app's
 // latest delivery in the batch.
 func (d *Dispatcher) record(ctx context.Context, q store.Querier, batch []*attempt) (pullable []int64, err error) {
+	seqs := make([]int64, len(batch))
+	for i, a := range batch {
+		seqs[i] = a.event.Seq
+	}
+	if err := q.EventLock(ctx, seqs); err != nil {
+		return nil, err
+	}
 	var rows []*openvod.DeliveryAttempt
 	type consumed struct {
 		seqs []int64

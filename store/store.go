@@ -241,6 +241,11 @@ type Querier interface {
 	// keep their consumption time. It returns how many events it consumed:
 	// all of seqs (each counted once), or 0 when some handle was bad.
 	EventConfirm(ctx context.Context, subAppID int64, token string, seqs []int64, now time.Time) (int64, error)
+	// EventLock locks the rows of the events among seqs until the
+	// transaction ends, in seq order (a no-op on a one-writer backend). A
+	// transaction that then changes them one by one cannot deadlock with
+	// the statements that change many events, which lock in the same order.
+	EventLock(ctx context.Context, seqs []int64) error
 	// EventConsume marks the app's events among seqs done at now, unless
 	// they are already; it returns how many changed.
 	EventConsume(ctx context.Context, subAppID int64, seqs []int64, now time.Time) (int64, error)

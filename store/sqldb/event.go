@@ -229,6 +229,27 @@ RETURNING `+eventColumns,
 	return all, nil
 }
 
+// inSeqOrder returns a WITH clause naming "locked" the seqs of the events
+// matching where, locked in seq order on backends with row locks. Every
+// statement that changes many events waits for their rows in that one
+// order, with EventLock before a batch of single-event writes, so two such
+// writers never deadlock; claims skip locked rows and never wait.
+func (q *querier) inSeqOrder(where string) string {
+	return `WITH locked AS (SELECT seq FROM event WHERE ` + where + ` ORDER BY seq ` + q.d.RowLock + `)`
+}
+
+// EventLock implements store.Querier.
+func (q *querier) EventLock(ctx context.Context, seqs []int64) error {
+	if len(seqs) == 0 || q.d.RowLock == "" {
+		return nil
+	}
+	_, err := q.exec(ctx, `SELECT seq FROM event WHERE seq IN (`+placeholders(len(seqs))+`) ORDER BY seq `+q.d.RowLock, int64Args(seqs)...)
+	if err != nil {
+		return fmt.Errorf("event lock: %w", err)
+	}
+	return nil
+}
+
 // EventConsume implements store.Querier.
 func (q *querier) EventConsume(ctx context.Context, subAppID int64, seqs []int64, now time.Time) (int64, error) {
 	if len(seqs) == 0 {
@@ -333,8 +354,9 @@ WHERE seq = ? AND owner = ? AND state = 'push'`, timeArg(now), seq, owner))
 
 // EventMoveToPull implements store.Querier.
 func (q *querier) EventMoveToPull(ctx context.Context, subAppID int64, now time.Time) (int64, error) {
-	n, err := q.exec(ctx, `UPDATE event SET state = 'pull', available_at = ?, owner = ''
-WHERE sub_app_id = ? AND state = 'push'`, timeArg(now), subAppID)
+	n, err := q.exec(ctx, q.inSeqOrder(`sub_app_id = ? AND state = 'push'`)+`
+UPDATE event SET state = 'pull', available_at = ?, owner = ''
+WHERE seq IN (SELECT seq FROM locked)`, subAppID, timeArg(now))
 	if err != nil {
 		return 0, fmt.Errorf("event move to pull %d: %w", subAppID, err)
 	}
@@ -343,9 +365,10 @@ WHERE sub_app_id = ? AND state = 'push'`, timeArg(now), subAppID)
 
 // EventMoveToPush implements store.Querier.
 func (q *querier) EventMoveToPush(ctx context.Context, subAppID int64, now, deadline time.Time) (int64, error) {
-	n, err := q.exec(ctx, `UPDATE event SET state = 'push', available_at = ?, owner = '', attempts = 0, push_deadline = ?
-WHERE sub_app_id = ? AND state = 'pull' AND (lease_until IS NULL OR lease_until < ?)`,
-		timeArg(now), timeArg(deadline), subAppID, timeArg(now))
+	n, err := q.exec(ctx, q.inSeqOrder(`sub_app_id = ? AND state = 'pull' AND (lease_until IS NULL OR lease_until < ?)`)+`
+UPDATE event SET state = 'push', available_at = ?, owner = '', attempts = 0, push_deadline = ?
+WHERE seq IN (SELECT seq FROM locked)`,
+		subAppID, timeArg(now), timeArg(now), timeArg(deadline))
 	if err != nil {
 		return 0, fmt.Errorf("event move to push %d: %w", subAppID, err)
 	}
@@ -357,13 +380,15 @@ func (q *querier) EventResend(ctx context.Context, subAppID int64, ids []string,
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := []any{string(state), timeArg(now), timeArg(deadline), subAppID}
+	args := []any{subAppID}
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	n, err := q.exec(ctx, `UPDATE event SET state = ?, available_at = ?, owner = '', attempts = 0, push_deadline = ?,
+	args = append(args, string(state), timeArg(now), timeArg(deadline))
+	n, err := q.exec(ctx, q.inSeqOrder(`sub_app_id = ? AND id IN (`+placeholders(len(ids))+`)`)+`
+UPDATE event SET state = ?, available_at = ?, owner = '', attempts = 0, push_deadline = ?,
 lease_token = '', lease_until = NULL, consumed_time = NULL
-WHERE sub_app_id = ? AND id IN (`+placeholders(len(ids))+`)`, args...)
+WHERE seq IN (SELECT seq FROM locked)`, args...)
 	if err != nil {
 		return 0, fmt.Errorf("event resend %d: %w", subAppID, err)
 	}

@@ -33,6 +33,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"EventInsertMany", testEventInsertMany},
 		{"EventPull", testEventPull},
 		{"EventPullConcurrent", testEventPullConcurrent},
+		{"EventMoveRacesResults", testEventMoveRacesResults},
 		{"EventPurgeAndAttempts", testEventPurgeAndAttempts},
 		{"EventPush", testEventPush},
 		{"EventStatus", testEventStatus},
