@@ -68,12 +68,18 @@ type Dispatcher struct {
 	// overflow holds deliveries past PendingPerApp, to hand back to the store.
 	overflow []int64
 	configs  *ttlcache.Cache[int64, *openvod.EventConfig]
-	kick     chan struct{} // claim due deliveries from the store, then start
+	kick     chan struct{} // claim due deliveries from the store now
 	ready    chan struct{} // start pending deliveries
+	claims   chan struct{} // hand back the overflow and claim, off the Run loop
 	// claimedFull is set when the last claim filled its limit: more
 	// deliveries may be due in the store.
 	claimedFull bool
-	results     chan *attempt
+	// skipped holds the apps the last claim passed over as busy; when one
+	// of them runs low, more of its deliveries may be due in the store.
+	skipped map[int64]bool
+	// lowApp is set when a skipped app ran low.
+	lowApp  bool
+	results chan *attempt
 	wg          sync.WaitGroup
 }
 
@@ -93,7 +99,8 @@ func New(cfg Config) *Dispatcher {
 	}
 	return &Dispatcher{
 		cfg: cfg, pending: map[int64][]*openvod.Event{}, inflight: map[int64]int{},
-		configs: ttlcache.New[int64, *openvod.EventConfig](configTTL), kick: make(chan struct{}, 1), ready: make(chan struct{}, 1), results: make(chan *attempt, 1024),
+		configs: ttlcache.New[int64, *openvod.EventConfig](configTTL), kick: make(chan struct{}, 1), ready: make(chan struct{}, 1),
+		claims: make(chan struct{}, 1), skipped: map[int64]bool{}, results: make(chan *attempt, 1024),
 	}
 }
 
@@ -110,8 +117,12 @@ func (d *Dispatcher) Enqueue(events []*openvod.Event) {
 		d.pending[e.SubAppID] = append(d.pending[e.SubAppID], e)
 		d.queued++
 	}
+	overflow := len(d.overflow) > 0
 	d.mu.Unlock()
 	signal(d.ready)
+	if overflow {
+		signal(d.claims)
+	}
 }
 
 // Wake makes the dispatcher look for due deliveries in the store now.
@@ -132,38 +143,61 @@ func (d *Dispatcher) ConfigChanged(subAppID int64) {
 }
 
 // Run delivers until ctx ends, then waits for deliveries in flight and
-// records their results.
+// records their results. Claims from the store run beside it, so that
+// deliveries keep starting while a claim waits for the store.
 func (d *Dispatcher) Run(ctx context.Context) {
 	written := make(chan struct{})
 	go func() { d.writeResults(); close(written) }()
+	claimed := make(chan struct{})
+	go func() { d.claimLoop(ctx); close(claimed) }()
 	ticker := time.NewTicker(d.cfg.PollInterval)
 	defer ticker.Stop()
-	claim := true
+	signal(d.claims)
 	for {
-		d.release(ctx)
-		if claim {
-			d.claim(ctx)
-		}
 		d.start(ctx)
 		select {
 		case <-ctx.Done():
+			<-claimed
 			d.wg.Wait()
 			close(d.results)
 			<-written
 			return
 		case <-d.kick:
-			claim = true
+			signal(d.claims)
 		case <-ticker.C:
-			claim = true
+			signal(d.claims)
 		case <-d.ready:
-			// Claim again only when the last claim left more due in the
-			// store and nothing is pending here: a write per delivery or
-			// per local event would halve what the store can do.
-			d.mu.Lock()
-			claim = d.claimedFull && d.queued == 0
-			d.mu.Unlock()
+			if d.runningLow() {
+				signal(d.claims)
+			}
 		}
 	}
+}
+
+// claimLoop hands back the overflow and claims due deliveries each time it
+// is signalled, until ctx ends.
+func (d *Dispatcher) claimLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.claims:
+			d.release(ctx)
+			d.claim(ctx)
+		}
+	}
+}
+
+// runningLow reports whether to claim again before the next poll: the last
+// claim left more due in the store and what is pending here is running
+// low, or an app the last claim passed over as busy ran low. Claiming on
+// every delivery instead would spend on claims what the store can do.
+func (d *Dispatcher) runningLow() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	low := d.lowApp || d.claimedFull && d.queued < d.cfg.Workers
+	d.lowApp = false
+	return low
 }
 
 // releaseBatch is the most deliveries one release statement hands back.
@@ -194,22 +228,22 @@ func (d *Dispatcher) release(ctx context.Context) {
 }
 
 // claim leases due deliveries from the store (retries, deliveries of
-// servers that died, and handed-back overflow) for the apps that have room.
-// An app counts against the room only for what it can send (PerEndpoint),
-// so one app's backlog never stops the claims of other apps' deliveries.
+// servers that died, and handed-back overflow) for the apps that are not
+// busy: an app is busy while it holds a claim's worth of pending
+// deliveries (claimAhead), so its endpoint stays busy while the next claim
+// runs. An app counts against the room only for what it can send
+// (PerEndpoint), so one app's backlog never stops the claims of other
+// apps' deliveries.
 func (d *Dispatcher) claim(ctx context.Context) {
 	d.mu.Lock()
 	room := 2*d.cfg.Workers - d.total
 	var busy []int64
+	clear(d.skipped)
 	for app, queue := range d.pending {
 		room -= min(len(queue), d.cfg.PerEndpoint)
-		if len(queue) >= d.cfg.PendingPerApp || d.inflight[app]+len(queue) >= d.cfg.PerEndpoint {
+		if len(queue) >= d.claimAhead() {
 			busy = append(busy, app)
-		}
-	}
-	for app, n := range d.inflight {
-		if _, queued := d.pending[app]; !queued && n >= d.cfg.PerEndpoint {
-			busy = append(busy, app)
+			d.skipped[app] = true
 		}
 	}
 	d.mu.Unlock()
@@ -241,6 +275,12 @@ func (d *Dispatcher) claim(ctx context.Context) {
 	}
 }
 
+// claimAhead is how many pending deliveries make an app busy for claims:
+// enough to keep its endpoint sending while a claim waits for the store.
+func (d *Dispatcher) claimAhead() int {
+	return min(d.cfg.Workers, d.cfg.PendingPerApp)
+}
+
 // start sends pending deliveries while workers and endpoints have room.
 func (d *Dispatcher) start(ctx context.Context) {
 	d.mu.Lock()
@@ -254,6 +294,10 @@ func (d *Dispatcher) start(ctx context.Context) {
 			d.total++
 			d.wg.Add(1)
 			go d.deliver(ctx, e)
+		}
+		if d.skipped[app] && len(queue) < d.claimAhead() {
+			delete(d.skipped, app)
+			d.lowApp = true
 		}
 		if len(queue) == 0 {
 			delete(d.pending, app)
