@@ -45,26 +45,9 @@ const firstSegmentTarget = 50 * time.Millisecond
 
 // runStreaming runs the streaming rows alone (Options.StreamingOnly).
 func runStreaming(ctx context.Context, o Options, work string, logf func(string, ...any)) (*Report, error) {
-	src, srcDesc, err := benchSource(o, work, logf)
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "openvod-bench-streaming-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	load := measure.LoadAvg()
-	rows, note, err := benchStreaming(ctx, o, src, tmp, logf)
-	if err != nil {
-		return nil, err
-	}
-	return &Report{Rows: rows, Quick: o.Quick, Notes: []string{"Input: " + srcDesc + "; page cache warm.", note},
-		Machine: []string{
-			"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"), "CPU: " + measure.CPUModel(),
-			"Load average (1, 5, 15 min) at start: " + load + ", at end: " + measure.LoadAvg() + " (other work on the machine makes the figures vary)",
-			"ffmpeg: " + measure.FFmpegVersion(),
-		}}, nil
+	return runAlone(o, work, "streaming", logf, func(src, dir string) ([]Row, string, error) {
+		return benchStreaming(ctx, o, src, dir, logf)
+	})
 }
 
 // benchStreaming measures the on-the-fly HLS of src (package hls, served
