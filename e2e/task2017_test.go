@@ -142,13 +142,3 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 		return slices.Equal(stored, keys)
 	})
 }
-
-// mustMarshal returns v in JSON.
-func mustMarshal(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
