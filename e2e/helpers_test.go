@@ -107,20 +107,30 @@ func assertNoTempFiles(t *testing.T, dataDir string) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// onEachDatabase runs test in parallel subtests "sqlite" and "postgres",
-// each on a server of its own on that database (PostgreSQL in a schema of
-// its own, see pgtest).
-func onEachDatabase(t *testing.T, test func(t *testing.T, srv *openvodtest.Server)) {
+// onEachDB runs test in parallel subtests "sqlite" and "postgres", with
+// the URL of the subtest's database: "" for the server's SQLite file, else
+// a PostgreSQL schema of its own (see pgtest).
+func onEachDB(t *testing.T, test func(t *testing.T, db string)) {
 	t.Helper()
-	for name, db := range map[string]func(t *testing.T) string{
-		"sqlite":   func(*testing.T) string { return "" },
-		"postgres": func(t *testing.T) string { return pgtest.URL(t) },
-	} {
+	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			test(t, openvodtest.Start(t, openvodtest.Options{DB: db(t)}))
+			db := ""
+			if name == "postgres" {
+				db = pgtest.URL(t)
+			}
+			test(t, db)
 		})
 	}
+}
+
+// onEachDatabase runs test as onEachDB does, each on a server of its own
+// on that database.
+func onEachDatabase(t *testing.T, test func(t *testing.T, srv *openvodtest.Server)) {
+	t.Helper()
+	onEachDB(t, func(t *testing.T, db string) {
+		test(t, openvodtest.Start(t, openvodtest.Options{DB: db}))
+	})
 }
 
 func decodeEvent(t *testing.T, raw json.RawMessage) *vodevent.EventContent {

@@ -18,7 +18,6 @@ import (
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -35,16 +34,7 @@ func TestProcedureKilled(t *testing.T) {
 	if !ffmpeg.Available() {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := ""
-			if name == "postgres" {
-				db = pgtest.URL(t)
-			}
-			testProcedureKilled(t, db)
-		})
-	}
+	onEachDB(t, testProcedureKilled)
 }
 
 func testProcedureKilled(t *testing.T, db string) {

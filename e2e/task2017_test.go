@@ -16,7 +16,6 @@ import (
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -29,16 +28,7 @@ func TestConvertVodFileKilled(t *testing.T) {
 	if !ffmpeg.Available() {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := ""
-			if name == "postgres" {
-				db = pgtest.URL(t)
-			}
-			testConvertVodFileKilled(t, db)
-		})
-	}
+	onEachDB(t, testConvertVodFileKilled)
 }
 
 func testConvertVodFileKilled(t *testing.T, db string) {
