@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
@@ -29,22 +28,7 @@ func TestEditMediaKilled(t *testing.T) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_TASK_LEASE=2s",
 		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
-	source := func(size string) string {
-		src := filepath.Join(t.TempDir(), "src.mp4")
-		if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-			"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-			"-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-			"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := upload(t, srv, data)
-		return id
-	}
-	a, b := source("640x360"), source("320x240")
+	a, b := uploadSource(t, srv, "640x360", 10), uploadSource(t, srv, "320x240", 10)
 	var accepted struct{ TaskId string }
 	srv.Call(ctx, "EditMedia", map[string]any{"InputType": "File", "FileInfos": []map[string]any{
 		{"FileId": a, "StartTimeOffset": 0, "EndTimeOffset": 8}, {"FileId": b, "StartTimeOffset": 1, "EndTimeOffset": 9},

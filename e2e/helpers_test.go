@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/vodevent"
@@ -59,6 +60,26 @@ func upload(t *testing.T, srv *openvodtest.Server, data []byte) (string, string)
 	var committed struct{ FileId, MediaUrl string }
 	srv.Call(ctx, "CommitUpload", map[string]any{"VodSessionKey": applied.VodSessionKey}, &committed)
 	return committed.FileId, committed.MediaUrl
+}
+
+// uploadSource uploads to srv a new H.264/AAC MP4 made by ffmpeg, of
+// size (WxH) at 25 fps, a keyframe a second, lasting seconds, and returns
+// its FileId.
+func uploadSource(t *testing.T, srv *openvodtest.Server, size string, seconds int) string {
+	t.Helper()
+	src := filepath.Join(t.TempDir(), "src.mp4")
+	if err := ffmpeg.Run(context.Background(), ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
+		"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+		"-t", strconv.Itoa(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
+		"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := upload(t, srv, data)
+	return id
 }
 
 func taskStatus(t *testing.T, srv *openvodtest.Server, id string) string {

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob/local"
@@ -41,18 +40,7 @@ func testProcedureKilled(t *testing.T, db string) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db, Env: []string{"OPENVOD_TASK_LEASE=2s",
 		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
-	src := filepath.Join(t.TempDir(), "src.mp4")
-	if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-		"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileID, _ := upload(t, srv, data)
+	fileID := uploadSource(t, srv, "640x360", 8)
 
 	// Four steps: the two transcodes (one decode), the snapshots, the
 	// cover, the adaptive stream.

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
@@ -34,18 +33,7 @@ func TestConvertVodFileKilled(t *testing.T) {
 func testConvertVodFileKilled(t *testing.T, db string) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db, Env: []string{"OPENVOD_TASK_LEASE=2s"}})
-	src := filepath.Join(t.TempDir(), "src.mp4")
-	if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-		"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileID, _ := upload(t, srv, data)
+	fileID := uploadSource(t, srv, "640x360", 8)
 	var accepted struct{ TaskId string }
 	srv.Call(ctx, "ConvertVodFile", map[string]any{"FileId": fileID, "Definitions": []int64{100010, 100020}}, &accepted)
 	waitFor(t, "the task to run", func() bool { return taskStatus(t, srv, accepted.TaskId) == "PROCESSING" })
