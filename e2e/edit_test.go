@@ -72,21 +72,10 @@ func TestEditMediaKilled(t *testing.T) {
 	}
 
 	var edits []*vodevent.EditMediaTask
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType == vodevent.TypeEditMediaComplete {
+			edits = append(edits, ev.EditMediaCompleteEvent)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType == vodevent.TypeEditMediaComplete {
-				edits = append(edits, ev.EditMediaCompleteEvent)
-			}
-		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if len(edits) != 1 || edits[0].TaskId != accepted.TaskId || edits[0].Output.FileId != task.Output.FileId {
 		t.Fatalf("%d EditMediaComplete events, want 1 of the task's file", len(edits))

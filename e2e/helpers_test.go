@@ -154,6 +154,28 @@ func onEachDatabase(t *testing.T, test func(t *testing.T, srv *openvodtest.Serve
 	})
 }
 
+// pullAll pulls the events of srv, confirming each batch, until none is
+// left, and returns them in the order pulled.
+func pullAll(t *testing.T, srv *openvodtest.Server) []*vodevent.EventContent {
+	t.Helper()
+	ctx := context.Background()
+	var events []*vodevent.EventContent
+	for {
+		var p pulled
+		srv.Call(ctx, "PullEvents", nil, &p)
+		if len(p.EventSet) == 0 {
+			return events
+		}
+		var handles []string
+		for _, raw := range p.EventSet {
+			ev := decodeEvent(t, raw)
+			handles = append(handles, ev.EventHandle)
+			events = append(events, ev)
+		}
+		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
+	}
+}
+
 func decodeEvent(t *testing.T, raw json.RawMessage) *vodevent.EventContent {
 	t.Helper()
 	var ev vodevent.EventContent

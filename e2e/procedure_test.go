@@ -140,21 +140,10 @@ func testProcedureKilled(t *testing.T, db string) {
 
 	// PullEvents: a PROCESSING event per step recorded but the last, one FINISH.
 	var statuses []string
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType == vodevent.TypeProcedureStateChanged {
+			statuses = append(statuses, ev.ProcedureStateChangeEvent.Status)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType == vodevent.TypeProcedureStateChanged {
-				statuses = append(statuses, ev.ProcedureStateChangeEvent.Status)
-			}
-		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if want := []string{"PROCESSING", "PROCESSING", "PROCESSING", "FINISH"}; !slices.Equal(statuses, want) {
 		t.Fatalf("ProcedureStateChanged statuses = %v, want %v", statuses, want)

@@ -42,24 +42,13 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 	waitFor(t, "the task to finish", func() bool { return taskStatus(t, srv, accepted.TaskId) == "FINISH" })
 
 	var events []*vodevent.TranscodeTask2017
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType != vodevent.TypeNewFileUpload && ev.EventType != vodevent.TypeTranscodeComplete {
+			t.Fatalf("unexpected %s event", ev.EventType)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType != vodevent.TypeNewFileUpload && ev.EventType != vodevent.TypeTranscodeComplete {
-				t.Fatalf("unexpected %s event", ev.EventType)
-			}
-			if ev.TranscodeCompleteEvent != nil {
-				events = append(events, ev.TranscodeCompleteEvent)
-			}
+		if ev.TranscodeCompleteEvent != nil {
+			events = append(events, ev.TranscodeCompleteEvent)
 		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if len(events) != 1 {
 		t.Fatalf("%d TranscodeComplete events, want 1", len(events))
