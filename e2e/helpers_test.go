@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"os"
 	"os/exec"
@@ -197,6 +198,32 @@ func ffprobeDuration(t *testing.T, path string) float64 {
 		t.Fatalf("ffprobe duration %q: %v", out, err)
 	}
 	return d
+}
+
+// checkVideo fetches the MP4 at url and checks with ffprobe that it holds
+// two streams, the first H.264 of height lines, and lasts seconds (±0.1 s).
+func checkVideo(t *testing.T, url string, height int64, seconds float64) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "out.mp4")
+	if err := os.WriteFile(path, get(t, url), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,height", "-of", "json", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe of %s: %v", url, err)
+	}
+	var p struct {
+		Streams []struct {
+			CodecName string `json:"codec_name"`
+			Height    int64  `json:"height"`
+		} `json:"streams"`
+		Format struct{ Duration string } `json:"format"`
+	}
+	json.Unmarshal(out, &p)
+	d, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	if len(p.Streams) != 2 || p.Streams[0].CodecName != "h264" || p.Streams[0].Height != height || math.Abs(d-seconds) > 0.1 {
+		t.Fatalf("ffprobe of %s: %s", url, out)
+	}
 }
 
 // mustMarshal returns v in JSON.

@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -111,27 +109,7 @@ func testProcedureKilled(t *testing.T, db string) {
 		t.Fatal("no output of the second attempt: the kill came after the last step")
 	}
 	for _, r := range view.MediaProcessResultSet[:2] {
-		o := r.TranscodeTask.Output
-		path := filepath.Join(t.TempDir(), "out.mp4")
-		if err := os.WriteFile(path, get(t, o.Url), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,height", "-of", "json", path).Output()
-		if err != nil {
-			t.Fatalf("ffprobe of %s: %v", o.Url, err)
-		}
-		var p struct {
-			Streams []struct {
-				CodecName string `json:"codec_name"`
-				Height    int64  `json:"height"`
-			} `json:"streams"`
-			Format struct{ Duration string } `json:"format"`
-		}
-		json.Unmarshal(out, &p)
-		d, _ := strconv.ParseFloat(p.Format.Duration, 64)
-		if len(p.Streams) != 2 || p.Streams[0].CodecName != "h264" || p.Streams[0].Height != o.Height || d < 7.9 || d > 8.1 {
-			t.Fatalf("ffprobe of %s: %s", o.Url, out)
-		}
+		checkVideo(t, r.TranscodeTask.Output.Url, r.TranscodeTask.Output.Height, 8)
 	}
 	abr := view.MediaProcessResultSet[4].AdaptiveDynamicStreamingTask.Output
 	if master := string(get(t, abr.Url)); !strings.HasPrefix(master, "#EXTM3U") {

@@ -2,13 +2,8 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -71,26 +66,7 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 		// <OutputKey>a<attempt>/<sub-task>/<name>
 		prefix = strings.TrimPrefix(p.Url[:strings.LastIndex(p.Url, "/a")+1], srv.URL+"/vod/")
 		keys = append(keys, strings.TrimPrefix(p.Url, srv.URL+"/vod/"))
-		path := filepath.Join(t.TempDir(), "out.mp4")
-		if err := os.WriteFile(path, get(t, p.Url), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,height", "-of", "json", path).Output()
-		if err != nil {
-			t.Fatalf("ffprobe of %s: %v", p.Url, err)
-		}
-		var pr struct {
-			Streams []struct {
-				CodecName string `json:"codec_name"`
-				Height    int64  `json:"height"`
-			} `json:"streams"`
-			Format struct{ Duration string } `json:"format"`
-		}
-		json.Unmarshal(out, &pr)
-		d, _ := strconv.ParseFloat(pr.Format.Duration, 64)
-		if len(pr.Streams) != 2 || pr.Streams[0].CodecName != "h264" || pr.Streams[0].Height != p.Height || math.Abs(d-8) > 0.1 {
-			t.Fatalf("ffprobe of %s: %s", p.Url, out)
-		}
+		checkVideo(t, p.Url, p.Height, 8)
 	}
 	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
 	if err != nil {
