@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/vodevent"
@@ -61,11 +60,8 @@ func TestEditMediaKilled(t *testing.T) {
 		t.Fatalf("the joined file lasts %g s, want 16", d)
 	}
 	// A late attempt that lost its lease writes after the finish.
-	key := strings.TrimPrefix(task.Output.FileUrl, srv.URL+"/vod/")
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := mediaKey(srv, task.Output.FileUrl)
+	blobs := mediaStore(t, srv)
 	late := openvod.AttemptKey(openvod.AttemptOutputKey(key), 7)
 	if _, err := blobs.Put(ctx, late, strings.NewReader("late"), 0); err != nil {
 		t.Fatal(err)
@@ -88,20 +84,11 @@ func TestEditMediaKilled(t *testing.T) {
 			MediaInfoSet []struct{ BasicInfo struct{ MediaUrl string } }
 		}
 		srv.Call(ctx, "DescribeMediaInfos", map[string]any{"FileIds": []string{id}}, &r)
-		srcKeys = append(srcKeys, strings.TrimPrefix(r.MediaInfoSet[0].BasicInfo.MediaUrl, srv.URL+"/vod/"))
+		srcKeys = append(srcKeys, mediaKey(srv, r.MediaInfoSet[0].BasicInfo.MediaUrl))
 	}
 	want := append(srcKeys, key)
 	slices.Sort(want)
-	var got []string
 	waitFor(t, "the janitor's sweep", func() bool {
-		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = got[:0]
-		for _, info := range infos {
-			got = append(got, info.Key)
-		}
-		return slices.Equal(got, want)
+		return slices.Equal(storedKeys(t, blobs, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/"), want)
 	})
 }

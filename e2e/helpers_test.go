@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openvod/openvod/blob"
+	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/store/postgres/pgtest"
@@ -116,6 +118,36 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// mediaStore opens srv's media store on local disk.
+func mediaStore(t *testing.T, srv *openvodtest.Server) *local.Bucket {
+	t.Helper()
+	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return blobs
+}
+
+// mediaKey is the media store key that url, a media URL of srv, names.
+func mediaKey(srv *openvodtest.Server, url string) string {
+	return strings.TrimPrefix(url, srv.URL+"/vod/")
+}
+
+// storedKeys returns the keys of the objects under prefix in blobs, in
+// the order List gives them.
+func storedKeys(t *testing.T, blobs blob.Bucket, prefix string) []string {
+	t.Helper()
+	infos, err := blobs.List(context.Background(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, info := range infos {
+		keys = append(keys, info.Key)
+	}
+	return keys
 }
 
 // assertNoTempFiles checks that no partial upload is left in the media store.

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/store"
@@ -72,11 +71,8 @@ func testProcedureKilled(t *testing.T, db string) {
 	if i < 0 {
 		t.Fatalf("the first step's output %s is not under the first attempt's prefix", first)
 	}
-	prefix := strings.TrimPrefix(first[:i+1], srv.URL+"/vod/") // the task's OutputKey
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	prefix := mediaKey(srv, first[:i+1]) // the task's OutputKey
+	blobs := mediaStore(t, srv)
 	// What an attempt killed in its upload leaves: a file under its
 	// prefix that no result records.
 	if _, err := blobs.Put(ctx, prefix+"a1/9/v.f100010_00003.ts", strings.NewReader("partial"), 0); err != nil {
@@ -129,23 +125,14 @@ func testProcedureKilled(t *testing.T, db string) {
 
 	// No orphan: once the janitor has removed the files left, the media
 	// store holds the source and the outputs' files, as the database says.
-	stored := func() []string {
-		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var keys []string
-		for _, info := range infos {
-			keys = append(keys, info.Key)
-		}
-		return keys
-	}
+	stored := func() []string { return storedKeys(t, blobs, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/") }
 	waitFor(t, "the janitor's sweep", func() bool {
 		keys := stored()
 		return !slices.Contains(keys, prefix+"a1/9/v.f100010_00003.ts") && !slices.Contains(keys, prefix+"a7/0/v.f100010.mp4")
 	})
 	srv.Kill() // SQLite's file is the server's while it runs
 	var st store.Store
+	var err error
 	if db == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(srv.DataDir, "openvod.db"), sqlite.Options{})
 	} else {

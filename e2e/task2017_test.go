@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/vodevent"
@@ -64,24 +62,11 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 			t.Fatalf("output %s of the killed attempt: the kill came after the task was done", p.Url)
 		}
 		// <OutputKey>a<attempt>/<sub-task>/<name>
-		prefix = strings.TrimPrefix(p.Url[:strings.LastIndex(p.Url, "/a")+1], srv.URL+"/vod/")
-		keys = append(keys, strings.TrimPrefix(p.Url, srv.URL+"/vod/"))
+		prefix = mediaKey(srv, p.Url[:strings.LastIndex(p.Url, "/a")+1])
+		keys = append(keys, mediaKey(srv, p.Url))
 		checkVideo(t, p.Url, p.Height, 8)
 	}
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := mediaStore(t, srv)
 	slices.Sort(keys)
-	waitFor(t, "the killed attempt's files to go", func() bool {
-		infos, err := blobs.List(ctx, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stored []string
-		for _, info := range infos {
-			stored = append(stored, info.Key)
-		}
-		return slices.Equal(stored, keys)
-	})
+	waitFor(t, "the killed attempt's files to go", func() bool { return slices.Equal(storedKeys(t, blobs, prefix), keys) })
 }
