@@ -59,32 +59,20 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 	if o.Quick {
 		sz = quickStreaming
 	}
-	gw, env, err := launchS3(filepath.Join(dir, "versitygw"))
+	set, err := launchStorage(o.Self, dir)
 	if err != nil {
 		return nil, "", err
 	}
-	defer gw.Stop()
-	var servers []*storageServer
-	defer func() {
-		for _, s := range servers {
-			if err != nil {
-				err = fmt.Errorf("%w\nlog of the server at %s:\n%s", err, s.DataDir, s.log())
-			}
-			s.stop()
-		}
-	}()
-	for _, name := range []string{"local", "s3"} {
-		var e []string
-		if name == "s3" {
-			e = append(env, "OPENVOD_MEDIA_DELIVERY=proxy")
-		}
-		p, err := startServer(o.Self, filepath.Join(dir, name), "", e...)
-		if err != nil {
-			return nil, "", err
-		}
-		servers = append(servers, &storageServer{serverProc: p, c: p.client()})
+	defer set.stop(&err)
+	local, err := set.start("local", "")
+	if err != nil {
+		return nil, "", err
 	}
-	local, onS3 := servers[0], servers[1]
+	onS3, err := set.start("s3", "proxy")
+	if err != nil {
+		return nil, "", err
+	}
+	servers := []*storageServer{local, onS3}
 
 	logf("streaming: %d uploads, each timed from its CommitUpload answer to its first segment", sz.firstRuns)
 	var first, describes, masters []measure.Measurement
