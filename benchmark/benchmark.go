@@ -263,6 +263,33 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return r, nil
 }
 
+// runAlone runs one group of rows alone: bench measures them on the
+// benchmark source (benchSource) in a temporary directory, removed after,
+// and returns them with their note. The report's Machine names the date,
+// the CPU, the load before and after and ffmpeg's version, then machine.
+func runAlone(o Options, work, name string, logf func(string, ...any), bench func(src, dir string) ([]Row, string, error), machine ...string) (*Report, error) {
+	src, srcDesc, err := benchSource(o, work, logf)
+	if err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "openvod-bench-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	load := measure.LoadAvg()
+	rows, note, err := bench(src, tmp)
+	if err != nil {
+		return nil, err
+	}
+	return &Report{Rows: rows, Quick: o.Quick, Notes: []string{"Input: " + srcDesc + "; page cache warm.", note},
+		Machine: append([]string{
+			"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"), "CPU: " + measure.CPUModel(),
+			"Load average (1, 5, 15 min) at start: " + load + ", at end: " + measure.LoadAvg() + " (other work on the machine makes the figures vary)",
+			"ffmpeg: " + measure.FFmpegVersion(),
+		}, machine...)}, nil
+}
+
 // benchSource returns the clip and streaming source, generated once into
 // work, with the page cache warm, and its description.
 func benchSource(o Options, work string, logf func(string, ...any)) (src, desc string, err error) {

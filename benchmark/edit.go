@@ -20,31 +20,14 @@ var (
 
 // runEdit runs the EditMedia row alone (--edit).
 func runEdit(ctx context.Context, o Options, work string, logf func(string, ...any)) (*Report, error) {
-	src, srcDesc, err := benchSource(o, work, logf)
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "openvod-bench-edit-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	rc, err := newReceiver()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.close()
-	load := measure.LoadAvg()
-	rows, note, err := benchEdit(ctx, o, src, tmp, rc, logf)
-	if err != nil {
-		return nil, err
-	}
-	return &Report{Rows: rows, Quick: o.Quick, Notes: []string{"Input: " + srcDesc + "; page cache warm.", note},
-		Machine: []string{
-			"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"), "CPU: " + measure.CPUModel(),
-			"Load average (1, 5, 15 min) at start: " + load + ", at end: " + measure.LoadAvg() + " (other work on the machine makes the figures vary)",
-			"ffmpeg: " + measure.FFmpegVersion(), "SQLite: synchronous=FULL (the server's default), WAL",
-		}}, nil
+	return runAlone(o, work, "edit", logf, func(src, dir string) ([]Row, string, error) {
+		rc, err := newReceiver()
+		if err != nil {
+			return nil, "", err
+		}
+		defer rc.close()
+		return benchEdit(ctx, o, src, dir, rc, logf)
+	}, "SQLite: synchronous=FULL (the server's default), WAL")
 }
 
 // benchEdit measures EditMedia joining three ranges of src by stream copy,

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -52,34 +53,23 @@ type storageServer struct {
 // server's peak memory during that row. The redirect delivery is a restart
 // of the S3 server on the same data directory.
 func benchStorage(ctx context.Context, o Options, ss storageSizes, ct cut, clipRuns int, src, dir string, rc *receiver, logf func(string, ...any)) (rows []Row, note string, err error) {
-	gw, s3env, err := launchS3(filepath.Join(dir, "versitygw"))
+	servers, err := launchStorage(o.Self, dir)
 	if err != nil {
 		return nil, "", err
 	}
-	defer gw.Stop()
-	var servers []*storageServer
-	defer func() {
-		for _, s := range servers {
-			if err != nil {
-				err = fmt.Errorf("%w\nlog of the server at %s:\n%s", err, s.DataDir, s.log())
-			}
-			s.stop()
-		}
-	}()
-	start := func(name string, env ...string) (*storageServer, error) {
-		p, err := startServer(o.Self, filepath.Join(dir, name), "", env...)
+	defer servers.stop(&err)
+	start := func(name, delivery string) (*storageServer, error) {
+		s, err := servers.start(name, delivery)
 		if err != nil {
 			return nil, err
 		}
-		s := &storageServer{serverProc: p, c: p.client()}
-		servers = append(servers, s)
 		return s, s.c.Call(ctx, "ModifyEventConfig", map[string]any{"Mode": "PUSH", "NotificationUrl": rc.URL}, nil)
 	}
-	local, err := start("local")
+	local, err := start("local", "")
 	if err != nil {
 		return nil, "", err
 	}
-	onS3, err := start("s3", append(s3env, "OPENVOD_MEDIA_DELIVERY=proxy")...)
+	onS3, err := start("s3", "proxy")
 	if err != nil {
 		return nil, "", err
 	}
@@ -164,8 +154,8 @@ func benchStorage(ctx context.Context, o Options, ss storageSizes, ct cut, clipR
 
 	logf("storage: the S3 server restarted with OPENVOD_MEDIA_DELIVERY=redirect")
 	onS3.stop()
-	servers = servers[:1]
-	redirect, err := start("s3", append(s3env, "OPENVOD_MEDIA_DELIVERY=redirect")...)
+	servers.list = servers.list[:1]
+	redirect, err := start("s3", "redirect")
 	if err != nil {
 		return nil, "", err
 	}
@@ -184,6 +174,54 @@ func benchStorage(ctx context.Context, o Options, ss storageSizes, ct cut, clipR
 	}
 	rows = append(rows, getRow("redirect (followed)", redirected, localGets, peaks[0], localPeak, ss))
 	return rows, storageNote(ss, clipRuns, st.Size()), nil
+}
+
+// storageServers are the openvod servers of the storage and streaming
+// rows, each in a directory of its own under dir, with the versitygw that
+// keeps the media of those on S3.
+type storageServers struct {
+	self, dir string
+	gw        *s3test.Server
+	s3env     []string // the environment of a server keeping its media on gw
+	list      []*storageServer
+}
+
+// launchStorage starts the versitygw of the servers in dir (launchS3).
+func launchStorage(self, dir string) (*storageServers, error) {
+	gw, env, err := launchS3(filepath.Join(dir, "versitygw"))
+	if err != nil {
+		return nil, err
+	}
+	return &storageServers{self: self, dir: dir, gw: gw, s3env: env}, nil
+}
+
+// start starts a server (SQLite database) in the directory name: on S3
+// with OPENVOD_MEDIA_DELIVERY delivery, or on local disk when delivery is
+// "".
+func (ss *storageServers) start(name, delivery string) (*storageServer, error) {
+	var env []string
+	if delivery != "" {
+		env = append(slices.Clone(ss.s3env), "OPENVOD_MEDIA_DELIVERY="+delivery)
+	}
+	p, err := startServer(ss.self, filepath.Join(ss.dir, name), "", env...)
+	if err != nil {
+		return nil, err
+	}
+	s := &storageServer{serverProc: p, c: p.client()}
+	ss.list = append(ss.list, s)
+	return s, nil
+}
+
+// stop stops the servers in list, then the versitygw; when *err is set,
+// it adds each server's log to it.
+func (ss *storageServers) stop(err *error) {
+	for _, s := range ss.list {
+		if *err != nil {
+			*err = fmt.Errorf("%w\nlog of the server at %s:\n%s", *err, s.DataDir, s.log())
+		}
+		s.stop()
+	}
+	ss.gw.Stop()
 }
 
 // launchS3 starts a versitygw in dir with the bucket of the storage rows

@@ -45,26 +45,9 @@ const firstSegmentTarget = 50 * time.Millisecond
 
 // runStreaming runs the streaming rows alone (Options.StreamingOnly).
 func runStreaming(ctx context.Context, o Options, work string, logf func(string, ...any)) (*Report, error) {
-	src, srcDesc, err := benchSource(o, work, logf)
-	if err != nil {
-		return nil, err
-	}
-	tmp, err := os.MkdirTemp("", "openvod-bench-streaming-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(tmp)
-	load := measure.LoadAvg()
-	rows, note, err := benchStreaming(ctx, o, src, tmp, logf)
-	if err != nil {
-		return nil, err
-	}
-	return &Report{Rows: rows, Quick: o.Quick, Notes: []string{"Input: " + srcDesc + "; page cache warm.", note},
-		Machine: []string{
-			"Date: " + time.Now().UTC().Format("2006-01-02 15:04 MST"), "CPU: " + measure.CPUModel(),
-			"Load average (1, 5, 15 min) at start: " + load + ", at end: " + measure.LoadAvg() + " (other work on the machine makes the figures vary)",
-			"ffmpeg: " + measure.FFmpegVersion(),
-		}}, nil
+	return runAlone(o, work, "streaming", logf, func(src, dir string) ([]Row, string, error) {
+		return benchStreaming(ctx, o, src, dir, logf)
+	})
 }
 
 // benchStreaming measures the on-the-fly HLS of src (package hls, served
@@ -76,32 +59,20 @@ func benchStreaming(ctx context.Context, o Options, src, dir string, logf func(s
 	if o.Quick {
 		sz = quickStreaming
 	}
-	gw, env, err := launchS3(filepath.Join(dir, "versitygw"))
+	set, err := launchStorage(o.Self, dir)
 	if err != nil {
 		return nil, "", err
 	}
-	defer gw.Stop()
-	var servers []*storageServer
-	defer func() {
-		for _, s := range servers {
-			if err != nil {
-				err = fmt.Errorf("%w\nlog of the server at %s:\n%s", err, s.DataDir, s.log())
-			}
-			s.stop()
-		}
-	}()
-	for _, name := range []string{"local", "s3"} {
-		var e []string
-		if name == "s3" {
-			e = append(env, "OPENVOD_MEDIA_DELIVERY=proxy")
-		}
-		p, err := startServer(o.Self, filepath.Join(dir, name), "", e...)
-		if err != nil {
-			return nil, "", err
-		}
-		servers = append(servers, &storageServer{serverProc: p, c: p.client()})
+	defer set.stop(&err)
+	local, err := set.start("local", "")
+	if err != nil {
+		return nil, "", err
 	}
-	local, onS3 := servers[0], servers[1]
+	onS3, err := set.start("s3", "proxy")
+	if err != nil {
+		return nil, "", err
+	}
+	servers := []*storageServer{local, onS3}
 
 	logf("streaming: %d uploads, each timed from its CommitUpload answer to its first segment", sz.firstRuns)
 	var first, describes, masters []measure.Measurement

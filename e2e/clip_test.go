@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -185,20 +184,6 @@ func longSource(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return data
-}
-
-// ffprobeDuration returns the container duration ffprobe reads.
-func ffprobeDuration(t *testing.T, path string) float64 {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v (install ffmpeg: apt-get install -y ffmpeg)", path, err)
-	}
-	d, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
-	if err != nil {
-		t.Fatalf("ffprobe duration %q: %v", out, err)
-	}
-	return d
 }
 
 // TestClipSurvivesKill kills the server during an Exact clip: its ffmpeg

@@ -8,10 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/vodevent"
@@ -29,22 +27,7 @@ func TestEditMediaKilled(t *testing.T) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{Env: []string{"OPENVOD_TASK_LEASE=2s",
 		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
-	source := func(size string) string {
-		src := filepath.Join(t.TempDir(), "src.mp4")
-		if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-			"-f", "lavfi", "-i", "testsrc2=size=" + size + ":rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-			"-t", "10", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-			"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		id, _ := upload(t, srv, data)
-		return id
-	}
-	a, b := source("640x360"), source("320x240")
+	a, b := uploadSource(t, srv, "640x360", 10), uploadSource(t, srv, "320x240", 10)
 	var accepted struct{ TaskId string }
 	srv.Call(ctx, "EditMedia", map[string]any{"InputType": "File", "FileInfos": []map[string]any{
 		{"FileId": a, "StartTimeOffset": 0, "EndTimeOffset": 8}, {"FileId": b, "StartTimeOffset": 1, "EndTimeOffset": 9},
@@ -77,32 +60,18 @@ func TestEditMediaKilled(t *testing.T) {
 		t.Fatalf("the joined file lasts %g s, want 16", d)
 	}
 	// A late attempt that lost its lease writes after the finish.
-	key := strings.TrimPrefix(task.Output.FileUrl, srv.URL+"/vod/")
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := mediaKey(srv, task.Output.FileUrl)
+	blobs := mediaStore(t, srv)
 	late := openvod.AttemptKey(openvod.AttemptOutputKey(key), 7)
 	if _, err := blobs.Put(ctx, late, strings.NewReader("late"), 0); err != nil {
 		t.Fatal(err)
 	}
 
 	var edits []*vodevent.EditMediaTask
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType == vodevent.TypeEditMediaComplete {
+			edits = append(edits, ev.EditMediaCompleteEvent)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType == vodevent.TypeEditMediaComplete {
-				edits = append(edits, ev.EditMediaCompleteEvent)
-			}
-		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if len(edits) != 1 || edits[0].TaskId != accepted.TaskId || edits[0].Output.FileId != task.Output.FileId {
 		t.Fatalf("%d EditMediaComplete events, want 1 of the task's file", len(edits))
@@ -115,20 +84,11 @@ func TestEditMediaKilled(t *testing.T) {
 			MediaInfoSet []struct{ BasicInfo struct{ MediaUrl string } }
 		}
 		srv.Call(ctx, "DescribeMediaInfos", map[string]any{"FileIds": []string{id}}, &r)
-		srcKeys = append(srcKeys, strings.TrimPrefix(r.MediaInfoSet[0].BasicInfo.MediaUrl, srv.URL+"/vod/"))
+		srcKeys = append(srcKeys, mediaKey(srv, r.MediaInfoSet[0].BasicInfo.MediaUrl))
 	}
 	want := append(srcKeys, key)
 	slices.Sort(want)
-	var got []string
 	waitFor(t, "the janitor's sweep", func() bool {
-		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = got[:0]
-		for _, info := range infos {
-			got = append(got, info.Key)
-		}
-		return slices.Equal(got, want)
+		return slices.Equal(storedKeys(t, blobs, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/"), want)
 	})
 }

@@ -17,10 +17,6 @@ import (
 	"github.com/openvod/openvod/vodevent"
 )
 
-type pulled struct {
-	EventSet []json.RawMessage
-}
-
 // TestPullEvents follows events of uploads and deletes through PullEvents
 // and ConfirmEvents, including the long poll and the all-or-nothing confirm.
 func TestPullEvents(t *testing.T) {
@@ -161,15 +157,6 @@ func TestPushEvents(t *testing.T) {
 	if ev := decodeEvent(t, p.EventSet[0]); len(p.EventSet) != 1 || ev.FileUploadEvent.FileId != second {
 		t.Fatalf("pulled %s, want the upload of %s", p.EventSet, second)
 	}
-}
-
-func decodeEvent(t *testing.T, raw json.RawMessage) *vodevent.EventContent {
-	t.Helper()
-	var ev vodevent.EventContent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatalf("event %s: %v", raw, err)
-	}
-	return &ev
 }
 
 // rawCall returns the raw answer of a signed request.

@@ -3,22 +3,17 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/postgres"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/store/sqlite"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -35,34 +30,14 @@ func TestProcedureKilled(t *testing.T) {
 	if !ffmpeg.Available() {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := ""
-			if name == "postgres" {
-				db = pgtest.URL(t)
-			}
-			testProcedureKilled(t, db)
-		})
-	}
+	onEachDB(t, testProcedureKilled)
 }
 
 func testProcedureKilled(t *testing.T, db string) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db, Env: []string{"OPENVOD_TASK_LEASE=2s",
 		"OPENVOD_UPLOAD_TTL=3s", "OPENVOD_JANITOR_INTERVAL=500ms", "OPENVOD_ORPHAN_SWEEP_INTERVAL=1s"}})
-	src := filepath.Join(t.TempDir(), "src.mp4")
-	if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-		"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileID, _ := upload(t, srv, data)
+	fileID := uploadSource(t, srv, "640x360", 8)
 
 	// Four steps: the two transcodes (one decode), the snapshots, the
 	// cover, the adaptive stream.
@@ -96,11 +71,8 @@ func testProcedureKilled(t *testing.T, db string) {
 	if i < 0 {
 		t.Fatalf("the first step's output %s is not under the first attempt's prefix", first)
 	}
-	prefix := strings.TrimPrefix(first[:i+1], srv.URL+"/vod/") // the task's OutputKey
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	prefix := mediaKey(srv, first[:i+1]) // the task's OutputKey
+	blobs := mediaStore(t, srv)
 	// What an attempt killed in its upload leaves: a file under its
 	// prefix that no result records.
 	if _, err := blobs.Put(ctx, prefix+"a1/9/v.f100010_00003.ts", strings.NewReader("partial"), 0); err != nil {
@@ -133,27 +105,7 @@ func testProcedureKilled(t *testing.T, db string) {
 		t.Fatal("no output of the second attempt: the kill came after the last step")
 	}
 	for _, r := range view.MediaProcessResultSet[:2] {
-		o := r.TranscodeTask.Output
-		path := filepath.Join(t.TempDir(), "out.mp4")
-		if err := os.WriteFile(path, get(t, o.Url), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,height", "-of", "json", path).Output()
-		if err != nil {
-			t.Fatalf("ffprobe of %s: %v", o.Url, err)
-		}
-		var p struct {
-			Streams []struct {
-				CodecName string `json:"codec_name"`
-				Height    int64  `json:"height"`
-			} `json:"streams"`
-			Format struct{ Duration string } `json:"format"`
-		}
-		json.Unmarshal(out, &p)
-		d, _ := strconv.ParseFloat(p.Format.Duration, 64)
-		if len(p.Streams) != 2 || p.Streams[0].CodecName != "h264" || p.Streams[0].Height != o.Height || d < 7.9 || d > 8.1 {
-			t.Fatalf("ffprobe of %s: %s", o.Url, out)
-		}
+		checkVideo(t, r.TranscodeTask.Output.Url, r.TranscodeTask.Output.Height, 8)
 	}
 	abr := view.MediaProcessResultSet[4].AdaptiveDynamicStreamingTask.Output
 	if master := string(get(t, abr.Url)); !strings.HasPrefix(master, "#EXTM3U") {
@@ -162,21 +114,10 @@ func testProcedureKilled(t *testing.T, db string) {
 
 	// PullEvents: a PROCESSING event per step recorded but the last, one FINISH.
 	var statuses []string
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType == vodevent.TypeProcedureStateChanged {
+			statuses = append(statuses, ev.ProcedureStateChangeEvent.Status)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType == vodevent.TypeProcedureStateChanged {
-				statuses = append(statuses, ev.ProcedureStateChangeEvent.Status)
-			}
-		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if want := []string{"PROCESSING", "PROCESSING", "PROCESSING", "FINISH"}; !slices.Equal(statuses, want) {
 		t.Fatalf("ProcedureStateChanged statuses = %v, want %v", statuses, want)
@@ -184,23 +125,14 @@ func testProcedureKilled(t *testing.T, db string) {
 
 	// No orphan: once the janitor has removed the files left, the media
 	// store holds the source and the outputs' files, as the database says.
-	stored := func() []string {
-		infos, err := blobs.List(ctx, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var keys []string
-		for _, info := range infos {
-			keys = append(keys, info.Key)
-		}
-		return keys
-	}
+	stored := func() []string { return storedKeys(t, blobs, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/") }
 	waitFor(t, "the janitor's sweep", func() bool {
 		keys := stored()
 		return !slices.Contains(keys, prefix+"a1/9/v.f100010_00003.ts") && !slices.Contains(keys, prefix+"a7/0/v.f100010.mp4")
 	})
 	srv.Kill() // SQLite's file is the server's while it runs
 	var st store.Store
+	var err error
 	if db == "" {
 		st, err = sqlite.Open(ctx, filepath.Join(srv.DataDir, "openvod.db"), sqlite.Options{})
 	} else {

@@ -68,24 +68,15 @@ func testClipVideoSessionIdConcurrent(t *testing.T, srv *openvodtest.Server) {
 		}
 	}
 
-	// Every event made, pulled until none is left (each pull leases its
-	// events for 30 s, so none comes twice here).
+	// Every event made, pulled and confirmed until none is left.
 	var clipEvents int
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType != "ClipComplete" {
+			continue
 		}
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			if ev.EventType != "ClipComplete" {
-				continue
-			}
-			clipEvents++
-			if ev.ClipCompleteEvent.TaskId != taskID {
-				t.Errorf("ClipComplete of task %s, want %s", ev.ClipCompleteEvent.TaskId, taskID)
-			}
+		clipEvents++
+		if ev.ClipCompleteEvent.TaskId != taskID {
+			t.Errorf("ClipComplete of task %s, want %s", ev.ClipCompleteEvent.TaskId, taskID)
 		}
 	}
 	if clipEvents != 1 {

@@ -2,21 +2,12 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/openvodtest"
-	"github.com/openvod/openvod/store/postgres/pgtest"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -29,33 +20,13 @@ func TestConvertVodFileKilled(t *testing.T) {
 	if !ffmpeg.Available() {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
-	for _, name := range []string{"sqlite", "postgres"} {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			db := ""
-			if name == "postgres" {
-				db = pgtest.URL(t)
-			}
-			testConvertVodFileKilled(t, db)
-		})
-	}
+	onEachDB(t, testConvertVodFileKilled)
 }
 
 func testConvertVodFileKilled(t *testing.T, db string) {
 	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db, Env: []string{"OPENVOD_TASK_LEASE=2s"}})
-	src := filepath.Join(t.TempDir(), "src.mp4")
-	if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Timeout: time.Minute, Args: []string{
-		"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-		"-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "25",
-		"-c:a", "aac", "-ac", "2", "-f", "mp4", src}}); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fileID, _ := upload(t, srv, data)
+	fileID := uploadSource(t, srv, "640x360", 8)
 	var accepted struct{ TaskId string }
 	srv.Call(ctx, "ConvertVodFile", map[string]any{"FileId": fileID, "Definitions": []int64{100010, 100020}}, &accepted)
 	waitFor(t, "the task to run", func() bool { return taskStatus(t, srv, accepted.TaskId) == "PROCESSING" })
@@ -64,24 +35,13 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 	waitFor(t, "the task to finish", func() bool { return taskStatus(t, srv, accepted.TaskId) == "FINISH" })
 
 	var events []*vodevent.TranscodeTask2017
-	for {
-		var p pulled
-		srv.Call(ctx, "PullEvents", nil, &p)
-		if len(p.EventSet) == 0 {
-			break
+	for _, ev := range pullAll(t, srv) {
+		if ev.EventType != vodevent.TypeNewFileUpload && ev.EventType != vodevent.TypeTranscodeComplete {
+			t.Fatalf("unexpected %s event", ev.EventType)
 		}
-		var handles []string
-		for _, raw := range p.EventSet {
-			ev := decodeEvent(t, raw)
-			handles = append(handles, ev.EventHandle)
-			if ev.EventType != vodevent.TypeNewFileUpload && ev.EventType != vodevent.TypeTranscodeComplete {
-				t.Fatalf("unexpected %s event", ev.EventType)
-			}
-			if ev.TranscodeCompleteEvent != nil {
-				events = append(events, ev.TranscodeCompleteEvent)
-			}
+		if ev.TranscodeCompleteEvent != nil {
+			events = append(events, ev.TranscodeCompleteEvent)
 		}
-		srv.Call(ctx, "ConfirmEvents", map[string]any{"EventHandles": handles}, nil)
 	}
 	if len(events) != 1 {
 		t.Fatalf("%d TranscodeComplete events, want 1", len(events))
@@ -102,53 +62,11 @@ func testConvertVodFileKilled(t *testing.T, db string) {
 			t.Fatalf("output %s of the killed attempt: the kill came after the task was done", p.Url)
 		}
 		// <OutputKey>a<attempt>/<sub-task>/<name>
-		prefix = strings.TrimPrefix(p.Url[:strings.LastIndex(p.Url, "/a")+1], srv.URL+"/vod/")
-		keys = append(keys, strings.TrimPrefix(p.Url, srv.URL+"/vod/"))
-		path := filepath.Join(t.TempDir(), "out.mp4")
-		if err := os.WriteFile(path, get(t, p.Url), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,height", "-of", "json", path).Output()
-		if err != nil {
-			t.Fatalf("ffprobe of %s: %v", p.Url, err)
-		}
-		var pr struct {
-			Streams []struct {
-				CodecName string `json:"codec_name"`
-				Height    int64  `json:"height"`
-			} `json:"streams"`
-			Format struct{ Duration string } `json:"format"`
-		}
-		json.Unmarshal(out, &pr)
-		d, _ := strconv.ParseFloat(pr.Format.Duration, 64)
-		if len(pr.Streams) != 2 || pr.Streams[0].CodecName != "h264" || pr.Streams[0].Height != p.Height || math.Abs(d-8) > 0.1 {
-			t.Fatalf("ffprobe of %s: %s", p.Url, out)
-		}
+		prefix = mediaKey(srv, p.Url[:strings.LastIndex(p.Url, "/a")+1])
+		keys = append(keys, mediaKey(srv, p.Url))
+		checkVideo(t, p.Url, p.Height, 8)
 	}
-	blobs, err := local.New(filepath.Join(srv.DataDir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := mediaStore(t, srv)
 	slices.Sort(keys)
-	waitFor(t, "the killed attempt's files to go", func() bool {
-		infos, err := blobs.List(ctx, prefix)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stored []string
-		for _, info := range infos {
-			stored = append(stored, info.Key)
-		}
-		return slices.Equal(stored, keys)
-	})
-}
-
-// mustMarshal returns v in JSON.
-func mustMarshal(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	waitFor(t, "the killed attempt's files to go", func() bool { return slices.Equal(storedKeys(t, blobs, prefix), keys) })
 }

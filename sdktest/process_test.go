@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -15,30 +16,35 @@ import (
 // TestNodeSDK runs on SQLite, against a server on PostgreSQL.
 func TestNodeSDKProcessOnPostgres(t *testing.T) {
 	t.Parallel()
-	nodeOnPostgres(t, "process.test.js", "OPENVOD_PROCESS_SUB_APP_ID")
+	nodeOnDB(t, "postgres", "process.test.js", "process", 8*time.Minute)
 }
 
 // TestNodeSDKTask2017OnPostgres runs node/task2017.test.js, which
 // TestNodeSDK runs on SQLite, against a server on PostgreSQL.
 func TestNodeSDKTask2017OnPostgres(t *testing.T) {
 	t.Parallel()
-	nodeOnPostgres(t, "task2017.test.js", "OPENVOD_TASK2017_SUB_APP_ID")
+	nodeOnDB(t, "postgres", "task2017.test.js", "task2017", 8*time.Minute)
 }
 
-// nodeOnPostgres runs the node:test file against a server on PostgreSQL,
-// in an app of its own whose SubAppId goes in the variable appEnv.
-func nodeOnPostgres(t *testing.T, file, appEnv string) {
+// nodeOnDB runs the node:test file against a server of its own on the
+// database backend ("sqlite" or "postgres", a schema of its own), in a
+// second app named app whose SubAppId goes in the variable
+// OPENVOD_<APP>_SUB_APP_ID, for at most timeout.
+func nodeOnDB(t *testing.T, backend, file, app string, timeout time.Duration) {
 	t.Helper()
 	node, dir := nodeSuite(t)
-	db := pgtest.URL(t)
+	db := ""
+	if backend == "postgres" {
+		db = pgtest.URL(t)
+	}
 	srv := openvodtest.Start(t, openvodtest.Options{DB: db})
-	createApp(t, srv, strings.TrimSuffix(file, ".test.js"), secondSubAppID, "OPENVOD_DB="+db)
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	createApp(t, srv, app, secondSubAppID, "OPENVOD_DB="+db)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec", file)
 	cmd.Dir = dir
-	cmd.Env = nodeEnv(srv, fixtureMP4(t), appEnv+"=1500000002")
+	cmd.Env = nodeEnv(srv, fixtureMP4(t), fmt.Sprintf("OPENVOD_%s_SUB_APP_ID=%d", strings.ToUpper(app), secondSubAppID))
 	if err := runStreaming(t, cmd); err != nil {
-		t.Fatalf("node --test %s on PostgreSQL failed: %v (see the output above)", file, err)
+		t.Fatalf("node --test %s on %s failed: %v (see the output above)", file, backend, err)
 	}
 }

@@ -76,6 +76,16 @@ func fixtureMP4(t testing.TB) string {
 	return out
 }
 
+// fixtureData returns the bytes of fixtureMP4.
+func fixtureData(t testing.TB) []byte {
+	t.Helper()
+	data, err := os.ReadFile(fixtureMP4(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 // cleanEnv is the environment without OPENVOD_* variables, so a developer's
 // settings cannot leak into the processes the tests start.
 func cleanEnv() []string {
@@ -528,11 +538,7 @@ func (s *goSDK) waitTask(t testing.TB, taskID string, subAppID int64) taskDetail
 // TestGoSDK runs the actions through the official Go SDK's CommonClient.
 func TestGoSDK(t *testing.T) {
 	t.Parallel()
-	fixture := fixtureMP4(t)
-	data, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := fixtureData(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 	c := newGoSDK(srv.Addr, openvodtest.SecretID, openvodtest.SecretKey)
 
@@ -1006,11 +1012,7 @@ func TestRawHTTP(t *testing.T) {
 // TestAppIsolation checks that an app sees nothing of another app.
 func TestAppIsolation(t *testing.T) {
 	t.Parallel()
-	fixture := fixtureMP4(t)
-	data, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := fixtureData(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 	c := newGoSDK(srv.Addr, openvodtest.SecretID, openvodtest.SecretKey)
 
@@ -1172,11 +1174,7 @@ func rawCall(t testing.TB, srv *openvodtest.Server, action string, body string) 
 // SDK models (values are checked elsewhere).
 func TestResponseKeyOrder(t *testing.T) {
 	t.Parallel()
-	fixture := fixtureMP4(t)
-	data, err := os.ReadFile(fixture)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := fixtureData(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 
 	// The name checks that JSON is written without HTML escaping (docs/wire.md §1).

@@ -18,7 +18,6 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
-	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/vodevent"
@@ -85,24 +84,14 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		c.Logger.Error("clip failed", "task_id", t.ID, "err", err)
 		return c.fail(ctx, t, l, &in, ClipErrInternal, "making the clip failed: "+err.Error())
 	}
-	m, err := c.Media.NewMedia(ctx, media.NewMediaParams{
+	p := media.NewMediaParams{
 		FileID: in.FileId, SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: "mp4", StorageKey: in.StorageKey,
 		SourceType: "VideoProcessing", SourceContext: in.SourceContext, ExpireTime: in.ExpireTime, Now: c.now(),
-	})
-	if err != nil {
-		return at.discard(ctx, err)
 	}
-	out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
-		ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
-	}}
-	return at.commit(ctx, c.Events, func(q store.Querier, em *eventlog.Emitter) error {
-		if err := q.MediaInsert(ctx, m); err != nil {
-			return err
-		}
-		procID, err := proctask.Start(ctx, q, in.Procedure, m, c.now())
-		if err != nil {
-			return err
-		}
+	return at.commitMedia(ctx, c.Media, c.Events, p, in.Procedure, c.now, func(q store.Querier, em *eventlog.Emitter, m *openvod.Media, procID string) error {
+		out.Task = &vodevent.ClipTask2017{TaskId: t.ID, SrcFileId: in.SrcFileId, FileInfo: &vodevent.ClipFileInfo2017{
+			ErrCode: 0, Message: "", FileId: m.FileID, FileUrl: c.Media.URL(m.StorageKey), FileType: "mp4",
+		}}
 		out.ProcedureTaskId = procID
 		output, err := json.Marshal(out)
 		if err != nil {
@@ -111,10 +100,7 @@ func (c *Clip) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		if err := l.Finish(ctx, q, 0, "", output); err != nil {
 			return err
 		}
-		if err := em.Emit(ctx, t.SubAppID, finished(&in, out.Task)); err != nil {
-			return err
-		}
-		return em.Emit(ctx, t.SubAppID, uploadEvent(c.Media, m, procID))
+		return em.Emit(ctx, t.SubAppID, finished(&in, out.Task))
 	})
 }
 

@@ -67,11 +67,7 @@ type clipBundle struct {
 func newClipBundle(t *testing.T, exactTimeout time.Duration) *clipBundle {
 	t.Helper()
 	dir := t.TempDir()
-	lb, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recordingBucket{Bucket: lb}
+	rec := &recordingBucket{Bucket: localMedia(t, dir)}
 	b := newClipBundleOn(t, exactTimeout, dir, rec)
 	b.rec = rec
 	return b
@@ -99,6 +95,16 @@ type taskEnv struct {
 	logger  *slog.Logger
 	now     time.Time
 	scratch string
+}
+
+// localMedia opens a media store on local disk under dir.
+func localMedia(t *testing.T, dir string) *local.Bucket {
+	t.Helper()
+	lb, err := local.New(filepath.Join(dir, "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lb
 }
 
 // newTaskEnv makes a taskEnv in dir on blobs.
@@ -344,10 +350,7 @@ func TestClipLateAttemptKeepsCommittedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lb, err := local.New(filepath.Join(dir, "media"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		lb := localMedia(t, dir)
 		logger := slog.New(slog.DiscardHandler)
 		clock := func() time.Time { return now }
 		events := &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test", NowFunc: clock}

@@ -19,7 +19,6 @@ import (
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/mp4"
 	"github.com/openvod/openvod/process"
-	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/templates"
@@ -87,27 +86,14 @@ func (e *Edit) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) error {
 		at.delete(ctx, at.key())
 		return e.fail(ctx, t, l, &in, &edittask.Output{ErrCode: edittask.ErrInternal, ErrCodeExt: "InternalError", Message: "making the file failed: " + err.Error()})
 	}
-	m, err := e.Media.NewMedia(ctx, media.NewMediaParams{
+	p := media.NewMediaParams{
 		FileID: in.FileId, SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: "mp4", StorageKey: at.key(),
 		SourceType: "VideoProcessing", ExpireTime: in.ExpireTime, Now: e.now(),
-	})
-	if err != nil {
-		return at.discard(ctx, err)
 	}
-	out.Message, out.FileId, out.FileUrl, out.MetaData = "SUCCESS", m.FileID, e.Media.URL(m.StorageKey), media.MetaData(m)
-	return at.commit(ctx, e.Events, func(q store.Querier, em *eventlog.Emitter) error {
-		if err := q.MediaInsert(ctx, m); err != nil {
-			return err
-		}
-		procID, err := proctask.Start(ctx, q, in.Procedure, m, e.now())
-		if err != nil {
-			return err
-		}
+	return at.commitMedia(ctx, e.Media, e.Events, p, in.Procedure, e.now, func(q store.Querier, em *eventlog.Emitter, m *openvod.Media, procID string) error {
+		out.Message, out.FileId, out.FileUrl, out.MetaData = "SUCCESS", m.FileID, e.Media.URL(m.StorageKey), media.MetaData(m)
 		out.ProcedureTaskId = procID
-		if err := e.finish(ctx, q, em, t, l, &in, out); err != nil {
-			return err
-		}
-		return em.Emit(ctx, t.SubAppID, uploadEvent(e.Media, m, procID))
+		return e.finish(ctx, q, em, t, l, &in, out)
 	})
 }
 

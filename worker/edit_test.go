@@ -17,7 +17,6 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/edittask"
 	"github.com/openvod/openvod/media"
@@ -39,11 +38,7 @@ func newEditBundle(t *testing.T, blobs blob.Bucket) *editBundle {
 	t.Helper()
 	dir := t.TempDir()
 	if blobs == nil {
-		lb, err := local.New(filepath.Join(dir, "media"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		blobs = lb
+		blobs = localMedia(t, dir)
 	}
 	e := newTaskEnv(t, dir, blobs)
 	h := &worker.Edit{Media: e.svc, Blobs: blobs, Events: e.events, Logger: e.logger, ScratchDir: e.scratch,

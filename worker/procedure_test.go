@@ -17,7 +17,6 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/blob"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/blob/s3/s3test"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/media"
@@ -46,11 +45,7 @@ func newProcBundle(t *testing.T, blobs blob.Bucket) *procBundle {
 	}
 	dir := t.TempDir()
 	if blobs == nil {
-		lb, err := local.New(filepath.Join(dir, "media"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		blobs = lb
+		blobs = localMedia(t, dir)
 	}
 	e := newTaskEnv(t, dir, blobs)
 	runner := e.run(t, openvod.TaskProcedure, &worker.Procedure{

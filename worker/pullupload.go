@@ -19,7 +19,6 @@ import (
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
-	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/pulltask"
 	"github.com/openvod/openvod/queue"
 	"github.com/openvod/openvod/store"
@@ -85,29 +84,19 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 		}
 		return at.discard(ctx, err)
 	}
-	m, err := p.Media.NewMedia(ctx, media.NewMediaParams{
+	mp := media.NewMediaParams{
 		SubAppID: t.SubAppID, Name: in.MediaName, ClassID: in.ClassId, Type: in.MediaType,
 		StorageKey: in.StorageKey, SourceType: "Upload", SourceContext: in.SourceContext,
 		ExpireTime: in.ExpireTime, Now: p.now(),
-	})
-	if err != nil {
-		return at.discard(ctx, err)
 	}
-	result := p.result(t, &in)
-	result.ErrCode, result.Message = 0, "SUCCESS"
-	result.FileId = m.FileID
-	result.MediaBasicInfo = p.Media.BasicInfo(m)
-	result.MetaData = media.MetaData(m)
-	result.FileUrl = p.Media.URL(m.StorageKey)
-	result.Progress = 100
-	return at.commit(ctx, p.Events, func(q store.Querier, em *eventlog.Emitter) error {
-		if err := q.MediaInsert(ctx, m); err != nil {
-			return err
-		}
-		procID, err := proctask.Start(ctx, q, in.Procedure, m, p.now())
-		if err != nil {
-			return err
-		}
+	return at.commitMedia(ctx, p.Media, p.Events, mp, in.Procedure, p.now, func(q store.Querier, em *eventlog.Emitter, m *openvod.Media, procID string) error {
+		result := p.result(t, &in)
+		result.ErrCode, result.Message = 0, "SUCCESS"
+		result.FileId = m.FileID
+		result.MediaBasicInfo = p.Media.BasicInfo(m)
+		result.MetaData = media.MetaData(m)
+		result.FileUrl = p.Media.URL(m.StorageKey)
+		result.Progress = 100
 		result.ProcedureTaskId = procID
 		output, err := json.Marshal(result)
 		if err != nil {
@@ -116,10 +105,7 @@ func (p *PullUpload) Run(ctx context.Context, t *openvod.Task, l *queue.Lease) e
 		if err := l.Finish(ctx, q, 0, "SUCCESS", output); err != nil {
 			return err
 		}
-		if err := em.Emit(ctx, t.SubAppID, pullComplete(result)); err != nil {
-			return err
-		}
-		return em.Emit(ctx, t.SubAppID, uploadEvent(p.Media, m, procID))
+		return em.Emit(ctx, t.SubAppID, pullComplete(result))
 	})
 }
 
@@ -164,14 +150,6 @@ func (p *PullUpload) fail(ctx context.Context, t *openvod.Task, l *queue.Lease, 
 		}
 		return em.Emit(ctx, t.SubAppID, pullComplete(result))
 	})
-}
-
-// uploadEvent returns the NewFileUpload event of media m that a task made,
-// naming the task flow started on it ("" for none).
-func uploadEvent(svc *media.Service, m *openvod.Media, procedureTaskID string) *vodevent.EventContent {
-	ev := svc.UploadEvent(m)
-	ev.FileUploadEvent.ProcedureTaskId = procedureTaskID
-	return ev
 }
 
 // pullComplete returns the PullComplete event of a finished task.

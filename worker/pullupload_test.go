@@ -8,12 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/eventlog"
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/netguard"
@@ -35,10 +33,7 @@ type pullBundle struct {
 func onStores(t *testing.T, test func(t *testing.T, b *pullBundle)) {
 	t.Parallel()
 	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
-		blobs, err := local.New(filepath.Join(t.TempDir(), "media"))
-		if err != nil {
-			t.Fatal(err)
-		}
+		blobs := localMedia(t, t.TempDir())
 		svc := &media.Service{Store: st, Blobs: blobs, PublicURL: "http://media.test", UploadTTL: time.Hour,
 			Events: &eventlog.Log{Store: st, Hub: eventlog.NewHub(), Owner: "test"}, Logger: slog.New(slog.DiscardHandler)}
 		pull := &worker.PullUpload{Media: svc, Blobs: blobs, Events: svc.Events, Logger: svc.Logger,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/openvod/openvod"
-	"github.com/openvod/openvod/blob/local"
 	"github.com/openvod/openvod/ffmpeg"
 	"github.com/openvod/openvod/proctask"
 	"github.com/openvod/openvod/store"
@@ -34,10 +32,7 @@ func newTask2017Bundle(t *testing.T) *procBundle {
 		t.Fatal("ffmpeg is not installed: apt-get install ffmpeg")
 	}
 	dir := t.TempDir()
-	blobs, err := local.New(filepath.Join(dir, "media"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := localMedia(t, dir)
 	e := newTaskEnv(t, dir, blobs)
 	h := &worker.Procedure{Media: e.svc, Blobs: blobs, Events: e.events, Logger: e.logger, ScratchDir: e.scratch, NowFunc: func() time.Time { return e.now }}
 	b := &procBundle{st: e.st, blobs: blobs, svc: e.svc, now: e.now}
