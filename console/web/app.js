@@ -544,29 +544,49 @@ async function detailPage(view, fileId, page) {
   const hlsItem = ((info.AdaptiveDynamicStreamingInfo || {}).AdaptiveDynamicStreamingSet || [])
     .find((i) => i.Definition === 0 && i.Package === 'HLS');
   let hls = null;
+  const stop = () => {
+    if (hls) hls.destroy();
+    hls = null;
+    video.removeAttribute('src');
+    video.load();
+  };
   const playMP4 = (why) => {
+    stop();
     if (!b.MediaUrl) { replace(source, why + ' This media has no MediaUrl to play.'); return; }
     video.src = local(b.MediaUrl);
     replace(source, why + 'Playing the file itself: ', h('span', { class: 'mono' }, b.MediaUrl));
   };
-  if (hlsItem && window.Hls && window.Hls.isSupported()) {
-    hls = new window.Hls({ enableWorker: false });
-    hls.on(window.Hls.Events.ERROR, (_, d) => {
-      if (!d.fatal) return;
-      hls.destroy();
-      hls = null;
-      playMP4('HLS failed (' + d.details + '). ');
-    });
-    hls.loadSource(local(hlsItem.Url));
-    hls.attachMedia(video);
-    replace(source, 'Playing HLS with hls.js: ', h('span', { class: 'mono' }, hlsItem.Url));
-  } else if (hlsItem && video.canPlayType('application/vnd.apple.mpegurl')) {
-    video.src = local(hlsItem.Url);
-    replace(source, 'Playing HLS: ', h('span', { class: 'mono' }, hlsItem.Url));
-  } else {
-    playMP4(hlsItem ? 'This browser cannot play HLS. ' : '');
+  const playHLS = () => {
+    stop();
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ enableWorker: false });
+      hls.on(window.Hls.Events.ERROR, (_, d) => {
+        if (!d.fatal) return;
+        playMP4('HLS failed (' + d.details + '). ');
+        const file = document.getElementById('player-file');
+        if (file) file.checked = true;
+      });
+      hls.loadSource(local(hlsItem.Url));
+      hls.attachMedia(video);
+      replace(source, 'Playing HLS with hls.js: ', h('span', { class: 'mono' }, hlsItem.Url));
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = local(hlsItem.Url);
+      replace(source, 'Playing HLS: ', h('span', { class: 'mono' }, hlsItem.Url));
+    } else {
+      playMP4('This browser cannot play HLS. ');
+    }
+  };
+  // With both an HLS stream and the file, the viewer picks; HLS first.
+  let choice = null;
+  if (hlsItem && b.MediaUrl) {
+    const radio = (value, label, checked, play) => h('div', { class: 'field inline' },
+      h('input', { type: 'radio', name: 'player-source', id: 'player-' + value, value, checked, onchange: play }),
+      h('label', { for: 'player-' + value }, label));
+    choice = h('fieldset', { class: 'row' }, h('legend', {}, 'Play'),
+      radio('hls', 'HLS (Definition 0)', true, playHLS), radio('file', 'The file itself (MediaUrl)', false, () => playMP4('')));
   }
-  page.dispose = () => { if (hls) hls.destroy(); video.removeAttribute('src'); video.load(); };
+  if (hlsItem) playHLS(); else playMP4('');
+  page.dispose = stop;
 
   const del = h('button', { type: 'button', class: 'danger', id: 'delete-media' }, 'Delete this media');
   del.addEventListener('click', async () => {
@@ -585,7 +605,7 @@ async function detailPage(view, fileId, page) {
   const video0 = (m.VideoStreamSet || [])[0] || {};
   const audio0 = (m.AudioStreamSet || [])[0] || {};
   append(view, back, h('h1', {}, b.Name || fileId),
-    h('section', { class: 'panel player', 'aria-labelledby': 'player-title' }, h('h2', { id: 'player-title' }, 'Player'), video, source),
+    h('section', { class: 'panel player', 'aria-labelledby': 'player-title' }, h('h2', { id: 'player-title' }, 'Player'), video, choice, source),
     clipEditor(video, fileId, b, m, page),
     h('section', { class: 'panel', 'aria-labelledby': 'basic-title' }, h('h2', { id: 'basic-title' }, 'BasicInfo'), kv([
       ['FileId', h('span', { class: 'mono' }, fileId)], ['Name', b.Name], ['Description', b.Description], ['Type', b.Type],
