@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,21 +28,24 @@ import (
 
 // consoleReport is what e2e/browser/console.mjs prints.
 type consoleReport struct {
-	OK             bool     `json:"ok"`
-	Failure        string   `json:"failure"`
-	Steps          []string `json:"steps"`
-	Screenshots    []string `json:"screenshots"`
-	Violations     []string `json:"violations"`
-	KeyLeaks       []string `json:"keyLeaks"`
-	CSPErrors      []string `json:"cspErrors"`
-	PageErrors     []string `json:"pageErrors"`
-	Store          []string `json:"store"`
-	PlayerURL      string   `json:"playerURL"`
-	PlayedTo       float64  `json:"playedTo"`
-	PlayerSource   string   `json:"playerSource"`
-	ClipTask       string   `json:"clipTask"`
-	ResentEvent    string   `json:"resentEvent"`
-	UploadProgress struct {
+	OK          bool     `json:"ok"`
+	Failure     string   `json:"failure"`
+	Steps       []string `json:"steps"`
+	Screenshots []string `json:"screenshots"`
+	Violations  []string `json:"violations"`
+	KeyLeaks    []string `json:"keyLeaks"`
+	CSPErrors   []string `json:"cspErrors"`
+	PageErrors  []string `json:"pageErrors"`
+	Store       []string `json:"store"`
+	PlayerURL   string   `json:"playerURL"`
+	// TaskFetchGapsMs are the times between the Tasks page's DescribeTasks
+	// calls while a clip ran.
+	TaskFetchGapsMs []float64 `json:"taskFetchGapsMs"`
+	PlayedTo        float64   `json:"playedTo"`
+	PlayerSource    string    `json:"playerSource"`
+	ClipTask        string    `json:"clipTask"`
+	ResentEvent     string    `json:"resentEvent"`
+	UploadProgress  struct {
 		Value float64  `json:"value"`
 		Seen  []string `json:"seen"`
 	} `json:"uploadProgress"`
@@ -223,6 +227,9 @@ func TestConsoleBrowser(t *testing.T) {
 	// The script's checks, again on its report and on the server.
 	if len(r.KeyLeaks) != 0 || len(r.Violations) != 0 {
 		t.Fatalf("key leaks %v, accessibility violations %v", r.KeyLeaks, r.Violations)
+	}
+	if len(r.TaskFetchGapsMs) == 0 || slices.Min(r.TaskFetchGapsMs) < 900 {
+		t.Fatalf("the Tasks page's DescribeTasks gaps %v ms: want a live refresh, at most once a second", r.TaskFetchGapsMs)
 	}
 	if !strings.Contains(r.PlayerSource, "HLS") {
 		t.Fatalf("player source %q, want HLS", r.PlayerSource)

@@ -193,8 +193,10 @@ function problem(err) {
 // live returns a trigger that runs fn (which returns a promise) at most
 // once a second and never twice at once; a trigger while fn runs or waits
 // runs it once more afterwards, so that the last change is never missed.
+// The second counts from when live is called: a page makes its trigger as
+// it loads.
 function live(fn) {
-  let last = 0;
+  let last = Date.now();
   let timer = null;
   let running = false;
   let again = false;

@@ -127,6 +127,21 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
   await events.goto(consoleURL + '#/events');
   await heading(events, 'Events');
   await events.evaluate(() => { window.notReloaded = true; });
+  // A third on the Tasks page, to see the clip's task arrive and finish
+  // live, and when the page asks for the tasks (by the browser's clock).
+  const tasksTab = await context.newPage();
+  watch(tasksTab);
+  seen.taskFetches = [];
+  let taskStreams = 0;
+  tasksTab.on('request', (req) => {
+    if (req.resourceType() === 'eventsource' && new URL(req.url()).pathname.endsWith('/api/stream')) taskStreams++;
+  });
+  tasksTab.on('requestfinished', (req) => {
+    if (new URL(req.url()).pathname.endsWith('/api/call/DescribeTasks')) seen.taskFetches.push(req.timing().startTime);
+  });
+  await tasksTab.goto(consoleURL + '#/tasks');
+  await heading(tasksTab, 'Tasks');
+  await tasksTab.evaluate(() => { window.notReloaded = true; });
   begin('set In and Out with the editor');
   const scrub = page.getByLabel('Position (frame)');
   // Scrub near, step to the frame with the keyboard and the buttons (each
@@ -159,6 +174,21 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
   await events.locator('tr[data-type="ClipComplete"]').first().waitFor({ timeout: 30000 });
   check(await events.evaluate(() => window.notReloaded === true), 'the events page was reloaded');
   await events.close();
+
+  begin('the clip task finishes on the Tasks page live');
+  await tasksTab.locator(`tr[data-task="${taskId}"][data-status="FINISH"]`).waitFor({ timeout: 30000 });
+  check(await tasksTab.evaluate(() => window.notReloaded === true), 'the tasks page was reloaded');
+  check(taskStreams >= 1, 'the tasks page opened no event stream (api/stream)');
+  // The page asks again on the stream's messages, at most once a second,
+  // and not at all while nothing changes: no polling.
+  await tasksTab.waitForTimeout(1500);
+  const settled = seen.taskFetches.length;
+  await tasksTab.waitForTimeout(3000);
+  check(seen.taskFetches.length === settled, `the tasks page asked ${seen.taskFetches.length - settled} times in 3 s with no task changing`);
+  seen.taskFetchGapsMs = seen.taskFetches.slice(1).map((t, i) => Math.round(t - seen.taskFetches[i]));
+  check(seen.taskFetchGapsMs.length >= 1 && Math.min(...seen.taskFetchGapsMs) >= 900,
+    `DescribeTasks asked ${seen.taskFetches.length} times, gaps ${seen.taskFetchGapsMs} ms: want a refresh, at most one a second`);
+  await tasksTab.close();
 
   begin('tasks');
   await go(page, '#/tasks', 'Tasks');
