@@ -246,9 +246,6 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := c.cfg.NowFunc()
-	if _, err := c.cfg.Store.ConsoleSessionPurge(ctx, now); err != nil {
-		c.cfg.Logger.Warn("console: expired sessions not purged", "err", err)
-	}
 	token := openvod.RandomHex(32)
 	s := &store.ConsoleSession{TokenHash: hashToken(token), SecretID: req.SecretId, CSRFToken: openvod.RandomHex(32),
 		CreateTime: now, ExpireTime: now.Add(c.cfg.SessionTTL)}
