@@ -44,9 +44,17 @@ function append(el, ...children) {
   return el;
 }
 
+// replace sets el's children. When focus was inside el on an element with
+// an id, it goes to the new element of that id: a live re-render keeps a
+// keyboard user's place.
 function replace(el, ...children) {
+  const active = document.activeElement;
+  const id = active && active !== el && el.contains(active) ? active.id : '';
   el.replaceChildren();
-  return append(el, children);
+  append(el, children);
+  const again = id && document.getElementById(id);
+  if (again && el.contains(again)) again.focus();
+  return el;
 }
 
 // field is a labelled control in a .field block.
@@ -342,6 +350,13 @@ async function route() {
   if (h1) document.title = h1.textContent + ' · openvod console';
 }
 
+// The skip link moves focus to the page; followed, its #main would be
+// taken for a page by the router.
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
 // Focus moves to the page when another page opens (not when a filter of
 // the same page changes the hash).
 let lastPage = '';
@@ -436,15 +451,15 @@ async function mediaPage(view, q, page) {
       const b = m.BasicInfo || {};
       const md = m.MetaData || {};
       return h('tr', {},
-        h('td', {}, h('a', { href: href('media/' + encodeURIComponent(m.FileId)) }, b.Name || '(no name)')),
+        h('td', {}, h('a', { href: href('media/' + encodeURIComponent(m.FileId)), id: 'media-' + m.FileId + '-link' }, b.Name || '(no name)')),
         h('td', { class: 'mono' }, m.FileId), h('td', {}, b.Type || '—'),
         h('td', { class: 'num' }, seconds(md.Duration, 1)), h('td', { class: 'num' }, bytes(md.Size)),
         h('td', {}, when(b.CreateTime)));
     });
     const pager = h('nav', { class: 'row', 'aria-label': 'Pages of media' },
-      h('button', { type: 'button', disabled: offset === 0, onclick: () => go({ q: text, order, offset: Math.max(0, offset - limit) }) }, 'Previous page'),
+      h('button', { type: 'button', id: 'media-previous', disabled: offset === 0, onclick: () => go({ q: text, order, offset: Math.max(0, offset - limit) }) }, 'Previous page'),
       h('span', {}, `${offset + 1}–${offset + set.length} of ${total}`),
-      h('button', { type: 'button', disabled: offset + set.length >= total, onclick: () => go({ q: text, order, offset: offset + limit }) }, 'Next page'));
+      h('button', { type: 'button', id: 'media-next', disabled: offset + set.length >= total, onclick: () => go({ q: text, order, offset: offset + limit }) }, 'Next page'));
     replace(results, scroller('Media list', table('Media', ['Name', 'FileId', 'Type', 'Duration', 'Size', 'Created'], rows)), pager);
   }
   // New media (uploads, clips) emit events.
@@ -860,7 +875,7 @@ async function eventsPage(view, q, page) {
     for (const ev of set) {
       const id = 'event-' + ev.EventId;
       const isOpen = open.has(ev.EventId);
-      const toggle = h('button', { type: 'button', 'aria-expanded': String(isOpen), 'aria-controls': id + '-detail', class: 'event-open', 'data-event': ev.EventId },
+      const toggle = h('button', { type: 'button', id: id + '-toggle', 'aria-expanded': String(isOpen), 'aria-controls': id + '-detail', class: 'event-open', 'data-event': ev.EventId },
         isOpen ? 'Close' : 'Open');
       toggle.addEventListener('click', () => {
         if (open.has(ev.EventId)) open.delete(ev.EventId); else open.add(ev.EventId);
@@ -963,7 +978,8 @@ async function tasksPage(view, q, page) {
       const st = d.Status || t.Status;
       const progress = st === 'FINISH' ? 100 : Number(t.Progress ?? part.Progress ?? 0);
       const isOpen = open.has(t.TaskId);
-      const toggle = h('button', { type: 'button', 'aria-expanded': String(isOpen), 'aria-controls': 'task-' + t.TaskId + '-detail' }, isOpen ? 'Close' : 'Details');
+      const toggle = h('button', { type: 'button', id: 'task-' + t.TaskId + '-toggle', 'aria-expanded': String(isOpen), 'aria-controls': 'task-' + t.TaskId + '-detail' },
+        isOpen ? 'Close' : 'Details');
       toggle.addEventListener('click', () => {
         if (open.has(t.TaskId)) open.delete(t.TaskId); else open.add(t.TaskId);
         load().catch((err) => say('Tasks: ' + problem(err), true));
@@ -973,12 +989,12 @@ async function tasksPage(view, q, page) {
         h('td', {}, h('progress', { max: 100, value: progress, 'aria-label': 'Progress of ' + t.TaskId }), ' ' + progress + ' %'),
         h('td', {}, when(d.CreateTime || t.CreateTime)), h('td', {}, when(d.BeginProcessTime || t.BeginProcessTime)), h('td', {}, when(d.FinishTime || t.FinishTime)),
         h('td', {}, d.failed ? h('span', { class: 'error' }, d.failed) : errCode ? h('span', { class: 'error' }, errCode + ' ' + message) : '—'),
-        h('td', {}, fileId ? h('a', { href: href('media/' + encodeURIComponent(fileId)) }, fileId) : '—'),
+        h('td', {}, fileId ? h('a', { href: href('media/' + encodeURIComponent(fileId)), id: 'task-' + t.TaskId + '-result' }, fileId) : '—'),
         h('td', {}, toggle)));
       if (isOpen) rows.push(h('tr', { class: 'detail', id: 'task-' + t.TaskId + '-detail' }, h('td', { colspan: 10 }, h('h2', {}, 'DescribeTaskDetail'), json(d))));
     });
     const more = r.ScrollToken || set.length >= limit
-      ? h('button', { type: 'button', onclick: () => { limit = Math.min(100, limit + 20); load(); }, disabled: limit >= 100 }, 'Show more tasks') : null;
+      ? h('button', { type: 'button', id: 'tasks-more', onclick: () => { limit = Math.min(100, limit + 20); load(); }, disabled: limit >= 100 }, 'Show more tasks') : null;
     replace(list, scroller('Tasks', table('Tasks', ['TaskId', 'Type', 'Status', 'Progress', 'Created', 'Began', 'Finished', 'Error', 'Result', 'Details'], rows)), more);
   }
   page.tasks = live(() => load().catch((err) => say('Tasks: ' + problem(err), true)));
@@ -1144,7 +1160,7 @@ async function appsPage(view, q, page) {
     if (!set.length) { replace(keyList, empty('No API keys. Create one below.')); return; }
     replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'Status', 'Created', 'Disabled', 'Action'], set.map((k) => {
       const enabled = (k.Status || 'Enabled').toLowerCase() !== 'disabled';
-      const dis = h('button', { type: 'button', class: 'danger', disabled: !enabled || k.SecretId === state.session.SecretId },
+      const dis = h('button', { type: 'button', class: 'danger', id: 'key-' + k.SecretId + '-disable', disabled: !enabled || k.SecretId === state.session.SecretId },
         k.SecretId === state.session.SecretId ? 'In use by you' : 'Disable');
       if (k.SecretId !== state.session.SecretId) dis.setAttribute('aria-label', 'Disable key ' + k.SecretId);
       dis.addEventListener('click', async () => {

@@ -23,7 +23,7 @@ const artifacts = env('ARTIFACTS');
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 await runCheck('console browser check', async ({ context, seen, begin, watch }) => {
-  Object.assign(seen, { screenshots: [], axe: {}, violations: [], keyLeaks: [] });
+  Object.assign(seen, { screenshots: [], axe: {}, violations: [], keyLeaks: [], overflows: [] });
 
   // Every request after the sign-in is checked for the SecretKey: URL,
   // headers and body.
@@ -49,6 +49,10 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
       const file = join(artifacts, `${name}-${width}-${scheme}.png`);
       await p.screenshot({ path: file, fullPage: true });
       seen.screenshots.push(file);
+      // Readable at this width: nothing wider than the window (a table
+      // scrolls in its own box).
+      const wide = await p.evaluate(() => document.documentElement.scrollWidth);
+      if (wide > width) seen.overflows.push(`${name} at ${width} px is ${wide} px wide`);
       // Evaluated through the DevTools protocol: the page's CSP allows no
       // script tag of ours, rightly.
       await p.evaluate(axeSource + '\n;true');
@@ -190,14 +194,37 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
     `DescribeTasks asked ${seen.taskFetches.length} times, gaps ${seen.taskFetchGapsMs} ms: want a refresh, at most one a second`);
   await tasksTab.close();
 
-  begin('tasks');
+  begin('tasks, with the keyboard');
   await go(page, '#/tasks', 'Tasks');
+  const focused = () => page.evaluate(() => document.activeElement.id || document.activeElement.className);
+  check(await focused() === 'main', `focus is on ${await focused()} after the page changed, want main`);
   const taskRow = page.locator(`tr[data-task="${taskId}"]`);
   await taskRow.waitFor();
   const taskText = await taskRow.textContent();
   check(taskText.includes('FINISH') && taskText.includes('100 %'), `the clip's task row: ${taskText}`);
-  await taskRow.getByRole('button', { name: 'Details' }).click();
+  // Opened afresh, the skip link is the first stop and moves focus to the
+  // page, which stays the Tasks page; the next stop is its first control.
+  await page.reload();
+  await taskRow.waitFor();
+  await page.keyboard.press('Tab');
+  check(await focused() === 'skip', `the first Tab stop is ${await focused()}, want the skip link`);
+  await page.keyboard.press('Enter');
+  check(await focused() === 'main' && /#\/tasks/.test(page.url()), `the skip link led to ${await focused()} at ${page.url()}`);
+  await page.keyboard.press('Tab');
+  check(await focused() === 'tasks-status', `Tab after the skip link reaches ${await focused()}, want the Status filter`);
+  await taskRow.getByRole('button', { name: 'Details' }).focus();
+  await page.keyboard.press('Enter');
   await page.locator(`#task-${taskId}-detail`, { hasText: 'EffectiveStartTime' }).waitFor();
+  // The list is drawn again: focus stays on the button, now Close.
+  check(await focused() === `task-${taskId}-toggle` && await page.evaluate(() => document.activeElement.textContent) === 'Close',
+    `after Details, focus is on ${await focused()}, want the task's Close button`);
+  // Times are the browser's (Asia/Shanghai here), UTC in their title.
+  const shown = await taskRow.locator('time').first().evaluate((t) => ({
+    text: t.textContent, title: t.title, local: new Date(t.dateTime).toLocaleString(), utcHour: new Date(t.dateTime).getUTCHours(),
+  }));
+  seen.taskTime = shown;
+  check(shown.text === shown.local && new RegExp(`^\\d{4}-\\d\\d-\\d\\d ${String(shown.utcHour).padStart(2, '0')}:\\d\\d:\\d\\d UTC$`).test(shown.title) &&
+    !shown.text.includes(shown.title.slice(11, 16)), `a task time shows ${JSON.stringify(shown)}: want the browser's zone, UTC in the title`);
   await shoot(page, 'tasks');
 
   begin('push to a receiver answering 500');
@@ -281,4 +308,5 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
   begin('no key leak or accessibility violation');
   check(seen.keyLeaks.length === 0, 'requests after sign-in carry the SecretKey: ' + seen.keyLeaks.join(', '));
   check(seen.violations.length === 0, 'serious or critical accessibility violations:\n' + seen.violations.join('\n'));
+  check(seen.overflows.length === 0, 'pages wider than the window: ' + seen.overflows.join(', '));
 });

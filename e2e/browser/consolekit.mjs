@@ -47,6 +47,9 @@ export async function runCheck(what, main) {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
       viewport: { width: 1280, height: 900 },
+      // Not UTC, so that times shown in the browser's zone differ from UTC.
+      timezoneId: 'Asia/Shanghai',
+      locale: 'en-US',
       timeout: 30000,
     });
     context.setDefaultTimeout(stepTimeout);
