@@ -20,10 +20,15 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/openvod/openvod"
+	"github.com/openvod/openvod/blob"
 	"github.com/openvod/openvod/eventlog"
+	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/tcapi"
 )
@@ -59,8 +64,12 @@ var web embed.FS
 
 // Config wires the console to the server.
 type Config struct {
-	API    *tcapi.API
-	Store  store.Store
+	API   *tcapi.API
+	Store store.Store
+	// Media is the API's media service: when it hands out presigned URLs
+	// of its store (uploads, and media GETs with Redirect), the pages'
+	// Content-Security-Policy allows the store's origin for them.
+	Media  *media.Service
 	Hub    *eventlog.Hub
 	Logger *slog.Logger
 	// SessionTTL is how long a session lasts (SessionTTLDefault).
@@ -76,6 +85,7 @@ type Console struct {
 	cfg    Config
 	mux    *http.ServeMux
 	static map[string]*asset
+	csp    string
 }
 
 // New returns the console.
@@ -87,7 +97,7 @@ func New(cfg Config) *Console {
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}
-	c := &Console{cfg: cfg, mux: http.NewServeMux(), static: loadAssets()}
+	c := &Console{cfg: cfg, mux: http.NewServeMux(), static: loadAssets(), csp: ContentSecurityPolicy(storeOrigins(cfg.Media, cfg.Logger))}
 	c.mux.HandleFunc("POST /console/api/session", c.signIn)
 	c.mux.HandleFunc("GET /console/api/session", c.withSession(c.describeSession))
 	c.mux.HandleFunc("DELETE /console/api/session", c.withSession(c.withCSRF(c.signOut)))
@@ -104,13 +114,68 @@ func New(cfg Config) *Console {
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("Content-Security-Policy", c.csp)
 	h.Set("Referrer-Policy", "same-origin")
 	c.mux.ServeHTTP(w, r)
 }
 
-// ContentSecurityPolicy is sent with every console answer.
-const ContentSecurityPolicy = "default-src 'self'; media-src 'self' blob:; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'"
+// ContentSecurityPolicy returns the policy sent with every console answer:
+// the pages' own origin only and, when not "", the media store's origins
+// they are handed URLs of: uploadOrigin, where uploads PUT (connect-src),
+// and mediaOrigin, where media GETs are redirected (media-src and img-src
+// for the player and the images, connect-src for hls.js reading an HLS
+// ladder).
+func ContentSecurityPolicy(uploadOrigin, mediaOrigin string) string {
+	list := func(sources ...string) string {
+		var out []string
+		for _, s := range sources {
+			if s != "" && !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	return "default-src 'self'; media-src " + list("'self'", "blob:", mediaOrigin) +
+		"; img-src " + list("'self'", "data:", "blob:", mediaOrigin) +
+		"; connect-src " + list("'self'", uploadOrigin, mediaOrigin) + "; frame-ancestors 'none'"
+}
+
+// storeOrigins returns the origins of the presigned URLs of svc's store
+// that the pages are handed: uploadOrigin when ApplyUpload's URLs are the
+// store's (not openvod's /upload/), mediaOrigin when media GETs redirect
+// to the store; "" for none.
+func storeOrigins(svc *media.Service, logger *slog.Logger) (uploadOrigin, mediaOrigin string) {
+	if svc == nil {
+		return "", ""
+	}
+	ctx := context.Background()
+	// Presigning only signs: no object is made under this key.
+	const probe = "console-csp-probe.mp4"
+	expires := time.Now().Add(time.Minute)
+	u, err := svc.UploadURL(ctx, &openvod.UploadSession{SessionKey: probe, StorageKey: probe, Deadline: expires})
+	if err != nil {
+		logger.Warn("console: no upload URL to allow in the Content-Security-Policy", "err", err)
+	} else if !strings.HasPrefix(u, svc.PublicURL+media.UploadPathPrefix) {
+		uploadOrigin = origin(u)
+	}
+	if ps, ok := svc.Blobs.(blob.Presigner); ok && svc.Redirect {
+		u, err := ps.PresignGet(ctx, probe, expires)
+		if err != nil {
+			logger.Warn("console: no media URL to allow in the Content-Security-Policy", "err", err)
+		}
+		mediaOrigin = origin(u)
+	}
+	return uploadOrigin, mediaOrigin
+}
+
+// origin returns scheme://host[:port] of an absolute URL, "" otherwise.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // errorBody is the console API's own error: {"Error":{"Code","Message"}}.
 type errorBody struct {
@@ -181,9 +246,6 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := c.cfg.NowFunc()
-	if _, err := c.cfg.Store.ConsoleSessionPurge(ctx, now); err != nil {
-		c.cfg.Logger.Warn("console: expired sessions not purged", "err", err)
-	}
 	token := openvod.RandomHex(32)
 	s := &store.ConsoleSession{TokenHash: hashToken(token), SecretID: req.SecretId, CSRFToken: openvod.RandomHex(32),
 		CreateTime: now, ExpireTime: now.Add(c.cfg.SessionTTL)}

@@ -1,6 +1,7 @@
 // Package janitor removes what has outlived its time: upload sessions never
 // committed (and their bytes), media past their ExpireTime, events past
-// their retention, and stored objects nothing refers to.
+// their retention, expired web console sessions, and stored objects nothing
+// refers to.
 package janitor
 
 import (
@@ -35,6 +36,7 @@ const batch = 100
 type Store interface {
 	AppList(ctx context.Context) ([]*openvod.App, error)
 	EventPurge(ctx context.Context, t time.Time) (int64, error)
+	ConsoleSessionPurge(ctx context.Context, now time.Time) (int64, error)
 	UploadSessionListStale(ctx context.Context, t time.Time, limit int) ([]*openvod.UploadSession, error)
 	UploadSessionDelete(ctx context.Context, key string) error
 	MediaListExpired(ctx context.Context, t time.Time, limit int) ([]*openvod.Media, error)
@@ -94,7 +96,8 @@ func (j *Janitor) Run(ctx context.Context) {
 	}
 }
 
-// Sweep removes old events, stale upload sessions and expired media once,
+// Sweep removes old events, expired console sessions, stale upload sessions
+// and expired media once,
 // and orphan objects when OrphanInterval has passed since it last did (never
 // when UploadTTL is zero). It must not run concurrently with itself.
 func (j *Janitor) Sweep(ctx context.Context) error {
@@ -107,6 +110,11 @@ func (j *Janitor) Sweep(ctx context.Context) error {
 		return err
 	} else if n > 0 {
 		j.Logger.Info("old events purged", "count", n)
+	}
+	if n, err := st.ConsoleSessionPurge(ctx, now); err != nil {
+		return err
+	} else if n > 0 {
+		j.Logger.Info("expired console sessions removed", "count", n)
 	}
 	for {
 		sessions, err := st.UploadSessionListStale(ctx, now, batch)

@@ -2,6 +2,7 @@ package janitor
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/openvod/openvod/media"
 	"github.com/openvod/openvod/store"
 	"github.com/openvod/openvod/store/sqlite"
+	"github.com/openvod/openvod/store/storetest"
 	"github.com/openvod/openvod/vodevent"
 )
 
@@ -93,4 +95,61 @@ func TestSweep(t *testing.T) {
 	if len(list) != 1 || list[0].Type != vodevent.TypeFileDeleted {
 		t.Fatalf("after retention: %d events, want only the FileDeleted", len(list))
 	}
+}
+
+// TestSweepConsoleSessions: a sweep removes the web console sessions that
+// have ended (their rows, not just their use) and keeps the live one, and
+// Run sweeps again each Interval.
+func TestSweepConsoleSessions(t *testing.T) {
+	t.Parallel()
+	storetest.OnBackends(t, func(t *testing.T, st store.Store) {
+		ctx := t.Context()
+		now := time.Date(2026, 11, 28, 8, 0, 0, 0, time.UTC)
+		blobs, err := local.New(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := &Janitor{Store: st, Blobs: blobs, Media: &media.Service{Store: st, Blobs: blobs}, Logger: slog.New(slog.DiscardHandler),
+			Interval: 10 * time.Millisecond, NowFunc: func() time.Time { return now }}
+		insert := func(hash string, end time.Time) {
+			t.Helper()
+			s := &store.ConsoleSession{TokenHash: hash, SecretID: "AKID", CSRFToken: "c" + hash, CreateTime: now.Add(-time.Hour), ExpireTime: end}
+			if err := st.ConsoleSessionInsert(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// exists reports whether the row is still stored, asking as of
+		// before any session ended.
+		exists := func(hash string) bool {
+			t.Helper()
+			_, err := st.ConsoleSessionGet(ctx, hash, now.Add(-time.Hour))
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+			return err == nil
+		}
+		insert("ended", now.Add(-time.Second))
+		insert("ends-now", now)
+		insert("live", now.Add(time.Second))
+		if err := j.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if exists("ended") || exists("ends-now") || !exists("live") {
+			t.Fatalf("after a sweep: ended %v, ends-now %v, live %v; want only live kept", exists("ended"), exists("ends-now"), exists("live"))
+		}
+
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { j.Run(runCtx); close(done) }()
+		defer func() { cancel(); <-done }()
+		insert("ended-later", now.Add(-time.Minute))
+		for deadline := time.Now().Add(5 * time.Second); exists("ended-later"); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("Run did not remove a session that ended within 5 s")
+			}
+		}
+		if !exists("live") {
+			t.Fatal("Run removed the live session")
+		}
+	})
 }

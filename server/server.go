@@ -185,7 +185,7 @@ func New(cfg Config) *Server {
 	mux.Handle(media.MediaPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeMedia), cfg.MinRate))
 	mux.Handle(media.HLSPathPrefix, httplimit.MinRate(http.HandlerFunc(svc.ServeHLS), cfg.MinRate))
 	mux.Handle(media.UploadPathPrefix, httplimit.MinRate(&media.Uploads{Service: svc, MaxSize: cfg.MaxUploadSize}, cfg.MinRate))
-	mux.Handle(console.PathPrefix, console.New(console.Config{API: api, Store: st, Hub: hub, Logger: logger, SessionTTL: cfg.ConsoleSessionTTL}))
+	mux.Handle(console.PathPrefix, console.New(console.Config{API: api, Store: st, Media: svc, Hub: hub, Logger: logger, SessionTTL: cfg.ConsoleSessionTTL}))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := st.AppList(r.Context()); err != nil {

@@ -44,9 +44,17 @@ function append(el, ...children) {
   return el;
 }
 
+// replace sets el's children. When focus was inside el on an element with
+// an id, it goes to the new element of that id: a live re-render keeps a
+// keyboard user's place.
 function replace(el, ...children) {
+  const active = document.activeElement;
+  const id = active && active !== el && el.contains(active) ? active.id : '';
   el.replaceChildren();
-  return append(el, children);
+  append(el, children);
+  const again = id && document.getElementById(id);
+  if (again && el.contains(again)) again.focus();
+  return el;
 }
 
 // field is a labelled control in a .field block.
@@ -193,8 +201,10 @@ function problem(err) {
 // live returns a trigger that runs fn (which returns a promise) at most
 // once a second and never twice at once; a trigger while fn runs or waits
 // runs it once more afterwards, so that the last change is never missed.
+// The second counts from when live is called: a page makes its trigger as
+// it loads.
 function live(fn) {
-  let last = 0;
+  let last = Date.now();
   let timer = null;
   let running = false;
   let again = false;
@@ -340,6 +350,13 @@ async function route() {
   if (h1) document.title = h1.textContent + ' · openvod console';
 }
 
+// The skip link moves focus to the page; followed, its #main would be
+// taken for a page by the router.
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
 // Focus moves to the page when another page opens (not when a filter of
 // the same page changes the hash).
 let lastPage = '';
@@ -434,15 +451,15 @@ async function mediaPage(view, q, page) {
       const b = m.BasicInfo || {};
       const md = m.MetaData || {};
       return h('tr', {},
-        h('td', {}, h('a', { href: href('media/' + encodeURIComponent(m.FileId)) }, b.Name || '(no name)')),
+        h('td', {}, h('a', { href: href('media/' + encodeURIComponent(m.FileId)), id: 'media-' + m.FileId + '-link' }, b.Name || '(no name)')),
         h('td', { class: 'mono' }, m.FileId), h('td', {}, b.Type || '—'),
         h('td', { class: 'num' }, seconds(md.Duration, 1)), h('td', { class: 'num' }, bytes(md.Size)),
         h('td', {}, when(b.CreateTime)));
     });
     const pager = h('nav', { class: 'row', 'aria-label': 'Pages of media' },
-      h('button', { type: 'button', disabled: offset === 0, onclick: () => go({ q: text, order, offset: Math.max(0, offset - limit) }) }, 'Previous page'),
+      h('button', { type: 'button', id: 'media-previous', disabled: offset === 0, onclick: () => go({ q: text, order, offset: Math.max(0, offset - limit) }) }, 'Previous page'),
       h('span', {}, `${offset + 1}–${offset + set.length} of ${total}`),
-      h('button', { type: 'button', disabled: offset + set.length >= total, onclick: () => go({ q: text, order, offset: offset + limit }) }, 'Next page'));
+      h('button', { type: 'button', id: 'media-next', disabled: offset + set.length >= total, onclick: () => go({ q: text, order, offset: offset + limit }) }, 'Next page'));
     replace(results, scroller('Media list', table('Media', ['Name', 'FileId', 'Type', 'Duration', 'Size', 'Created'], rows)), pager);
   }
   // New media (uploads, clips) emit events.
@@ -544,29 +561,49 @@ async function detailPage(view, fileId, page) {
   const hlsItem = ((info.AdaptiveDynamicStreamingInfo || {}).AdaptiveDynamicStreamingSet || [])
     .find((i) => i.Definition === 0 && i.Package === 'HLS');
   let hls = null;
+  const stop = () => {
+    if (hls) hls.destroy();
+    hls = null;
+    video.removeAttribute('src');
+    video.load();
+  };
   const playMP4 = (why) => {
+    stop();
     if (!b.MediaUrl) { replace(source, why + ' This media has no MediaUrl to play.'); return; }
     video.src = local(b.MediaUrl);
     replace(source, why + 'Playing the file itself: ', h('span', { class: 'mono' }, b.MediaUrl));
   };
-  if (hlsItem && window.Hls && window.Hls.isSupported()) {
-    hls = new window.Hls({ enableWorker: false });
-    hls.on(window.Hls.Events.ERROR, (_, d) => {
-      if (!d.fatal) return;
-      hls.destroy();
-      hls = null;
-      playMP4('HLS failed (' + d.details + '). ');
-    });
-    hls.loadSource(local(hlsItem.Url));
-    hls.attachMedia(video);
-    replace(source, 'Playing HLS with hls.js: ', h('span', { class: 'mono' }, hlsItem.Url));
-  } else if (hlsItem && video.canPlayType('application/vnd.apple.mpegurl')) {
-    video.src = local(hlsItem.Url);
-    replace(source, 'Playing HLS: ', h('span', { class: 'mono' }, hlsItem.Url));
-  } else {
-    playMP4(hlsItem ? 'This browser cannot play HLS. ' : '');
+  const playHLS = () => {
+    stop();
+    if (window.Hls && window.Hls.isSupported()) {
+      hls = new window.Hls({ enableWorker: false });
+      hls.on(window.Hls.Events.ERROR, (_, d) => {
+        if (!d.fatal) return;
+        playMP4('HLS failed (' + d.details + '). ');
+        const file = document.getElementById('player-file');
+        if (file) file.checked = true;
+      });
+      hls.loadSource(local(hlsItem.Url));
+      hls.attachMedia(video);
+      replace(source, 'Playing HLS with hls.js: ', h('span', { class: 'mono' }, hlsItem.Url));
+    } else if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = local(hlsItem.Url);
+      replace(source, 'Playing HLS: ', h('span', { class: 'mono' }, hlsItem.Url));
+    } else {
+      playMP4('This browser cannot play HLS. ');
+    }
+  };
+  // With both an HLS stream and the file, the viewer picks; HLS first.
+  let choice = null;
+  if (hlsItem && b.MediaUrl) {
+    const radio = (value, label, checked, play) => h('div', { class: 'field inline' },
+      h('input', { type: 'radio', name: 'player-source', id: 'player-' + value, value, checked, onchange: play }),
+      h('label', { for: 'player-' + value }, label));
+    choice = h('fieldset', { class: 'row' }, h('legend', {}, 'Play'),
+      radio('hls', 'HLS (Definition 0)', true, playHLS), radio('file', 'The file itself (MediaUrl)', false, () => playMP4('')));
   }
-  page.dispose = () => { if (hls) hls.destroy(); video.removeAttribute('src'); video.load(); };
+  if (hlsItem) playHLS(); else playMP4('');
+  page.dispose = stop;
 
   const del = h('button', { type: 'button', class: 'danger', id: 'delete-media' }, 'Delete this media');
   del.addEventListener('click', async () => {
@@ -585,7 +622,7 @@ async function detailPage(view, fileId, page) {
   const video0 = (m.VideoStreamSet || [])[0] || {};
   const audio0 = (m.AudioStreamSet || [])[0] || {};
   append(view, back, h('h1', {}, b.Name || fileId),
-    h('section', { class: 'panel player', 'aria-labelledby': 'player-title' }, h('h2', { id: 'player-title' }, 'Player'), video, source),
+    h('section', { class: 'panel player', 'aria-labelledby': 'player-title' }, h('h2', { id: 'player-title' }, 'Player'), video, choice, source),
     clipEditor(video, fileId, b, m, page),
     h('section', { class: 'panel', 'aria-labelledby': 'basic-title' }, h('h2', { id: 'basic-title' }, 'BasicInfo'), kv([
       ['FileId', h('span', { class: 'mono' }, fileId)], ['Name', b.Name], ['Description', b.Description], ['Type', b.Type],
@@ -838,7 +875,7 @@ async function eventsPage(view, q, page) {
     for (const ev of set) {
       const id = 'event-' + ev.EventId;
       const isOpen = open.has(ev.EventId);
-      const toggle = h('button', { type: 'button', 'aria-expanded': String(isOpen), 'aria-controls': id + '-detail', class: 'event-open', 'data-event': ev.EventId },
+      const toggle = h('button', { type: 'button', id: id + '-toggle', 'aria-expanded': String(isOpen), 'aria-controls': id + '-detail', class: 'event-open', 'data-event': ev.EventId },
         isOpen ? 'Close' : 'Open');
       toggle.addEventListener('click', () => {
         if (open.has(ev.EventId)) open.delete(ev.EventId); else open.add(ev.EventId);
@@ -941,7 +978,8 @@ async function tasksPage(view, q, page) {
       const st = d.Status || t.Status;
       const progress = st === 'FINISH' ? 100 : Number(t.Progress ?? part.Progress ?? 0);
       const isOpen = open.has(t.TaskId);
-      const toggle = h('button', { type: 'button', 'aria-expanded': String(isOpen), 'aria-controls': 'task-' + t.TaskId + '-detail' }, isOpen ? 'Close' : 'Details');
+      const toggle = h('button', { type: 'button', id: 'task-' + t.TaskId + '-toggle', 'aria-expanded': String(isOpen), 'aria-controls': 'task-' + t.TaskId + '-detail' },
+        isOpen ? 'Close' : 'Details');
       toggle.addEventListener('click', () => {
         if (open.has(t.TaskId)) open.delete(t.TaskId); else open.add(t.TaskId);
         load().catch((err) => say('Tasks: ' + problem(err), true));
@@ -951,12 +989,12 @@ async function tasksPage(view, q, page) {
         h('td', {}, h('progress', { max: 100, value: progress, 'aria-label': 'Progress of ' + t.TaskId }), ' ' + progress + ' %'),
         h('td', {}, when(d.CreateTime || t.CreateTime)), h('td', {}, when(d.BeginProcessTime || t.BeginProcessTime)), h('td', {}, when(d.FinishTime || t.FinishTime)),
         h('td', {}, d.failed ? h('span', { class: 'error' }, d.failed) : errCode ? h('span', { class: 'error' }, errCode + ' ' + message) : '—'),
-        h('td', {}, fileId ? h('a', { href: href('media/' + encodeURIComponent(fileId)) }, fileId) : '—'),
+        h('td', {}, fileId ? h('a', { href: href('media/' + encodeURIComponent(fileId)), id: 'task-' + t.TaskId + '-result' }, fileId) : '—'),
         h('td', {}, toggle)));
       if (isOpen) rows.push(h('tr', { class: 'detail', id: 'task-' + t.TaskId + '-detail' }, h('td', { colspan: 10 }, h('h2', {}, 'DescribeTaskDetail'), json(d))));
     });
     const more = r.ScrollToken || set.length >= limit
-      ? h('button', { type: 'button', onclick: () => { limit = Math.min(100, limit + 20); load(); }, disabled: limit >= 100 }, 'Show more tasks') : null;
+      ? h('button', { type: 'button', id: 'tasks-more', onclick: () => { limit = Math.min(100, limit + 20); load(); }, disabled: limit >= 100 }, 'Show more tasks') : null;
     replace(list, scroller('Tasks', table('Tasks', ['TaskId', 'Type', 'Status', 'Progress', 'Created', 'Began', 'Finished', 'Error', 'Result', 'Details'], rows)), more);
   }
   page.tasks = live(() => load().catch((err) => say('Tasks: ' + problem(err), true)));
@@ -1122,7 +1160,7 @@ async function appsPage(view, q, page) {
     if (!set.length) { replace(keyList, empty('No API keys. Create one below.')); return; }
     replace(keyList, scroller('API keys', table('API keys', ['SecretId', 'Status', 'Created', 'Disabled', 'Action'], set.map((k) => {
       const enabled = (k.Status || 'Enabled').toLowerCase() !== 'disabled';
-      const dis = h('button', { type: 'button', class: 'danger', disabled: !enabled || k.SecretId === state.session.SecretId },
+      const dis = h('button', { type: 'button', class: 'danger', id: 'key-' + k.SecretId + '-disable', disabled: !enabled || k.SecretId === state.session.SecretId },
         k.SecretId === state.session.SecretId ? 'In use by you' : 'Disable');
       if (k.SecretId !== state.session.SecretId) dis.setAttribute('aria-label', 'Disable key ' + k.SecretId);
       dis.addEventListener('click', async () => {
