@@ -49,7 +49,7 @@ func TestFFmpegDecodesLikeSource(t *testing.T) {
 				if tr.Video {
 					hidden := 0
 					for _, s := range tr.s.All() {
-						if s.PTS() < tr.mediaTime {
+						if s.PTS() < tr.periods[0].mediaTime {
 							hidden++
 						}
 					}
@@ -63,7 +63,7 @@ func TestFFmpegDecodesLikeSource(t *testing.T) {
 				if rate := tr.t.SampleEntries[0].SampleRate; rate != tr.t.Timescale {
 					t.Fatalf("audio timescale %d is not the sample rate %d", tr.t.Timescale, rate)
 				}
-				skip := int(tr.mediaTime)
+				skip := int(tr.periods[0].mediaTime)
 				want := pcm(t, fixture(name))
 				got := pcm(t, url)
 				if len(got) < skip+len(want) || len(got) > skip+len(want)+1024 {
