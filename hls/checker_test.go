@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,15 +114,19 @@ func decodedEnd(tb testing.TB, path, kind string) (end, frame float64) {
 // TestPlaylistsAndSegments checks every fixture's playlists strictly and
 // every segment's boxes: EXTINF sums equal the track's duration within a
 // frame, each video segment starts with a sync sample, tfdt continues the
-// previous segment exactly, the init segment has mvex/trex and no samples.
+// previous segment exactly (or, at a period's start, does not go back),
+// every init segment has mvex/trex and no samples. A join's playlists
+// have a discontinuity at each period's start, at the same time in every
+// track, each period's EXT-X-MAP its own init segment.
 func TestPlaylistsAndSegments(t *testing.T) {
 	requireFFmpeg(t)
-	for _, name := range oracleFixtures {
+	for _, name := range slices.Concat(oracleFixtures, joinFixtures) {
 		for _, target := range []time.Duration{2 * time.Second, DefaultTarget} {
 			t.Run(fmt.Sprintf("%s/%v", name, target), func(t *testing.T) {
 				t.Parallel()
 				f, ix := openIndex(t, name, Options{Target: target})
 				master := hlstest.CheckMaster(t, string(ix.Master()))
+				var starts [][]float64 // each track's period starts, by EXTINF
 				for _, tr := range ix.Tracks {
 					if tr.Video && (master.URI != tr.PlaylistName() || !strings.Contains(master.Variant["CODECS"], tr.Codec) ||
 						master.Variant["RESOLUTION"] != fmt.Sprintf("%dx%d", tr.Width, tr.Height)) {
@@ -135,10 +140,28 @@ func TestPlaylistsAndSegments(t *testing.T) {
 					if end, frame := decodedEnd(t, fixture(name), kind); math.Abs(mi.Duration-end) > frame+1e-6 {
 						t.Errorf("%s: EXTINF sum %.6f s, the decoded source ends at %.6f s (frames up to %.6f s)", tr.Name, mi.Duration, end, frame)
 					}
-					init := tr.Init()
-					if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
-						t.Errorf("%s: init segment without mvex/trex or with mdat", tr.Name)
+					var periodStarts []float64
+					at := 0.0
+					for n := range mi.URIs {
+						if p := tr.Segments[n].Period; n == 0 || p != tr.Segments[n-1].Period {
+							if p != len(periodStarts) || (n > 0) != slices.Contains(mi.Discontinuities, n) {
+								t.Fatalf("segment %d starts period %d after %d; discontinuities before %v", n, p, len(periodStarts), mi.Discontinuities)
+							}
+							periodStarts = append(periodStarts, at)
+						}
+						at += mi.ExtInf[n]
+						init, err := ix.File(f, mi.Maps[n])
+						if err != nil || mi.Maps[n] != tr.initName(tr.periods[tr.Segments[n].Period].init) {
+							t.Fatalf("segment %d: EXT-X-MAP %q: %v", n, mi.Maps[n], err)
+						}
+						if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
+							t.Errorf("%s: init segment %s without mvex/trex or with mdat", tr.Name, mi.Maps[n])
+						}
 					}
+					if len(periodStarts) != len(tr.periods) || len(mi.Discontinuities) != len(tr.periods)-1 {
+						t.Errorf("%s: %d periods, %d discontinuities", tr.Name, len(tr.periods), len(mi.Discontinuities))
+					}
+					starts = append(starts, periodStarts)
 					next := uint64(0)
 					for n := range mi.URIs {
 						if mi.URIs[n] != tr.SegmentName(n) {
@@ -152,9 +175,11 @@ func TestPlaylistsAndSegments(t *testing.T) {
 						if fr.trackID != tr.ID || len(fr.durations) != tr.Segments[n].Samples {
 							t.Fatalf("segment %d: track %d, %d samples", n, fr.trackID, len(fr.durations))
 						}
-						if fr.decodeTime != next {
+						periodStart := n > 0 && tr.Segments[n].Period != tr.Segments[n-1].Period
+						if fr.decodeTime != next && (!periodStart || fr.decodeTime < next) {
 							t.Errorf("segment %d: tfdt %d, the previous segment ends at %d", n, fr.decodeTime, next)
 						}
+						next = fr.decodeTime
 						for _, d := range fr.durations {
 							next += uint64(d)
 						}
@@ -164,6 +189,13 @@ func TestPlaylistsAndSegments(t *testing.T) {
 					}
 					if _, err := tr.Segment(f, len(mi.URIs)); err != ErrNoSegment {
 						t.Errorf("segment past the end: %v", err)
+					}
+				}
+				for k := 1; k < len(starts); k++ {
+					for p := range min(len(starts[k]), len(starts[0])) {
+						if math.Abs(starts[k][p]-starts[0][p]) > 1e-5 {
+							t.Errorf("period %d starts at %.6f s in track %s, at %.6f s in %s", p, starts[k][p], ix.Tracks[k].Name, starts[0][p], ix.Tracks[0].Name)
+						}
 					}
 				}
 			})

@@ -355,8 +355,10 @@ func (t *Track) readEdits() error {
 // starts at the first cut point (sync sample; any audio sample) after the
 // last sample shown by the media entries before it, so that its lead-in
 // (the samples that decode its first frame but are not shown) is in it.
-// A sample is shown by the first entry whose media range its composition
-// interval meets (its duration is its decode duration). It is an
+// A video sample is shown by the entry whose media range holds its
+// composition time (a video sample's decode duration is not how long it
+// is shown), an audio sample by the first entry whose media range its
+// composition interval meets. It is an
 // UnsupportedError when the periods cannot be cut so: an entry showing no
 // sample, or an entry whose first sample shown decodes before a cut point
 // after the samples the entries before show (the jump would split a GOP,
@@ -371,8 +373,10 @@ func (t *Track) split() error {
 		first[q], last[q] = -1, -1
 	}
 	for i, smp := range t.s.All() {
-		cts := smp.PTS()
-		end := cts + max(int64(smp.Duration), 1)
+		cts, end := smp.PTS(), smp.PTS()+1
+		if !t.Video {
+			end += max(int64(smp.Duration), 1) - 1
+		}
 		q := sort.Search(len(ps), func(q int) bool { return ps[q].mediaEnd > cts })
 		if q == len(ps) || ps[q].mediaTime >= end {
 			continue // shown by no entry
@@ -590,6 +594,9 @@ func (t *Track) segment(bounds [][]float64) error {
 	if d := t.end(); d > 0 {
 		t.AverageBandwidth = int64(math.Ceil(float64(bytes) * 8 / d))
 	}
+	// Segments under a second count as a second: short ones (a join's
+	// pieces) may leave the peak under the mean, which it bounds.
+	t.Bandwidth = max(t.Bandwidth, t.AverageBandwidth)
 	return nil
 }
 
