@@ -314,11 +314,12 @@ func newTrack(t *mp4.Track, movieTimescale uint32) (*Track, error) {
 // showing all the media when there is none): where it starts in the
 // presentation (after the empty entries before it) and its media range.
 // Empty entries after the last media entry are left out (the track ends
-// there). The media ranges must follow each other (a range starting
+// there); an entry that continues the one before (its media time is where
+// that one ends, with no empty entry between) is merged into it. The media ranges must follow each other (a range starting
 // before the one before ends would show media twice or out of order), and
 // only the last may have no duration.
 func (t *Track) readEdits() error {
-	var at uint64
+	var at, prevDur uint64 // prevDur: the last media entry's duration
 	for _, ed := range t.t.Edits {
 		switch {
 		case ed.MediaTime == -1:
@@ -333,7 +334,12 @@ func (t *Track) readEdits() error {
 			pd.mediaEnd = ed.MediaTime + int64(math.Round(d))
 		}
 		if n := len(t.periods); n > 0 {
-			switch prev := t.periods[n-1]; {
+			switch prev := &t.periods[n-1]; {
+			case prev.mediaEnd == pd.mediaTime && prev.at+prevDur == at:
+				// It continues the entry before, with no gap: one entry.
+				prev.mediaEnd, prevDur = pd.mediaEnd, prevDur+ed.SegmentDuration
+				at += ed.SegmentDuration
+				continue
 			case prev.mediaEnd == math.MaxInt64:
 				return unsupported(t.ID, "edit list entry %d has no duration and is not the last media entry", n)
 			case pd.mediaTime < prev.mediaEnd:
@@ -341,6 +347,7 @@ func (t *Track) readEdits() error {
 			}
 		}
 		t.periods = append(t.periods, pd)
+		prevDur = ed.SegmentDuration
 		at += ed.SegmentDuration
 	}
 	if len(t.periods) == 0 {
