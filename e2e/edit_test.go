@@ -145,17 +145,8 @@ func TestEditMediaKilled(t *testing.T) {
 // segment answers 200, and the EXTINF sum is the pieces' duration.
 func TestFastEditMediaHLS(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	srv := openvodtest.Start(t, openvodtest.Options{})
-	src, _ := upload(t, srv, longSource(t))
-	var accepted struct{ FileId, TaskId string }
-	srv.Call(ctx, "FastEditMedia", map[string]any{"FileInfos": []map[string]any{
-		{"FileId": src, "StartTimeOffset": 12.5, "EndTimeOffset": 20}, {"FileId": src, "StartTimeOffset": 3.3, "EndTimeOffset": 9},
-	}}, &accepted)
-	waitFor(t, "the edit to finish", func() bool { return taskStatus(t, srv, accepted.TaskId) == "FINISH" })
-	const duration = 7.5 + 5.7
-
-	master := hlsURL(t, srv, accepted.FileId)
+	master := hlsURL(t, srv, fastEditTwo(t, srv))
 	base := master[:strings.LastIndexByte(master, '/')+1]
 	mi := hlstest.CheckMaster(t, string(get(t, master)))
 	if mi.AudioURI == "" || len(mi.URIs) != 1 {
@@ -167,8 +158,8 @@ func TestFastEditMediaHLS(t *testing.T) {
 		if len(media.Discontinuities) != 1 || media.Maps[0] == media.Maps[len(media.Maps)-1] {
 			t.Fatalf("%s: discontinuities before segments %v, maps %v; want one, and the second piece's own init", uri, media.Discontinuities, media.Maps)
 		}
-		if math.Abs(media.Duration-duration) > 0.05 {
-			t.Errorf("%s: EXTINF sum %.6f s, want the pieces' %.1f s", uri, media.Duration, duration)
+		if math.Abs(media.Duration-fastEditDuration) > 0.05 {
+			t.Errorf("%s: EXTINF sum %.6f s, want the pieces' %.1f s", uri, media.Duration, fastEditDuration)
 		}
 		at := 0.0
 		for n, seg := range media.URIs {
@@ -182,7 +173,24 @@ func TestFastEditMediaHLS(t *testing.T) {
 			get(t, base+seg)
 		}
 	}
-	if math.Abs(starts[0]-7.5) > 1e-3 || math.Abs(starts[1]-starts[0]) > 1e-5 {
+	if math.Abs(starts[0]-fastEditSecond) > 1e-3 || math.Abs(starts[1]-starts[0]) > 1e-5 {
 		t.Errorf("the second piece starts at %.6f s in the video playlist, %.6f s in the audio; want 7.5 s in both", starts[0], starts[1])
 	}
+}
+
+// fastEditDuration is the duration of fastEditTwo's join, and
+// fastEditSecond where its second piece starts.
+const fastEditDuration, fastEditSecond = 7.5 + 5.7, 7.5
+
+// fastEditTwo uploads a 40 s source, joins 12.5-20 s and 3.3-9 s of it
+// with FastEditMedia, waits for the task and returns the new FileId.
+func fastEditTwo(t *testing.T, srv *openvodtest.Server) string {
+	t.Helper()
+	src, _ := upload(t, srv, longSource(t))
+	var accepted struct{ FileId, TaskId string }
+	srv.Call(context.Background(), "FastEditMedia", map[string]any{"FileInfos": []map[string]any{
+		{"FileId": src, "StartTimeOffset": 12.5, "EndTimeOffset": 20}, {"FileId": src, "StartTimeOffset": 3.3, "EndTimeOffset": 9},
+	}}, &accepted)
+	waitFor(t, "the edit to finish", func() bool { return taskStatus(t, srv, accepted.TaskId) == "FINISH" })
+	return accepted.FileId
 }
