@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/openvod/openvod"
 	"github.com/openvod/openvod/ffmpeg"
+	"github.com/openvod/openvod/hls/hlstest"
 	"github.com/openvod/openvod/openvodtest"
 	"github.com/openvod/openvod/vodevent"
 )
@@ -91,4 +93,64 @@ func TestEditMediaKilled(t *testing.T) {
 	waitFor(t, "the janitor's sweep", func() bool {
 		return slices.Equal(storedKeys(t, blobs, strconv.FormatInt(openvod.DefaultSubAppID, 10)+"/"), want)
 	})
+}
+
+// TestFastEditMediaHLS joins two ranges of a file with FastEditMedia (a
+// stream copy: the new file's edit lists have one media entry per piece)
+// and reads the new media's on-the-fly HLS, as DescribeMediaInfos lists
+// it: the master playlist answers 200 and passes the strict playlist
+// check, and so does each media playlist, with one discontinuity at the
+// second piece's start in both the video and the audio playlist, the
+// second period mapping an init segment of its own; every init and media
+// segment answers 200, and the EXTINF sum is the pieces' duration.
+func TestFastEditMediaHLS(t *testing.T) {
+	t.Parallel()
+	srv := openvodtest.Start(t, openvodtest.Options{})
+	master := hlsURL(t, srv, fastEditTwo(t, srv))
+	base := master[:strings.LastIndexByte(master, '/')+1]
+	mi := hlstest.CheckMaster(t, string(get(t, master)))
+	if mi.AudioURI == "" || len(mi.URIs) != 1 {
+		t.Fatalf("master playlist: variants %v, audio %q; want the video and the audio rendition", mi.URIs, mi.AudioURI)
+	}
+	var starts []float64
+	for _, uri := range []string{mi.URI, mi.AudioURI} {
+		media := hlstest.CheckMedia(t, string(get(t, base+uri)))
+		if len(media.Discontinuities) != 1 || media.Maps[0] == media.Maps[len(media.Maps)-1] {
+			t.Fatalf("%s: discontinuities before segments %v, maps %v; want one, and the second piece's own init", uri, media.Discontinuities, media.Maps)
+		}
+		if math.Abs(media.Duration-fastEditDuration) > 0.05 {
+			t.Errorf("%s: EXTINF sum %.6f s, want the pieces' %.1f s", uri, media.Duration, fastEditDuration)
+		}
+		at := 0.0
+		for n, seg := range media.URIs {
+			if n == media.Discontinuities[0] {
+				starts = append(starts, at)
+			}
+			at += media.ExtInf[n]
+			if n == 0 || media.Maps[n] != media.Maps[n-1] {
+				get(t, base+media.Maps[n])
+			}
+			get(t, base+seg)
+		}
+	}
+	if math.Abs(starts[0]-fastEditSecond) > 1e-3 || math.Abs(starts[1]-starts[0]) > 1e-5 {
+		t.Errorf("the second piece starts at %.6f s in the video playlist, %.6f s in the audio; want 7.5 s in both", starts[0], starts[1])
+	}
+}
+
+// fastEditDuration is the duration of fastEditTwo's join, and
+// fastEditSecond where its second piece starts.
+const fastEditDuration, fastEditSecond = 7.5 + 5.7, 7.5
+
+// fastEditTwo uploads a 40 s source, joins 12.5-20 s and 3.3-9 s of it
+// with FastEditMedia, waits for the task and returns the new FileId.
+func fastEditTwo(t *testing.T, srv *openvodtest.Server) string {
+	t.Helper()
+	src, _ := upload(t, srv, longSource(t))
+	var accepted struct{ FileId, TaskId string }
+	srv.Call(context.Background(), "FastEditMedia", map[string]any{"FileInfos": []map[string]any{
+		{"FileId": src, "StartTimeOffset": 12.5, "EndTimeOffset": 20}, {"FileId": src, "StartTimeOffset": 3.3, "EndTimeOffset": 9},
+	}}, &accepted)
+	waitFor(t, "the edit to finish", func() bool { return taskStatus(t, srv, accepted.TaskId) == "FINISH" })
+	return accepted.FileId
 }

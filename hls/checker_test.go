@@ -5,173 +5,14 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/openvod/openvod/hls/hlstest"
 )
-
-// attrRe matches one attribute of an attribute list (RFC 8216 §4.2): a
-// name of A-Z, 0-9 and '-', and a quoted string, a hexadecimal sequence, a
-// resolution, a decimal or an enumerated string.
-var attrRe = regexp.MustCompile(`^[A-Z0-9-]+=("[^"\r\n]*"|0[xX][0-9A-Fa-f]+|[0-9]+x[0-9]+|-?[0-9]+(\.[0-9]+)?|[A-Za-z0-9_-]+)`)
-
-// attrs parses an attribute list strictly, failing on any syntax error or
-// repeated name.
-func attrs(tb testing.TB, list string) map[string]string {
-	tb.Helper()
-	out := map[string]string{}
-	for rest := list; rest != ""; {
-		m := attrRe.FindString(rest)
-		if m == "" {
-			tb.Fatalf("attribute list %q: bad syntax at %q", list, rest)
-		}
-		name, value, _ := strings.Cut(m, "=")
-		if _, dup := out[name]; dup {
-			tb.Fatalf("attribute list %q: %s twice", list, name)
-		}
-		out[name] = strings.Trim(value, `"`)
-		rest = rest[len(m):]
-		if rest != "" {
-			if rest[0] != ',' || len(rest) == 1 {
-				tb.Fatalf("attribute list %q: no comma before %q", list, rest)
-			}
-			rest = rest[1:]
-		}
-	}
-	return out
-}
-
-// masterInfo is what checkMaster reads from a master playlist.
-type masterInfo struct {
-	variant  map[string]string // the first variant's attributes
-	uri      string            // and its URI
-	variants []map[string]string
-	uris     []string
-	audioURI string
-}
-
-// checkMaster checks a master playlist's syntax and tags.
-func checkMaster(tb testing.TB, text string) masterInfo {
-	tb.Helper()
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	if lines[0] != "#EXTM3U" || lines[1] != "#EXT-X-VERSION:7" {
-		tb.Fatalf("master playlist starts with %q", lines[:2])
-	}
-	var mi masterInfo
-	for i := 2; i < len(lines); i++ {
-		if i == 2 && lines[i] == "#EXT-X-INDEPENDENT-SEGMENTS" {
-			continue
-		}
-		tag, list, _ := strings.Cut(lines[i], ":")
-		switch tag {
-		case "#EXT-X-MEDIA":
-			a := attrs(tb, list)
-			if a["TYPE"] != "AUDIO" || a["GROUP-ID"] == "" || a["NAME"] == "" || a["URI"] == "" || a["DEFAULT"] != "YES" {
-				tb.Fatalf("EXT-X-MEDIA %q", list)
-			}
-			mi.audioURI = a["URI"]
-		case "#EXT-X-STREAM-INF":
-			if i+1 >= len(lines) || strings.HasPrefix(lines[i+1], "#") || lines[i+1] == "" {
-				tb.Fatalf("EXT-X-STREAM-INF without a URI")
-			}
-			mi.variants = append(mi.variants, attrs(tb, list))
-			i++
-			mi.uris = append(mi.uris, lines[i])
-		default:
-			tb.Fatalf("unexpected line %q in the master playlist", lines[i])
-		}
-	}
-	if len(mi.variants) == 0 {
-		tb.Fatalf("no EXT-X-STREAM-INF")
-	}
-	mi.variant, mi.uri = mi.variants[0], mi.uris[0]
-	for _, v := range mi.variants {
-		for _, k := range []string{"BANDWIDTH", "AVERAGE-BANDWIDTH", "CODECS"} {
-			if v[k] == "" {
-				tb.Fatalf("EXT-X-STREAM-INF %v without %s", v, k)
-			}
-		}
-		bw, _ := strconv.Atoi(v["BANDWIDTH"])
-		avg, _ := strconv.Atoi(v["AVERAGE-BANDWIDTH"])
-		if avg <= 0 || bw < avg {
-			tb.Fatalf("BANDWIDTH %d, AVERAGE-BANDWIDTH %d", bw, avg)
-		}
-		if g := v["AUDIO"]; g != "" && (mi.audioURI == "" || g != audioGroup) {
-			tb.Fatalf("variant %v: AUDIO group %q has no rendition", v, g)
-		}
-		if v["AUDIO"] != "" && !strings.Contains(v["CODECS"], "mp4a.") {
-			tb.Fatalf("variant %v plays an audio group without its codec", v)
-		}
-	}
-	if mi.audioURI != "" && mi.variant["AUDIO"] == "" {
-		tb.Fatalf("audio rendition not referenced by the variant")
-	}
-	return mi
-}
-
-// mediaInfo is what checkMedia reads from a media playlist.
-type mediaInfo struct {
-	target   int
-	initURI  string
-	uris     []string
-	extinf   []float64
-	duration float64
-}
-
-// checkMedia checks a media playlist's syntax and tags: every required tag
-// once, in order, each EXTINF followed by its URI, every rounded EXTINF at
-// most the target duration, ENDLIST last.
-func checkMedia(tb testing.TB, text string) mediaInfo {
-	tb.Helper()
-	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
-	head := []string{"#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:", "#EXT-X-MEDIA-SEQUENCE:0", "#EXT-X-PLAYLIST-TYPE:VOD", "#EXT-X-INDEPENDENT-SEGMENTS", "#EXT-X-MAP:"}
-	if len(lines) > 5 && lines[5] != head[5] { // declared only for independent segments
-		head = slices.Delete(head, 5, 6)
-	}
-	mapAt := len(head) - 1
-	if len(lines) < len(head)+3 {
-		tb.Fatalf("media playlist of %d lines", len(lines))
-	}
-	var mi mediaInfo
-	for i, want := range head {
-		if !strings.HasPrefix(lines[i], want) || (!strings.HasSuffix(want, ":") && lines[i] != want) {
-			tb.Fatalf("line %d is %q, want %q", i+1, lines[i], want)
-		}
-	}
-	var err error
-	if mi.target, err = strconv.Atoi(strings.TrimPrefix(lines[2], head[2])); err != nil || mi.target < 1 {
-		tb.Fatalf("target duration %q", lines[2])
-	}
-	mi.initURI = attrs(tb, strings.TrimPrefix(lines[mapAt], head[mapAt]))["URI"]
-	if lines[len(lines)-1] != "#EXT-X-ENDLIST" {
-		tb.Fatalf("last line %q", lines[len(lines)-1])
-	}
-	body := lines[len(head) : len(lines)-1]
-	if len(body)%2 != 0 {
-		tb.Fatalf("%d lines between the header and ENDLIST", len(body))
-	}
-	for i := 0; i < len(body); i += 2 {
-		v, ok := strings.CutPrefix(body[i], "#EXTINF:")
-		v, ok2 := strings.CutSuffix(v, ",")
-		d, err := strconv.ParseFloat(v, 64)
-		if !ok || !ok2 || err != nil || d <= 0 {
-			tb.Fatalf("line %q is not an EXTINF", body[i])
-		}
-		if int(math.Round(d)) > mi.target {
-			tb.Errorf("segment %d of %.6f s is over the target duration %d", i/2, d, mi.target)
-		}
-		if strings.HasPrefix(body[i+1], "#") || body[i+1] == "" {
-			tb.Fatalf("EXTINF without a URI: %q", body[i+1])
-		}
-		mi.extinf = append(mi.extinf, d)
-		mi.uris = append(mi.uris, body[i+1])
-		mi.duration += d
-	}
-	return mi
-}
 
 // fragment is what readFragment reads of a media segment.
 type fragment struct {
@@ -273,36 +114,58 @@ func decodedEnd(tb testing.TB, path, kind string) (end, frame float64) {
 // TestPlaylistsAndSegments checks every fixture's playlists strictly and
 // every segment's boxes: EXTINF sums equal the track's duration within a
 // frame, each video segment starts with a sync sample, tfdt continues the
-// previous segment exactly, the init segment has mvex/trex and no samples.
+// previous segment exactly (or, at a period's start, does not go back),
+// every init segment has mvex/trex and no samples. A join's playlists
+// have a discontinuity at each period's start, at the same time in every
+// track, each period's EXT-X-MAP its own init segment.
 func TestPlaylistsAndSegments(t *testing.T) {
 	requireFFmpeg(t)
-	for _, name := range oracleFixtures {
+	for _, name := range slices.Concat(oracleFixtures, joinFixtures) {
 		for _, target := range []time.Duration{2 * time.Second, DefaultTarget} {
 			t.Run(fmt.Sprintf("%s/%v", name, target), func(t *testing.T) {
 				t.Parallel()
 				f, ix := openIndex(t, name, Options{Target: target})
-				master := checkMaster(t, string(ix.Master()))
+				master := hlstest.CheckMaster(t, string(ix.Master()))
+				var starts [][]float64 // each track's period starts, by EXTINF
 				for _, tr := range ix.Tracks {
-					if tr.Video && (master.uri != tr.PlaylistName() || !strings.Contains(master.variant["CODECS"], tr.Codec) ||
-						master.variant["RESOLUTION"] != fmt.Sprintf("%dx%d", tr.Width, tr.Height)) {
-						t.Errorf("variant %v does not describe video track %s", master.variant, tr.Name)
+					if tr.Video && (master.URI != tr.PlaylistName() || !strings.Contains(master.Variant["CODECS"], tr.Codec) ||
+						master.Variant["RESOLUTION"] != fmt.Sprintf("%dx%d", tr.Width, tr.Height)) {
+						t.Errorf("variant %v does not describe video track %s", master.Variant, tr.Name)
 					}
-					mi := checkMedia(t, string(ix.MediaPlaylist(tr, 0, len(tr.Segments), "")))
+					mi := hlstest.CheckMedia(t, string(ix.MediaPlaylist(tr, 0, len(tr.Segments), "")))
 					kind := "a"
 					if tr.Video {
 						kind = "v"
 					}
-					if end, frame := decodedEnd(t, fixture(name), kind); math.Abs(mi.duration-end) > frame+1e-6 {
-						t.Errorf("%s: EXTINF sum %.6f s, the decoded source ends at %.6f s (frames up to %.6f s)", tr.Name, mi.duration, end, frame)
+					if end, frame := decodedEnd(t, fixture(name), kind); math.Abs(mi.Duration-end) > frame+1e-6 {
+						t.Errorf("%s: EXTINF sum %.6f s, the decoded source ends at %.6f s (frames up to %.6f s)", tr.Name, mi.Duration, end, frame)
 					}
-					init := tr.Init()
-					if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
-						t.Errorf("%s: init segment without mvex/trex or with mdat", tr.Name)
+					var periodStarts []float64
+					at := 0.0
+					for n := range mi.URIs {
+						if p := tr.Segments[n].Period; n == 0 || p != tr.Segments[n-1].Period {
+							if p != len(periodStarts) || (n > 0) != slices.Contains(mi.Discontinuities, n) {
+								t.Fatalf("segment %d starts period %d after %d; discontinuities before %v", n, p, len(periodStarts), mi.Discontinuities)
+							}
+							periodStarts = append(periodStarts, at)
+						}
+						at += mi.ExtInf[n]
+						init, err := ix.File(f, mi.Maps[n])
+						if err != nil || mi.Maps[n] != tr.initName(tr.periods[tr.Segments[n].Period].init) {
+							t.Fatalf("segment %d: EXT-X-MAP %q: %v", n, mi.Maps[n], err)
+						}
+						if !bytes.Contains(init, []byte("mvex")) || !bytes.Contains(init, []byte("trex")) || bytes.Contains(init, []byte("mdat")) {
+							t.Errorf("%s: init segment %s without mvex/trex or with mdat", tr.Name, mi.Maps[n])
+						}
 					}
+					if len(periodStarts) != len(tr.periods) || len(mi.Discontinuities) != len(tr.periods)-1 {
+						t.Errorf("%s: %d periods, %d discontinuities", tr.Name, len(tr.periods), len(mi.Discontinuities))
+					}
+					starts = append(starts, periodStarts)
 					next := uint64(0)
-					for n := range mi.uris {
-						if mi.uris[n] != tr.SegmentName(n) {
-							t.Fatalf("segment %d URI %q", n, mi.uris[n])
+					for n := range mi.URIs {
+						if mi.URIs[n] != tr.SegmentName(n) {
+							t.Fatalf("segment %d URI %q", n, mi.URIs[n])
 						}
 						seg, err := tr.Segment(f, n)
 						if err != nil {
@@ -312,9 +175,11 @@ func TestPlaylistsAndSegments(t *testing.T) {
 						if fr.trackID != tr.ID || len(fr.durations) != tr.Segments[n].Samples {
 							t.Fatalf("segment %d: track %d, %d samples", n, fr.trackID, len(fr.durations))
 						}
-						if fr.decodeTime != next {
+						periodStart := n > 0 && tr.Segments[n].Period != tr.Segments[n-1].Period
+						if fr.decodeTime != next && (!periodStart || fr.decodeTime < next) {
 							t.Errorf("segment %d: tfdt %d, the previous segment ends at %d", n, fr.decodeTime, next)
 						}
+						next = fr.decodeTime
 						for _, d := range fr.durations {
 							next += uint64(d)
 						}
@@ -322,8 +187,15 @@ func TestPlaylistsAndSegments(t *testing.T) {
 							t.Errorf("segment %d does not start with a sync sample (flags %#x)", n, fr.flags[0])
 						}
 					}
-					if _, err := tr.Segment(f, len(mi.uris)); err != ErrNoSegment {
+					if _, err := tr.Segment(f, len(mi.URIs)); err != ErrNoSegment {
 						t.Errorf("segment past the end: %v", err)
+					}
+				}
+				for k := 1; k < len(starts); k++ {
+					for p := range min(len(starts[k]), len(starts[0])) {
+						if math.Abs(starts[k][p]-starts[0][p]) > 1e-5 {
+							t.Errorf("period %d starts at %.6f s in track %s, at %.6f s in %s", p, starts[k][p], ix.Tracks[k].Name, starts[0][p], ix.Tracks[0].Name)
+						}
 					}
 				}
 			})

@@ -28,12 +28,14 @@ const (
 	tfhdDefaultBase = 0x020000 // default-base-is-moof
 )
 
-// Init returns the track's init segment: ftyp and a moov with the track's
-// headers, sample description and edit list, no samples, and mvex.
-func (t *Track) Init() []byte { return t.init }
+// Init returns the track's (first period's) init segment: ftyp and a moov
+// with the track's headers, sample description and edit list, no samples,
+// and mvex.
+func (t *Track) Init() []byte { return t.inits[0] }
 
-// initSegment builds t's init segment.
-func (ix *Index) initSegment(t *Track) []byte {
+// initSegment builds t's init segment for period pd: its edit list is the
+// period's empty edits and media edit.
+func (ix *Index) initSegment(t *Track, pd *period) []byte {
 	var w mp4.BoxWriter
 	ftyp := w.Start("ftyp")
 	w.Str("iso6")
@@ -45,9 +47,9 @@ func (ix *Index) initSegment(t *Track) []byte {
 	w.Raw(mustDuration(ix.mvhd, 4))
 	trak := w.Start("trak")
 	w.Raw(mustDuration(t.t.Boxes.Tkhd, 8))
-	if t.delay > 0 || t.mediaTime != 0 {
+	if pd.delay > 0 || pd.mediaTime != 0 {
 		edts := w.Start("edts")
-		v1 := t.delay > math.MaxUint32 || t.visible > math.MaxUint32 || t.mediaTime > math.MaxInt32
+		v1 := pd.delay > math.MaxUint32 || pd.visible > math.MaxUint32 || pd.mediaTime > math.MaxInt32
 		version := uint8(0)
 		if v1 {
 			version = 1
@@ -63,13 +65,13 @@ func (ix *Index) initSegment(t *Track) []byte {
 			}
 			w.U32(0x10000)
 		}
-		if t.delay > 0 {
+		if pd.delay > 0 {
 			w.U32(2)
-			entry(t.delay, -1)
+			entry(pd.delay, -1)
 		} else {
 			w.U32(1)
 		}
-		entry(t.visible, t.mediaTime)
+		entry(pd.visible, pd.mediaTime)
 		w.End(elst)
 		w.End(edts)
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/openvod/openvod/hls/hlstest"
 	"github.com/openvod/openvod/process"
 	"github.com/openvod/openvod/templates"
 )
@@ -61,8 +62,8 @@ func TestMasterWithLadder(t *testing.T) {
 		}
 	}
 	out := string(ix.Master(ladder...))
-	mi := checkMaster(t, out)
-	if len(mi.variants) != 3 || mi.uri != video.PlaylistName() || strings.Contains(out, "INDEPENDENT-SEGMENTS") {
+	mi := hlstest.CheckMaster(t, out)
+	if len(mi.Variants) != 3 || mi.URI != video.PlaylistName() || strings.Contains(out, "INDEPENDENT-SEGMENTS") {
 		t.Fatalf("master playlist:\n%s", out)
 	}
 	// The movie's own variant and audio rendition come first, as without
@@ -81,7 +82,7 @@ func TestMasterWithLadder(t *testing.T) {
 		uri := "https://vod.example/vod/1/abc/" + m[5]
 		want += fmt.Sprintf("#EXT-X-STREAM-INF:BANDWIDTH=%d,AVERAGE-BANDWIDTH=%d,CODECS=%q,RESOLUTION=%s,AUDIO=\"audio\"\n%s\n",
 			bw+audio.Bandwidth, avg+audio.AverageBandwidth, codecs, m[3], uri)
-		if ladder[i].URI != uri || mi.uris[i+1] != uri {
+		if ladder[i].URI != uri || mi.URIs[i+1] != uri {
 			t.Errorf("variant %d URI %q, want %q", i, ladder[i].URI, uri)
 		}
 	}

@@ -7,10 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/openvod/openvod/clip"
 	"github.com/openvod/openvod/mp4"
 )
 
@@ -26,6 +28,22 @@ var generated = map[string][]string{
 	"vfr.mp4": {"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
 		"-t", "6", "-map", "0:v", "-map", "1:a", "-vf", "select='lt(n\\,60)+not(mod(n\\,3))'", "-fps_mode", "vfr",
 		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "20", "-keyint_min", "20", "-sc_threshold", "0", "-c:a", "aac", "-b:a", "64k"},
+}
+
+// joined are sources made at test time by the fast join (clip.JoinFile,
+// what FastEditMedia writes) of ranges of the clip fixtures: edit lists
+// with one media entry per piece.
+var joined = map[string][]clip.FilePiece{
+	// B-frames, 1 s GOP: three pieces out of order, a start inside a frame.
+	"join_bf2.mp4": {{Path: "bf2_gop1s.mp4", Start: 2.5, End: 4.25}, {Path: "bf2_gop1s.mp4", Start: 0.5, End: 1.5}, {Path: "bf2_gop1s.mp4", Start: 3.31, End: 6}},
+	// Long GOP (8 s): a lead-in of 1.5 s before the first piece's start.
+	"join_gop8s.mp4": {{Path: "bf0_gop8s.mp4", Start: 9.5, End: 12}, {Path: "bf0_gop8s.mp4", Start: 2, End: 3}},
+	// Audio starting 0.5 s late: the audio of the second piece starts
+	// after its video (an empty edit inside the period).
+	"join_delay.mp4": {{Path: "audio_delay.mp4", Start: 1, End: 2.5}, {Path: "audio_delay.mp4", Start: 0, End: 1.5}},
+	// HEVC open GOP, audio only.
+	"join_hevc.mp4": {{Path: "hevc_x265_default.mp4", Start: 2.5, End: 4.5}, {Path: "hevc_x265_default.mp4", Start: 1.9, End: 2.6}},
+	"join_aac.m4a":  {{Path: "aac_only.m4a", Start: 1.3, End: 2.1}, {Path: "aac_only.m4a", Start: 0.2, End: 1}},
 }
 
 // generateOnce makes the generated sources on first use (not in
@@ -46,6 +64,15 @@ func generate() {
 			os.WriteFile(filepath.Join(dir, name+".error"), append([]byte(err.Error()+"\n"), out...), 0o644)
 		}
 	}
+	for name, pieces := range joined {
+		pieces = slices.Clone(pieces)
+		for i := range pieces {
+			pieces[i].Path = fixture(pieces[i].Path)
+		}
+		if _, err := clip.JoinFile(filepath.Join(dir, name), pieces); err != nil {
+			os.WriteFile(filepath.Join(dir, name+".error"), []byte(err.Error()+"\n"), 0o644)
+		}
+	}
 }
 
 func TestMain(m *testing.M) {
@@ -56,10 +83,12 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// fixture returns the path of a test source: the generated ones, the clip
-// oracle fixtures (clip/testdata) and the parser's (mp4/testdata).
+// fixture returns the path of a test source: the generated and joined
+// ones, the clip oracle fixtures (clip/testdata) and the parser's
+// (mp4/testdata).
 func fixture(name string) string {
-	if _, ok := generated[name]; ok {
+	_, join := joined[name]
+	if _, ok := generated[name]; ok || join {
 		generateOnce.Do(generate)
 		return filepath.Join(generatedDir, name)
 	}

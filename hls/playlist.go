@@ -16,8 +16,18 @@ const MasterName = "master.m3u8"
 // ("t1.m3u8").
 func (t *Track) PlaylistName() string { return t.Name + ".m3u8" }
 
-// InitName returns the path of the track's init segment ("t1/init.mp4").
-func (t *Track) InitName() string { return t.Name + "/init.mp4" }
+// InitName returns the path of the track's (first period's) init segment
+// ("t1/init.mp4").
+func (t *Track) InitName() string { return t.initName(0) }
+
+// initName returns the path of the track's init segment k: "t1/init.mp4",
+// then "t1/init-1.mp4", ... for the other periods' (see Segment.Period).
+func (t *Track) initName(k int) string {
+	if k == 0 {
+		return t.Name + "/init.mp4"
+	}
+	return t.Name + "/init-" + strconv.Itoa(k) + ".mp4"
+}
 
 // SegmentName returns the path of the track's segment n ("t1/3.m4s").
 func (t *Track) SegmentName(n int) string { return t.Name + "/" + strconv.Itoa(n) + ".m4s" }
@@ -127,17 +137,36 @@ func writeVariant(b *strings.Builder, v variantLine) {
 // playlist served elsewhere). The range is clamped to the track's
 // segments. #EXT-X-TARGETDURATION is the Index's, so that every playlist
 // of the movie has the same. EXT-X-INDEPENDENT-SEGMENTS is declared when
-// no segment of the track starts an open GOP (Track.Leading).
+// no segment of the track starts an open GOP (Track.Leading). Each
+// segment that starts a period (Segment.Period) after the first segment
+// follows an EXT-X-DISCONTINUITY, and the EXT-X-MAP of its period's init
+// segment when that differs from the one before; a range starting in a
+// later period declares EXT-X-DISCONTINUITY-SEQUENCE (the period's index),
+// so that its discontinuities are numbered as in the whole playlist.
 func (ix *Index) MediaPlaylist(t *Track, from, to int, prefix string) []byte {
 	from, to = max(from, 0), min(to, len(t.Segments))
 	var b strings.Builder
-	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n#EXT-X-PLAYLIST-TYPE:VOD\n",
-		ix.TargetDuration, max(from, 0))
+	fmt.Fprintf(&b, "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:%d\n#EXT-X-MEDIA-SEQUENCE:%d\n", ix.TargetDuration, from)
+	if from < to && t.Segments[from].Period > 0 {
+		fmt.Fprintf(&b, "#EXT-X-DISCONTINUITY-SEQUENCE:%d\n", t.Segments[from].Period)
+	}
+	b.WriteString("#EXT-X-PLAYLIST-TYPE:VOD\n")
 	if t.Leading == 0 {
 		b.WriteString("#EXT-X-INDEPENDENT-SEGMENTS\n")
 	}
-	fmt.Fprintf(&b, "#EXT-X-MAP:URI=%q\n", prefix+t.InitName())
+	init := 0
+	if from < to {
+		init = t.periods[t.Segments[from].Period].init
+	}
+	fmt.Fprintf(&b, "#EXT-X-MAP:URI=%q\n", prefix+t.initName(init))
 	for n := from; n < to; n++ {
+		if p := t.Segments[n].Period; n > from && p != t.Segments[n-1].Period {
+			b.WriteString("#EXT-X-DISCONTINUITY\n")
+			if k := t.periods[p].init; k != init {
+				init = k
+				fmt.Fprintf(&b, "#EXT-X-MAP:URI=%q\n", prefix+t.initName(init))
+			}
+		}
 		fmt.Fprintf(&b, "#EXTINF:%s,\n%s\n", strconv.FormatFloat(t.Segments[n].Duration, 'f', 6, 64), prefix+t.SegmentName(n))
 	}
 	b.WriteString("#EXT-X-ENDLIST\n")
@@ -145,7 +174,8 @@ func (ix *Index) MediaPlaylist(t *Track, from, to int, prefix string) []byte {
 }
 
 // File returns the bytes of the file name of the packaging, relative to
-// the master playlist: MasterName, a track's PlaylistName, InitName or a
+// the master playlist: MasterName, a track's PlaylistName, one of its init
+// segments (InitName, and "t1/init-1.mp4", ... of later periods) or a
 // SegmentName (read from src). It returns ErrNoSegment for any other name.
 func (ix *Index) File(src io.ReaderAt, name string) ([]byte, error) {
 	if name == MasterName {
@@ -162,7 +192,7 @@ func (ix *Index) File(src io.ReaderAt, name string) ([]byte, error) {
 	case !ok:
 		return nil, ErrNoSegment
 	case n < 0:
-		return t.Init(), nil
+		return t.inits[-n-1], nil
 	}
 	return t.Segment(src, n)
 }
@@ -211,15 +241,17 @@ func (ix *Index) SegmentRunBytes(name string) int64 {
 }
 
 // fileOf returns the track of a file name under a track's directory and
-// the number of its media segment (-1 for the init segment); ok is false
-// for other names.
+// the number of its media segment, or -1-k for its init segment k; ok is
+// false for other names.
 func (ix *Index) fileOf(name string) (t *Track, n int, ok bool) {
 	trackName, file, ok := strings.Cut(name, "/")
 	if t = ix.Track(trackName); !ok || t == nil {
 		return nil, 0, false
 	}
-	if file == "init.mp4" {
-		return t, -1, true
+	for k := range t.inits {
+		if file == strings.TrimPrefix(t.initName(k), t.Name+"/") {
+			return t, -1 - k, true
+		}
 	}
 	num, ok := strings.CutSuffix(file, ".m4s")
 	n, err := strconv.Atoi(num)
