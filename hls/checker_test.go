@@ -114,7 +114,7 @@ func decodedEnd(tb testing.TB, path, kind string) (end, frame float64) {
 // TestPlaylistsAndSegments checks every fixture's playlists strictly and
 // every segment's boxes: EXTINF sums equal the track's duration within a
 // frame, each video segment starts with a sync sample, tfdt continues the
-// previous segment exactly (or, at a period's start, does not go back),
+// previous segment exactly (at a later period's start, it is 0),
 // every init segment has mvex/trex and no samples. A join's playlists
 // have a discontinuity at each period's start, at the same time in every
 // track, each period's EXT-X-MAP its own init segment.
@@ -176,8 +176,11 @@ func TestPlaylistsAndSegments(t *testing.T) {
 							t.Fatalf("segment %d: track %d, %d samples", n, fr.trackID, len(fr.durations))
 						}
 						periodStart := n > 0 && tr.Segments[n].Period != tr.Segments[n-1].Period
-						if fr.decodeTime != next && (!periodStart || fr.decodeTime < next) {
+						if !periodStart && fr.decodeTime != next {
 							t.Errorf("segment %d: tfdt %d, the previous segment ends at %d", n, fr.decodeTime, next)
+						}
+						if periodStart && fr.decodeTime != 0 {
+							t.Errorf("segment %d starts period %d at tfdt %d, not 0", n, tr.Segments[n].Period, fr.decodeTime)
 						}
 						next = fr.decodeTime
 						for _, d := range fr.durations {

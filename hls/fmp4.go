@@ -34,7 +34,8 @@ const (
 func (t *Track) Init() []byte { return t.inits[0] }
 
 // initSegment builds t's init segment for period pd: its edit list is the
-// period's empty edits and media edit.
+// period's empty edits and media edit, its media time rebased as the
+// period's decode times (less pd.base).
 func (ix *Index) initSegment(t *Track, pd *period) []byte {
 	var w mp4.BoxWriter
 	ftyp := w.Start("ftyp")
@@ -47,9 +48,9 @@ func (ix *Index) initSegment(t *Track, pd *period) []byte {
 	w.Raw(mustDuration(ix.mvhd, 4))
 	trak := w.Start("trak")
 	w.Raw(mustDuration(t.t.Boxes.Tkhd, 8))
-	if pd.delay > 0 || pd.mediaTime != 0 {
+	if mediaTime := pd.mediaTime - pd.base; pd.delay > 0 || mediaTime != 0 {
 		edts := w.Start("edts")
-		v1 := pd.delay > math.MaxUint32 || pd.visible > math.MaxUint32 || pd.mediaTime > math.MaxInt32
+		v1 := pd.delay > math.MaxUint32 || pd.visible > math.MaxUint32 || mediaTime > math.MaxInt32
 		version := uint8(0)
 		if v1 {
 			version = 1
@@ -71,7 +72,7 @@ func (ix *Index) initSegment(t *Track, pd *period) []byte {
 		} else {
 			w.U32(1)
 		}
-		entry(pd.visible, pd.mediaTime)
+		entry(pd.visible, mediaTime)
 		w.End(elst)
 		w.End(edts)
 	}

@@ -18,7 +18,8 @@
 // FastEditMedia writes) is packaged as periods: each media entry's samples
 // (from the sync sample that decoding them starts at) are a run of
 // segments that starts with EXT-X-DISCONTINUITY and, when it differs, the
-// EXT-X-MAP of an init segment whose edit list is that entry's.
+// EXT-X-MAP of an init segment whose edit list is that entry's. A later
+// period's decode times (tfdt and its edit's media time) start at 0.
 //
 // Everything an Index writes is a function of the source bytes and the
 // Options: the same request gives the same bytes.
@@ -147,6 +148,7 @@ type period struct {
 	at         uint64  // where the media entry starts in the presentation, movie timescale
 	delay      uint64  // at less the period's start, movie timescale: empty edits
 	mediaTime  int64   // the entry's media time, media timescale
+	base       int64   // subtracted from the period's decode times in its segments and init: its first sample's (0 in period 0)
 	mediaEnd   int64   // where the entry ends in media time; math.MaxInt64 when it has no duration
 	endAt      float64 // where the period's presentation ends, seconds
 	visible    uint64  // the presented duration after delay, movie timescale
@@ -167,8 +169,10 @@ type Segment struct {
 	// list that the segment presents (0 but for a multi-entry edit list);
 	// the first segment of a later period follows a discontinuity.
 	Period int
-	// DecodeTime is the source decode time of the first sample, in the
-	// track's timescale: the segment's tfdt.
+	// DecodeTime is the decode time of the first sample, in the track's
+	// timescale: the segment's tfdt. It is the source's in period 0; a
+	// later period's decode times start at 0 (its first sample's source
+	// decode time is subtracted, as from its init segment's edit).
 	DecodeTime int64
 	// Bytes is the size of the segment's samples, and Runs the number of
 	// runs of them adjacent in the source.
@@ -403,7 +407,7 @@ func (t *Track) split() error {
 			if b > first[q] {
 				return unsupported(t.ID, "edit list media entry %d shows sample %d, decoded before a sync sample that follows the samples the entries before show", q+1, first[q]+1)
 			}
-			ps[q].first, ps[q-1].end = b, b
+			ps[q].first, ps[q-1].end, ps[q].base = b, b, t.s.At(b).DTS
 		}
 		shown = max(shown, last[q])
 	}
@@ -564,7 +568,7 @@ func (t *Track) segment(bounds [][]float64) error {
 				}
 			}
 			if seg.Samples == 0 {
-				seg.DecodeTime, firstPTS = smp.DTS, pts
+				seg.DecodeTime, firstPTS = smp.DTS-pd.base, pts
 			}
 			leading = leading || pts < firstPTS
 			if seg.Samples == 0 || smp.Offset != lastEnd {

@@ -163,6 +163,26 @@ func ffmpeg(tb testing.TB, args ...string) []byte {
 	return out
 }
 
+// elementary copies the first stream of kind ("v" or "a") of the HLS at
+// url, demuxed by ffmpeg's HLS reader, to an elementary stream file of
+// track tr's codec (H.264 or HEVC Annex B, AAC in ADTS) without
+// timestamps, and returns its path. Decoding it decodes every sample of the
+// segments in order: ffmpeg 5.1's decoders drop the frames whose
+// timestamps go back, as a later period's do at its discontinuity.
+func elementary(tb testing.TB, url, kind string, tr *Track) string {
+	tb.Helper()
+	format := "adts"
+	switch {
+	case strings.HasPrefix(tr.Codec, "avc1"):
+		format = "h264"
+	case tr.Video:
+		format = "hevc"
+	}
+	path := filepath.Join(tb.TempDir(), tr.Name+"."+format)
+	ffmpeg(tb, "-i", url, "-map", "0:"+kind+":0", "-c", "copy", "-f", format, path)
+	return path
+}
+
 // frameHashes decodes the first stream of kind ("v" or "a") of input and
 // returns the MD5 of each decoded frame in order.
 func frameHashes(tb testing.TB, input, kind string) []string {
