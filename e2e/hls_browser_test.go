@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,24 +94,7 @@ type browserReport struct {
 // 0.5 s of its target and plays on, and hls.js raises no fatal error.
 func TestHLSBrowser(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is missing: apt-get install -y nodejs npm")
-	}
-	dir, err := filepath.Abs("browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"hls.js", "playwright-core"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
-		}
-	}
-	hlsJS := filepath.Join(dir, "node_modules", "hls.js", "dist", "hls.min.js")
-
+	node, dir, hlsJS := browserTools(t)
 	srv := openvodtest.Start(t, openvodtest.Options{})
 	fileID, _ := upload(t, srv, longSource(t))
 	master := hlsURL(t, srv, fileID)
@@ -134,7 +118,7 @@ func TestHLSBrowser(t *testing.T) {
 	}{{"master", master, 40}, {"SimpleHlsClip", clip.Url, clip.MetaData.Duration}} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			r := play(t, node, dir, pageServer(t, hlsJS, c.url, ""))
+			r := play(t, node, dir, pageServer(t, hlsJS, c.url, ""), 0)
 			// The script's checks, again on its report, and the duration.
 			if r.PlayedTo <= 5 || r.Duration < c.duration-1 || r.Duration > c.duration+1 ||
 				r.SeekedAt < r.SeekTarget-0.5 || r.SeekedAt > r.SeekTarget+0.5 || r.PlayedAfterSeekTo <= r.SeekedAt+1 || r.FragmentsLoaded < 2 {
@@ -146,7 +130,7 @@ func TestHLSBrowser(t *testing.T) {
 	t.Run("ladder", func(t *testing.T) {
 		t.Parallel()
 		rung := ladderRung(t, srv, fileID, master)
-		r := play(t, node, dir, pageServer(t, hlsJS, master, rung))
+		r := play(t, node, dir, pageServer(t, hlsJS, master, rung), 0)
 		if r.PlayedTo <= 5 || r.Duration < 39 || r.Duration > 41 || r.SeekedAt < r.SeekTarget-0.5 || r.SeekedAt > r.SeekTarget+0.5 ||
 			r.PlayedAfterSeekTo <= r.SeekedAt+1 || r.Level < 0 || r.LevelFragments < 2 {
 			t.Fatalf("%s switched to %s: report out of bounds: %+v", master, rung, r)
@@ -181,13 +165,56 @@ func ladderRung(t *testing.T, srv *openvodtest.Server, fileID, master string) st
 	return variants[1]
 }
 
-// play runs e2e/browser/play.mjs (in dir) on the page at page and returns
-// its report; it fails the test when the script fails.
-func play(t *testing.T, node, dir, page string) browserReport {
+// TestFastEditMediaHLSBrowser plays with hls.js in Debian's Chromium the
+// master playlist of a FastEditMedia join of two pieces (fastEditTwo):
+// after a seek to the middle of the first piece, playback crosses the
+// discontinuity at the second piece's start and passes 1 s after it
+// (within play.mjs's 15 s step: hls.js does not stall there), with no
+// fatal hls.js error. hls.js reports non-fatal buffer errors on the way,
+// and places the second piece up to the first fragment's hidden lead-in
+// late, which lengthens the duration (docs/streaming.md).
+func TestFastEditMediaHLSBrowser(t *testing.T) {
+	t.Parallel()
+	node, dir, hlsJS := browserTools(t)
+	srv := openvodtest.Start(t, openvodtest.Options{})
+	master := hlsURL(t, srv, fastEditTwo(t, srv))
+	r := play(t, node, dir, pageServer(t, hlsJS, master, ""), fastEditSecond+1)
+	if r.PlayedTo <= 5 || r.Duration < fastEditDuration-0.1 || r.Duration > fastEditDuration+1 || r.SeekedAt > fastEditSecond-0.5 || r.PlayedAfterSeekTo <= fastEditSecond+1 {
+		t.Fatalf("%s: report out of bounds (duration want %g s, the second piece at %g s): %+v", master, fastEditDuration, fastEditSecond, r)
+	}
+}
+
+// browserTools checks what the browser checks need and returns node's
+// path, the e2e/browser directory and hls.js's file in it.
+func browserTools(t *testing.T) (node, dir, hlsJS string) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is missing: apt-get install -y nodejs npm")
+	}
+	dir, err = filepath.Abs("browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"hls.js", "playwright-core"} {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
+		}
+	}
+	return node, dir, filepath.Join(dir, "node_modules", "hls.js", "dist", "hls.min.js")
+}
+
+// play runs e2e/browser/play.mjs (in dir) on the page at page, with
+// playback to pass playPast seconds after the seek (0: 1 s after it), and
+// returns its report; it fails the test when the script fails.
+func play(t *testing.T, node, dir, page string, playPast float64) browserReport {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "play.mjs", page)
+	cmd := exec.CommandContext(ctx, node, "play.mjs", page, strconv.FormatFloat(playPast, 'f', -1, 64))
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)
 	var stderr strings.Builder

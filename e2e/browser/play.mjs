@@ -1,9 +1,10 @@
 // Plays an HLS master playlist with hls.js in Debian's Chromium, driven by
-// Playwright: node play.mjs PAGE_URL. The page (served by the Go test,
+// Playwright: node play.mjs PAGE_URL [PLAY_PAST]. The page (served by the Go test,
 // e2e/hls_browser_test.go) loads hls.js and plays the playlist in a muted
 // <video>, recording hls.js errors in window.report. This script checks
 // that playback time passes 5 s, that a seek to the middle lands near its
-// target and plays on, and that hls.js raised no fatal error. It prints
+// target and plays on (for 1 s, and past PLAY_PAST seconds when given),
+// and that hls.js raised no fatal error. It prints
 // one JSON line of what it saw and exits 0 when every check passed, 1 with
 // a message saying which did not.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { chromium } from 'playwright-core';
 
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 const pageURL = process.argv[2];
-if (!pageURL) {
-  console.error('usage: node play.mjs PAGE_URL');
+const playPast = Number(process.argv[3] || 0);
+if (!pageURL || !(playPast >= 0)) {
+  console.error('usage: node play.mjs PAGE_URL [PLAY_PAST]');
   process.exit(2);
 }
 
@@ -71,7 +73,8 @@ try {
   if (Math.abs(seeked.seekedAt - seen.seekTarget) > seekTolerance) {
     throw new Error(`seek to ${seen.seekTarget} s landed at ${seeked.seekedAt} s (tolerance ${seekTolerance} s)`);
   }
-  const after = await waitFor('playback after the seek', 'return document.getElementById("v").currentTime > a + 1', seeked.seekedAt);
+  const after = await waitFor('playback after the seek', 'return document.getElementById("v").currentTime > a',
+    Math.max(seeked.seekedAt + 1, playPast));
   seen.playedAfterSeekTo = after.now;
   seen.errors = after.errors;
   seen.fragmentsLoaded = after.fragments;
