@@ -129,23 +129,7 @@ func TestConsoleVendoredHLS(t *testing.T) {
 // failing the test when Chromium, node or the npm packages are missing.
 func consoleBrowser(t *testing.T) (node, dir string) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is missing: apt-get install -y nodejs npm")
-	}
-	dir, err = filepath.Abs("browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"axe-core", "playwright-core"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
-		}
-	}
-	return node, dir
+	return browserScripts(t, "axe-core", "playwright-core")
 }
 
 // consoleFixture makes a 6 s 30 fps MP4 with sound with ffmpeg.

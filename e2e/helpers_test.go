@@ -267,3 +267,27 @@ func mustMarshal(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// browserScripts returns node's path and the e2e/browser directory of the
+// browser scripts, failing the test when Chromium, node or one of the npm
+// packages pkgs is missing.
+func browserScripts(t *testing.T, pkgs ...string) (node, dir string) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is missing: apt-get install -y nodejs npm")
+	}
+	dir, err = filepath.Abs("browser")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
+		}
+	}
+	return node, dir
+}

@@ -188,22 +188,7 @@ func TestFastEditMediaHLSBrowser(t *testing.T) {
 // path, the e2e/browser directory and hls.js's file in it.
 func browserTools(t *testing.T) (node, dir, hlsJS string) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is missing: apt-get install -y nodejs npm")
-	}
-	dir, err = filepath.Abs("browser")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"hls.js", "playwright-core"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("%s is not installed: run npm ci in e2e/browser (scripts/test.sh does)", pkg)
-		}
-	}
+	node, dir = browserScripts(t, "hls.js", "playwright-core")
 	return node, dir, filepath.Join(dir, "node_modules", "hls.js", "dist", "hls.min.js")
 }
 

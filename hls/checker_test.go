@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 	"strconv"
@@ -88,22 +89,11 @@ func readFragment(tb testing.TB, seg []byte, seq uint32) fragment {
 func decodedEnd(tb testing.TB, path, kind string) (end, frame float64) {
 	tb.Helper()
 	out := ffmpeg(tb, "-i", path, "-map", "0:"+kind+":0", "-f", "framemd5", "-")
-	tbase := 0.0
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			num, den, _ := strings.Cut(v, "/")
-			n, _ := strconv.ParseFloat(num, 64)
-			d, _ := strconv.ParseFloat(den, 64)
-			tbase = n / d
-		}
-		f := strings.Split(line, ",")
-		if line == "" || line[0] == '#' || len(f) < 6 || tbase == 0 {
-			continue
-		}
+	for tbase, f := range framemd5Rows(out) {
 		pts, err1 := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
 		dur, err2 := strconv.ParseInt(strings.TrimSpace(f[3]), 10, 64)
 		if err1 != nil || err2 != nil {
-			tb.Fatalf("framemd5 line %q", line)
+			tb.Fatalf("framemd5 row %q", f)
 		}
 		end = max(end, float64(pts+dur)*tbase)
 		frame = max(frame, float64(dur)*tbase)
@@ -239,5 +229,29 @@ func TestHEVCCodecString(t *testing.T) {
 	}
 	if aot, ok := audioObjectType([]byte{0xf8, 0x20}); !ok || aot != 33 {
 		t.Errorf("escaped audio object type = %d, %v; want 33", aot, ok)
+	}
+}
+
+// framemd5Rows yields the frame rows of ffmpeg's framemd5 output (the
+// fields: stream, dts, pts, duration, size, hash) with the time base of
+// their stream 0, in seconds per tick.
+func framemd5Rows(out []byte) iter.Seq2[float64, []string] {
+	return func(yield func(float64, []string) bool) {
+		tbase := 0.0
+		for _, line := range strings.Split(string(out), "\n") {
+			if v, ok := strings.CutPrefix(line, "#tb 0: "); ok {
+				num, den, _ := strings.Cut(v, "/")
+				n, _ := strconv.ParseFloat(num, 64)
+				d, _ := strconv.ParseFloat(den, 64)
+				tbase = n / d
+			}
+			f := strings.Split(line, ",")
+			if line == "" || line[0] == '#' || len(f) < 6 || tbase == 0 {
+				continue
+			}
+			if !yield(tbase, f) {
+				return
+			}
+		}
 	}
 }

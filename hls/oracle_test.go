@@ -298,22 +298,12 @@ func pcmPresented(tb testing.TB, path string, tr *Track) []int16 {
 	}
 	out := ffmpeg(tb, "-i", path, "-map", "0:a:0", "-ac", "1", "-c:a", "pcm_s16le", "-f", "framemd5", "-")
 	var kept []int16
-	pos, tbase := 0, 0.0
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(line, "#tb 0: "); ok {
-			num, den, _ := strings.Cut(v, "/")
-			n, _ := strconv.ParseFloat(num, 64)
-			d, _ := strconv.ParseFloat(den, 64)
-			tbase = n / d
-		}
-		f := strings.Split(line, ",")
-		if line == "" || line[0] == '#' || len(f) < 6 || tbase == 0 {
-			continue
-		}
+	pos := 0
+	for tbase, f := range framemd5Rows(out) {
 		pts, err1 := strconv.ParseInt(strings.TrimSpace(f[2]), 10, 64)
 		size, err2 := strconv.Atoi(strings.TrimSpace(f[4]))
 		if err1 != nil || err2 != nil || pos+size/2 > len(all) {
-			tb.Fatalf("framemd5 line %q", line)
+			tb.Fatalf("framemd5 row %q", f)
 		}
 		t := float64(pts) * tbase
 		inGap := false
