@@ -3,7 +3,6 @@ package hls
 import (
 	"bytes"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -54,16 +53,7 @@ func TestJoinClipPlaylist(t *testing.T) {
 // the join's).
 func TestEditsRefused(t *testing.T) {
 	parse := func(t *testing.T) *mp4.Movie {
-		f, err := os.Open(fixture("join_bf2.mp4"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		st, _ := f.Stat()
-		m, err := mp4.Parse(f, st.Size())
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, m := openMovie(t, "join_bf2.mp4")
 		return m
 	}
 	base, err := New(parse(t), Options{})

@@ -105,6 +105,18 @@ func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 // openIndex opens a fixture and plans its packaging.
 func openIndex(tb testing.TB, name string, opt Options) (*os.File, *Index) {
 	tb.Helper()
+	f, m := openMovie(tb, name)
+	ix, err := New(m, opt)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return f, ix
+}
+
+// openMovie opens the fixture name, closed when the test ends, and parses
+// its moov.
+func openMovie(tb testing.TB, name string) (*os.File, *mp4.Movie) {
+	tb.Helper()
 	f, err := os.Open(fixture(name))
 	if err != nil {
 		why, _ := os.ReadFile(filepath.Join(generatedDir, name+".error"))
@@ -119,11 +131,7 @@ func openIndex(tb testing.TB, name string, opt Options) (*os.File, *Index) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ix, err := New(m, opt)
-	if err != nil {
-		tb.Fatalf("%s: %v", name, err)
-	}
-	return f, ix
+	return f, m
 }
 
 // serve serves an Index's files the way package media does, without the

@@ -80,7 +80,7 @@ type Dispatcher struct {
 	// lowApp is set when a skipped app ran low.
 	lowApp  bool
 	results chan *attempt
-	wg          sync.WaitGroup
+	wg      sync.WaitGroup
 }
 
 // New returns a dispatcher for cfg.
