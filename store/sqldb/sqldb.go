@@ -111,7 +111,7 @@ func (db *DB) runTx(ctx context.Context, tx *sql.Tx, fn func(q store.Querier) er
 		return fmt.Errorf("commit transaction: %w", err)
 	}
 	if db.writeStmts != nil {
-		go db.writeStmts.preparePending(context.WithoutCancel(ctx))
+		db.writeStmts.prepareLater(context.WithoutCancel(ctx))
 	}
 	return nil
 }

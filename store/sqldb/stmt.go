@@ -17,8 +17,11 @@ const stmtCacheMax = 512
 type stmtCache struct {
 	pool    *sql.DB
 	mu      sync.Mutex
-	m       map[string]*sql.Stmt
+	m       map[string]*sql.Stmt // nil once closed
 	pending map[string]bool
+	// preparing counts the prepareLater goroutines, which close waits
+	// for: a closed store holds no connection, and so no file, open.
+	preparing sync.WaitGroup
 }
 
 func newStmtCache(pool *sql.DB) *stmtCache {
@@ -37,10 +40,29 @@ func (c *stmtCache) lookup(query string) *sql.Stmt {
 	return s
 }
 
+// prepareLater prepares the queries noted by lookup in a goroutine of its
+// own, unless there are none or the cache is closed.
+func (c *stmtCache) prepareLater(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.pending) == 0 {
+		return
+	}
+	c.preparing.Add(1)
+	go func() {
+		defer c.preparing.Done()
+		c.preparePending(ctx)
+	}()
+}
+
 // preparePending prepares the queries noted by lookup. Failures are left
 // for the unprepared runs of those queries to report.
 func (c *stmtCache) preparePending(ctx context.Context) {
 	c.mu.Lock()
+	if c.m == nil {
+		c.mu.Unlock()
+		return
+	}
 	var queries []string
 	for q := range c.pending {
 		queries = append(queries, q)
@@ -62,14 +84,17 @@ func (c *stmtCache) preparePending(ctx context.Context) {
 	}
 }
 
-// close closes the cached statements.
+// close closes the cached statements once the prepareLater goroutines
+// have ended.
 func (c *stmtCache) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, s := range c.m {
+	m := c.m
+	c.m = nil
+	c.mu.Unlock()
+	c.preparing.Wait()
+	for _, s := range m {
 		s.Close()
 	}
-	c.m = nil
 }
 
 // preparedConn runs queries as statements prepared once on the pool, bound

@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -77,6 +78,42 @@ func TestOpenReopen(t *testing.T) {
 	var mode string
 	if err := raw.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode %q, err %v; want wal", mode, err)
+	}
+}
+
+// TestCloseReleasesFiles: once Close returns, no connection is left open,
+// not even one preparing the statements of the transaction just committed;
+// SQLite removes its -wal and -shm files with the last connection, so the
+// data directory holds the database file alone.
+func TestCloseReleasesFiles(t *testing.T) {
+	t.Parallel()
+	for i := range 30 {
+		dir := t.TempDir()
+		s, err := sqlite.Open(t.Context(), filepath.Join(dir, "openvod.db"), sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.InTx(t.Context(), func(q store.Querier) error {
+			_, err := q.AppCreate(t.Context(), "app", time.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		if len(names) != 1 || names[0] != "openvod.db" {
+			t.Fatalf("round %d: after Close the directory holds %q, want [openvod.db]", i, names)
+		}
 	}
 }
 
