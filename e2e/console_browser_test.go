@@ -236,6 +236,20 @@ func TestConsoleBrowser(t *testing.T) {
 	if cfg.Mode != "PULL" || !strings.HasSuffix(cfg.NotificationUrl, "/hook") {
 		t.Fatalf("DescribeEventConfig after the console's changes: %+v, want PULL and the receiver's URL", cfg)
 	}
+	// The dropped file's Chinese name arrived intact (UTF-8, extension cut).
+	var found struct {
+		MediaInfoSet []struct{ BasicInfo struct{ Name string } }
+	}
+	srv.Call(ctx, "SearchMedia", map[string]any{}, &found)
+	var named int
+	for _, m := range found.MediaInfoSet {
+		if m.BasicInfo.Name == "console 发布会 fixture" {
+			named++
+		}
+	}
+	if named != 1 {
+		t.Fatalf("SearchMedia: %+v, want one media named %q", found, "console 发布会 fixture")
+	}
 	var task struct {
 		Status   string
 		ClipTask struct {

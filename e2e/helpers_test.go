@@ -276,6 +276,9 @@ func browserScripts(t *testing.T, pkgs ...string) (node, dir string) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("%s is missing: the browser check needs Debian's Chromium (apt-get install -y chromium; scripts/test.sh installs it)", chromiumPath)
 	}
+	if out, err := exec.Command("fc-list", ":lang=zh", "family").Output(); err != nil || len(bytes.TrimSpace(out)) == 0 {
+		t.Fatalf("no font with Chinese glyphs (fc-list :lang=zh: %v): the screenshots would show boxes for the fixtures' Chinese names (apt-get install -y fontconfig fonts-wqy-microhei; scripts/test.sh installs it)", err)
+	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		t.Fatal("node is missing: apt-get install -y nodejs npm")

@@ -2,7 +2,7 @@
 # Runs every test suite of openvod: unit, store conformance on SQLite and
 # PostgreSQL, official SDK conformance (Node.js and Go), restart and crash
 # tests, and the fuzz corpus. It installs and starts what the tests need
-# (ffmpeg, the DejaVu font, Node.js, Chromium, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
+# (ffmpeg, the DejaVu font, Node.js, Chromium, a Chinese font, PostgreSQL, the versitygw S3 server) when they are missing. No suite skips itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
@@ -20,6 +20,9 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { echo "install
 command -v node >/dev/null && command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
 # The browser of the HLS check (e2e/hls_browser_test.go): Debian's Chromium.
 [ -x /usr/bin/chromium ] || { echo "installing Chromium"; apt_install chromium; }
+# A font with Chinese glyphs, so that the console's screenshots show the
+# fixture's Chinese name (e2e browserScripts checks that one is installed).
+[ -n "$(fc-list :lang=zh family 2>/dev/null)" ] || { echo "installing fonts-wqy-microhei"; apt_install fontconfig fonts-wqy-microhei; }
 
 # PostgreSQL on loopback (docs/wire.md §7), unless OPENVOD_TEST_POSTGRES_URL points elsewhere.
 if [ -z "${OPENVOD_TEST_POSTGRES_URL:-}" ]; then

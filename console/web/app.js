@@ -93,13 +93,14 @@ function say(msg, isError) {
   say.timer = setTimeout(() => replace(statusBox), 8000);
 }
 
-// when shows a time in the browser's zone, UTC in its title.
+// when shows a time in the browser's zone; hovered or reached with the
+// keyboard (it is a Tab stop), it shows the UTC time from data-utc beside it.
 function when(s) {
   if (!s) return h('span', { class: 'muted' }, '—');
   const d = new Date(s);
   if (Number.isNaN(d.getTime())) return String(s);
   const utc = d.toISOString().replace('T', ' ').replace(/(\.000)?Z$/, ' UTC');
-  return h('time', { datetime: d.toISOString(), title: utc }, d.toLocaleString());
+  return h('time', { datetime: d.toISOString(), 'data-utc': utc, tabindex: '0' }, d.toLocaleString());
 }
 
 function bytes(n) {

@@ -105,18 +105,21 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
   await shoot(page, 'media-empty');
 
   begin('upload by drag and drop');
-  seen.uploadProgress = await dropUpload(page, fixture, 'console fixture.mp4');
-  await page.locator('#media-results a', { hasText: 'console fixture' }).waitFor();
+  // A Chinese name, as a Tencent user's media have: search, headings and
+  // the screenshots must carry it.
+  seen.uploadProgress = await dropUpload(page, fixture, 'console 发布会 fixture.mp4');
+  await page.locator('#media-results a', { hasText: 'console 发布会 fixture' }).waitFor();
   await shoot(page, 'media');
 
   begin('search, sort and open the media');
   await page.getByLabel('Name contains').fill('no such name');
   await page.getByRole('button', { name: 'Search' }).click();
   await page.locator('.empty', { hasText: 'No media has a name containing' }).waitFor();
-  await page.getByLabel('Name contains').fill('fixture');
+  await page.getByLabel('Name contains').fill('发布会');
+  await page.getByRole('button', { name: 'Search' }).click();
   await page.getByLabel('Sort by creation time').selectOption('Asc');
-  await page.locator('#media-results a', { hasText: 'console fixture' }).click();
-  await heading(page, 'console fixture');
+  await page.locator('#media-results a', { hasText: 'console 发布会 fixture' }).click();
+  await heading(page, 'console 发布会 fixture');
 
   begin('the player plays');
   await page.locator('#player-source', { hasText: 'Playing' }).waitFor();
@@ -218,13 +221,21 @@ await runCheck('console browser check', async ({ context, seen, begin, watch }) 
   // The list is drawn again: focus stays on the button, now Close.
   check(await focused() === `task-${taskId}-toggle` && await page.evaluate(() => document.activeElement.textContent) === 'Close',
     `after Details, focus is on ${await focused()}, want the task's Close button`);
-  // Times are the browser's (Asia/Shanghai here), UTC in their title.
-  const shown = await taskRow.locator('time').first().evaluate((t) => ({
-    text: t.textContent, title: t.title, local: new Date(t.dateTime).toLocaleString(), utcHour: new Date(t.dateTime).getUTCHours(),
-  }));
+  // Times are the browser's (Asia/Shanghai here). A time is a Tab stop:
+  // Shift+Tab from the result link reaches Finished, which then shows its UTC.
+  const timeShown = () => page.evaluate(() => {
+    const t = document.activeElement;
+    return { tag: t.tagName, text: t.textContent, utc: getComputedStyle(t, '::after').content.replace(/^"|"$/g, ''),
+      local: new Date(t.dateTime).toLocaleString(), utcHour: new Date(t.dateTime).getUTCHours() };
+  });
+  await page.locator(`#task-${taskId}-result`).focus();
+  check((await timeShown()).utc === 'none', 'the result link shows a UTC time');
+  await page.keyboard.press('Shift+Tab');
+  const shown = await timeShown();
   seen.taskTime = shown;
-  check(shown.text === shown.local && new RegExp(`^\\d{4}-\\d\\d-\\d\\d ${String(shown.utcHour).padStart(2, '0')}:\\d\\d:\\d\\d UTC$`).test(shown.title) &&
-    !shown.text.includes(shown.title.slice(11, 16)), `a task time shows ${JSON.stringify(shown)}: want the browser's zone, UTC in the title`);
+  check(shown.tag === 'TIME' && shown.text === shown.local &&
+    new RegExp(`^\\d{4}-\\d\\d-\\d\\d ${String(shown.utcHour).padStart(2, '0')}:\\d\\d:\\d\\d UTC$`).test(shown.utc) &&
+    !shown.text.includes(shown.utc.slice(11, 16)), `Shift+Tab from the result reaches ${JSON.stringify(shown)}: want a time in the browser's zone showing its UTC`);
   await shoot(page, 'tasks');
 
   begin('push to a receiver answering 500');
