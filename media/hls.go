@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/openvod/openvod/blob"
@@ -131,16 +130,13 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	case name == hls.MasterName && clip == nil:
 		body, etag = s.hlsMaster(r.Context(), key, ix)
 	case segment:
-		buf, _ := segmentBuffers.Get().(*[]byte)
-		if buf == nil {
-			buf = new([]byte)
-		}
-		body, err = ix.AppendSegment((*buf)[:0], obj, name)
+		// Room for the segment's head and the gaps of a dense read too.
+		n := ix.SegmentBytes(name)
+		buf := segmentBuffers.take(int(n + n/4 + 64<<10))
+		body, err = ix.AppendSegment(*buf, obj, name)
 		defer func() {
-			if cap(body) <= maxPooledSegment {
-				*buf = body[:0]
-				segmentBuffers.Put(buf)
-			}
+			*buf = body[:0]
+			segmentBuffers.put(buf)
 		}()
 	default:
 		body, err = hlsFile(ix, obj, name, clip)
@@ -172,12 +168,11 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 var sendRunBytes int64 = 64 << 10
 
 // segmentBuffers are the buffers of segments written in memory, reused
-// once their answer is sent (a fresh one would be cleared first, page by
-// page: most of the cost of a segment request), at most maxPooledSegment
-// bytes each.
-var segmentBuffers sync.Pool // of *[]byte
+// once their answer is sent: at most keptSegmentBytes of them are kept
+// while no request uses them.
+var segmentBuffers = bufferShelf{max: keptSegmentBytes}
 
-const maxPooledSegment = 16 << 20
+const keptSegmentBytes = 32 << 20
 
 // cors sets the CORS headers of a public GET, HEAD or OPTIONS route (any
 // origin may read it, as players on other sites do) and answers a
