@@ -37,8 +37,12 @@ func (s *bufferShelf) take(n int) *[]byte {
 }
 
 // put keeps b for a later take; when the shelf then holds more than max
-// bytes, its smallest buffers are dropped until it does not.
+// bytes, its smallest buffers are dropped until it does not. A buffer
+// larger than max alone is dropped at once, leaving the others.
 func (s *bufferShelf) put(b *[]byte) {
+	if cap(*b) > s.max {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i, _ := slices.BinarySearchFunc(s.bufs, cap(*b), func(k *[]byte, n int) int { return cap(*k) - n })

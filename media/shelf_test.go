@@ -37,8 +37,8 @@ func TestBufferShelf(t *testing.T) {
 	if s.held != 75 || len(caps) != 2 || caps[0] != 35 || caps[1] != 40 {
 		t.Fatalf("over max the shelf holds %d bytes in %v, want 75 in [35 40]", s.held, caps)
 	}
-	s.put(buffer(200)) // larger than max alone: nothing is kept
-	if s.held != 0 || len(s.bufs) != 0 {
-		t.Fatalf("after a put larger than max the shelf holds %d bytes in %d buffers, want none", s.held, len(s.bufs))
+	s.put(buffer(200)) // larger than max alone: dropped, the others kept
+	if s.held != 75 || len(s.bufs) != 2 {
+		t.Fatalf("after a put larger than max the shelf holds %d bytes in %d buffers, want the 75 in 2 it held", s.held, len(s.bufs))
 	}
 }
