@@ -174,7 +174,7 @@ type Event struct {
 	CreateTime time.Time
 	State      EventState
 	// AvailableAt is when a push is next attempted (push) or when the event
-	// may be pulled again (pull).
+	// became pullable (pull; a lease sets LeaseUntil only).
 	AvailableAt time.Time
 	// Owner is the server holding the push delivery until AvailableAt.
 	Owner string

@@ -231,9 +231,11 @@ type Querier interface {
 	// EventList returns the app's events after p.AfterSeq, by Seq.
 	EventList(ctx context.Context, p *EventListParams) ([]*openvod.Event, error)
 	// EventLeaseForPull leases up to p.Limit of the app's oldest pullable
-	// events (state pull, AvailableAt not after p.Now): LeaseToken p.Token,
-	// LeaseUntil and AvailableAt p.Until, Pulls+1. An event is never leased
-	// to two pullers at once. Returned by Seq.
+	// events (state pull, AvailableAt not after p.Now, no lease or one that
+	// ended by p.Now): LeaseToken p.Token, LeaseUntil p.Until, Pulls+1. It
+	// writes no indexed column, so that PostgreSQL can update the row in
+	// place (a HOT update). An event is never leased to two pullers at
+	// once. Returned by Seq.
 	EventLeaseForPull(ctx context.Context, p *EventLeaseParams) ([]*openvod.Event, error)
 	// EventConfirm consumes, for ConfirmEvents, the app's events among seqs
 	// when every one of them is leased under token with a lease not ended
@@ -337,7 +339,7 @@ type EventLeaseParams struct {
 	SubAppID int64
 	Now      time.Time
 	Token    string    // LeaseToken given to the leased events
-	Until    time.Time // LeaseUntil and AvailableAt of the leased events
+	Until    time.Time // LeaseUntil of the leased events
 	Limit    int
 }
 

@@ -216,12 +216,13 @@ var eventStatusSQL = map[store.EventStatus]string{
 func (q *querier) EventLeaseForPull(ctx context.Context, p *store.EventLeaseParams) ([]*openvod.Event, error) {
 	all, err := queryAll(ctx, q, q.write, scanEvent, `WITH picked AS MATERIALIZED (
 SELECT seq FROM event WHERE sub_app_id = ? AND state = 'pull' AND available_at <= ?
+AND (lease_until IS NULL OR lease_until <= ?)
 ORDER BY seq LIMIT ? `+q.d.ClaimLock+`
 )
-UPDATE event SET lease_token = ?, lease_until = ?, available_at = ?, pulls = pulls + 1
+UPDATE event SET lease_token = ?, lease_until = ?, pulls = pulls + 1
 WHERE seq IN (SELECT seq FROM picked)
 RETURNING `+eventColumns,
-		p.SubAppID, timeArg(p.Now), p.Limit, p.Token, timeArg(p.Until), timeArg(p.Until))
+		p.SubAppID, timeArg(p.Now), timeArg(p.Now), p.Limit, p.Token, timeArg(p.Until))
 	if err != nil {
 		return nil, fmt.Errorf("event lease for pull %d: %w", p.SubAppID, err)
 	}
