@@ -190,9 +190,12 @@ func (r *Runner) countApp(app int64, delta int) {
 // runOne runs a claimed task with a lease heartbeat.
 func (r *Runner) runOne(ctx context.Context, t *openvod.Task) {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	beating := make(chan struct{})
+	go func() { defer close(beating); r.heartbeat(ctx, cancel, t.ID) }()
+	// The heartbeat ends with the task: once Run returns, no lease
+	// extension is still using the store.
+	defer func() { cancel(); <-beating }()
 	l := &Lease{runner: r, taskID: t.ID, attempt: t.Attempts}
-	go r.heartbeat(ctx, cancel, t.ID)
 
 	h := r.cfg.Handlers[t.Type]
 	log := r.cfg.Logger.With("task_id", t.ID, "task_type", t.Type, "attempt", t.Attempts)
