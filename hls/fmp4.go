@@ -199,6 +199,24 @@ func (t *Track) AppendSegment(dst []byte, src io.ReaderAt, n int) ([]byte, error
 	return out, nil
 }
 
+// appendBytes is the most bytes AppendSegment appends for segment n: its
+// head (segmentHeadBytes and 16 bytes a sample at most) and its samples,
+// or their span when it may read that at once. A dst with that much spare
+// capacity is not grown.
+func (t *Track) appendBytes(n int) int64 {
+	seg := t.Segments[n]
+	body := seg.Bytes
+	if span := seg.SpanEnd - seg.SpanStart; span <= seg.Bytes+seg.Bytes/denseGap {
+		body = max(body, span)
+	}
+	return segmentHeadBytes + 16*int64(seg.Samples) + body
+}
+
+// segmentHeadBytes is the size of a segment's head (SegmentParts) less
+// its trun's sample entries: moof, mfhd, traf, tfhd, tfdt, the trun's
+// header and the mdat header.
+const segmentHeadBytes = 8 + 16 + 8 + 16 + 20 + 20 + 8
+
 // denseGap is the inverse of the share of a segment's size that the gaps
 // between its runs may add for Segment to read its span at once (one read
 // instead of one per run, as for a video segment of a file interleaved

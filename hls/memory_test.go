@@ -91,3 +91,24 @@ func TestSegmentParts(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendSegmentBytes: AppendSegment writes every segment into a
+// buffer of AppendSegmentBytes without growing it.
+func TestAppendSegmentBytes(t *testing.T) {
+	for _, name := range oracleFixtures {
+		f, ix := openIndex(t, name, Options{Target: 2 * time.Second})
+		for _, tr := range ix.Tracks {
+			for n := range tr.Segments {
+				seg := tr.SegmentName(n)
+				buf := make([]byte, 0, ix.AppendSegmentBytes(seg))
+				got, err := ix.AppendSegment(buf, f, seg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cap(got) != cap(buf) || &got[:1][0] != &buf[:1][0] {
+					t.Fatalf("%s %s: %d bytes grew the buffer of %d that AppendSegmentBytes gave", name, seg, len(got), cap(buf))
+				}
+			}
+		}
+	}
+}

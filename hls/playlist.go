@@ -230,6 +230,17 @@ func (ix *Index) SegmentBytes(name string) int64 {
 	return t.Segments[n].Bytes
 }
 
+// AppendSegmentBytes returns the most bytes AppendSegment appends for the
+// media segment name, its head included, so that a caller may give it a
+// buffer it need not grow; 0 for any other name.
+func (ix *Index) AppendSegmentBytes(name string) int64 {
+	t, n, ok := ix.fileOf(name)
+	if !ok || n < 0 || n >= len(t.Segments) {
+		return 0
+	}
+	return t.appendBytes(n)
+}
+
 // SegmentRunBytes returns the mean size of the runs of adjacent samples
 // (Track.SegmentParts) of the media segment name; 0 for any other name.
 func (ix *Index) SegmentRunBytes(name string) int64 {

@@ -130,9 +130,7 @@ func (s *Service) ServeHLS(w http.ResponseWriter, r *http.Request) {
 	case name == hls.MasterName && clip == nil:
 		body, etag = s.hlsMaster(r.Context(), key, ix)
 	case segment:
-		// Room for the gaps of a dense read (an eighth) and the head too.
-		n := ix.SegmentBytes(name)
-		buf := segmentBuffers.take(int(n + n/8 + 64<<10))
+		buf := segmentBuffers.take(int(ix.AppendSegmentBytes(name)))
 		body, err = ix.AppendSegment(*buf, obj, name)
 		defer func() {
 			*buf = body[:0]

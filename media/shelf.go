@@ -23,15 +23,16 @@ type bufferShelf struct {
 // it serves requests of about its size).
 func (s *bufferShelf) take(n int) *[]byte {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(s.bufs, n, func(b *[]byte, n int) int { return cap(*b) - n })
+	i, _ := slices.BinarySearchFunc(s.bufs, n, byCap)
 	if i == len(s.bufs) {
+		s.mu.Unlock()
 		b := make([]byte, 0, n)
 		return &b
 	}
 	b := s.bufs[i]
 	s.bufs = slices.Delete(s.bufs, i, i+1)
 	s.held -= cap(*b)
+	s.mu.Unlock()
 	*b = (*b)[:0]
 	return b
 }
@@ -45,7 +46,7 @@ func (s *bufferShelf) put(b *[]byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(s.bufs, cap(*b), func(k *[]byte, n int) int { return cap(*k) - n })
+	i, _ := slices.BinarySearchFunc(s.bufs, cap(*b), byCap)
 	s.bufs = slices.Insert(s.bufs, i, b)
 	s.held += cap(*b)
 	for s.held > s.max {
@@ -53,3 +54,6 @@ func (s *bufferShelf) put(b *[]byte) {
 		s.bufs = slices.Delete(s.bufs, 0, 1)
 	}
 }
+
+// byCap orders a buffer against a capacity, for the shelf's searches.
+func byCap(b *[]byte, n int) int { return cap(*b) - n }
