@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/openvod/openvod/ffmpeg"
 )
 
-// snapshotBatch is the most seeked inputs one ffmpeg run of Snapshots
-// opens, and snapshotBatchMedia the most media, in seconds, its inputs
-// may hold together. Each input parses the source's index (about 0.1 s
-// and 20 MB for a 60-minute MP4) and keeps a decoder: batches spare most
-// of ffmpeg's start-up per picture (0.7 s for one picture a run on that
+// snapshotBatch is the most inputs one ffmpeg run of Snapshots opens, and
+// snapshotBatchMedia the most media, in seconds, its inputs that seek in
+// the source itself may hold together. Such an input parses the source's
+// index (about 0.1 s and 20 MB for a 60-minute MP4), a cut (gopCuts) that
+// of a few frames, and each keeps a decoder: batches spare most of
+// ffmpeg's start-up per picture (0.7 s for one picture a run on that
 // source) while bounding a run's memory (about 250 MB for 10 inputs of
-// 60 minutes; a 10-hour source gets one input a run).
+// 60 minutes; a 10-hour source gets one seeking input a run).
 const (
 	snapshotBatch      = 10
 	snapshotBatchMedia = 10 * 3600
@@ -40,10 +42,11 @@ const snapshotSpan = 10
 // with f's Watermarks drawn on it (those whose window, in seconds of the
 // source, holds the time).
 // A time at or after the last frame's start gives the last frame. Each
-// picture is a seek to the keyframe before its time (ffmpeg's input -ss)
-// and a decode up to the time, up to snapshotBatch pictures per ffmpeg
-// run (fewer for sources over an hour), so the cost grows with the count of pictures, not the source's
-// length. SnapshotByTimeOffset, CoverBySnapshot and SampleSnapshot
+// picture is a decode from the keyframe before its time up to the time:
+// ffmpeg's input -ss in a cut of that keyframe's group (gopCuts), or in
+// the source when it cannot be cut; up to snapshotBatch pictures per
+// ffmpeg run (fewer seeks in the source for sources over an hour), so
+// the cost grows with the count of pictures, not the source's length. SnapshotByTimeOffset, CoverBySnapshot and SampleSnapshot
 // (with SampleTimes) use it.
 func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64, dir string, opt Options) ([]Image, error) {
 	if err := src.needVideo("snapshot"); err != nil {
@@ -76,17 +79,25 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 		}
 		defer wm.close()
 	}
-	per := snapshotBatchFor(src.Duration)
-	for b := 0; b < len(images); b += per {
-		batch := images[b:min(b+per, len(images))]
-		var args []string
-		for _, im := range batch {
-			in, err := src.input("-ss", fsecs(im.Time))
+	cuts := newGOPCuts(src, dir)
+	defer cuts.close()
+	perSource := snapshotBatchFor(src.Duration)
+	for b := 0; b < len(images); {
+		// A batch is up to snapshotBatch inputs, of which up to perSource
+		// seek in the source itself.
+		var inputs [][]string
+		for seeks := 0; b+len(inputs) < len(images) && len(inputs) < snapshotBatch && seeks < perSource; {
+			in, cut, err := cuts.input(src, b+len(inputs), images[b+len(inputs)].Time)
 			if err != nil {
 				return nil, err
 			}
-			args = append(args, in...)
+			if !cut {
+				seeks++
+			}
+			inputs = append(inputs, in)
 		}
+		batch := images[b : b+len(inputs)]
+		args := slices.Concat(inputs...)
 		if wm != nil {
 			args = append(args, wm.inputs...)
 			args = append(args, "-filter_complex", snapshotMarks(wm, batch, filter, src.Duration))
@@ -103,8 +114,12 @@ func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64,
 		if err := ffmpeg.Run(ctx, ffmpeg.Cmd{Args: args, Timeout: opt.timeout(snapshotSpan * float64(len(batch)))}); err != nil {
 			return nil, fmt.Errorf("snapshots: %w", err)
 		}
+		if err := cuts.release(); err != nil {
+			return nil, err
+		}
+		b += len(batch)
 		if opt.Progress != nil {
-			opt.Progress(float64(b+len(batch)) / float64(len(images)))
+			opt.Progress(float64(b) / float64(len(images)))
 		}
 	}
 	if err := needFiles(files, "the snapshot"); err != nil {
@@ -128,14 +143,18 @@ func snapshotMarks(wm *marks, batch []Image, filter string, dur float64) string 
 }
 
 // lastFrameTime is a time inside the source's last frame, where a seek
-// still finds it: a frame and a half before the end (at 25 fps when the
-// source's rate is unknown).
+// still finds it: a frame and a half before the video's end (at 25 fps
+// when the source's rate is unknown).
 func (s *Source) lastFrameTime() float64 {
 	fps := s.Fps
 	if fps <= 0 {
 		fps = 25
 	}
-	return max(0, s.Duration-1.5/fps)
+	end := s.Duration
+	if s.VideoDuration > 0 {
+		end = min(end, s.VideoDuration)
+	}
+	return max(0, end-1.5/fps)
 }
 
 // SampleTimes returns the times of a sample snapshot or an image sprite

@@ -9,6 +9,7 @@ package process
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"time"
@@ -24,6 +25,9 @@ type Source struct {
 	// an http(s) URL of it (a presigned GET of object storage).
 	Path, URL string
 	Duration  float64 // seconds
+	// VideoDuration is where the video ends, in seconds (0 when unknown:
+	// Duration); before Duration when the audio lasts longer.
+	VideoDuration float64
 	// Width and Height are the video's coded size (0 without video);
 	// Rotate is its rotation in degrees, as the metadata gives it.
 	Width, Height, Rotate int64
@@ -32,6 +36,11 @@ type Source struct {
 	// Bitrate is the whole file's bit rate in bits per second (0 when
 	// unknown): DisableHigherVideoBitrate leaves out rungs above it.
 	Bitrate int64
+	// Bytes, when not nil, reads the source's Size bytes (the media
+	// store's object, ranged reads on S3); without it Path is opened.
+	// Snapshots cuts the keyframe groups it decodes out of them.
+	Bytes io.ReaderAt
+	Size  int64
 }
 
 // Options are a run's bounds and observer.

@@ -167,7 +167,7 @@ func (f *flow) run(ctx context.Context) error {
 // sourceOf is the process.Source of a media file's metadata, without its
 // location.
 func sourceOf(meta *vodevent.MediaMetaData) process.Source {
-	src := process.Source{Duration: meta.Duration, Rotate: meta.Rotate, HasAudio: len(meta.AudioStreamSet) > 0, Bitrate: meta.Bitrate}
+	src := process.Source{Duration: meta.Duration, VideoDuration: meta.VideoDuration, Rotate: meta.Rotate, HasAudio: len(meta.AudioStreamSet) > 0, Bitrate: meta.Bitrate}
 	if len(meta.VideoStreamSet) > 0 {
 		v := meta.VideoStreamSet[0]
 		src.HasVideo, src.Width, src.Height, src.Fps = true, v.Width, v.Height, float64(v.Fps)
@@ -243,11 +243,12 @@ func (f *flow) runStep(ctx context.Context, srcKey string, src process.Source, s
 	if err != nil {
 		return &storeError{err}
 	}
+	defer obj.Close()
 	src.Path, src.URL, err = locateSource(ctx, f.p.Blobs, obj, srcKey, f.urlTTL(src.Duration))
-	obj.Close()
 	if err != nil {
 		return &storeError{err}
 	}
+	src.Bytes, src.Size = obj, obj.Info().Size
 	opt := process.Options{Timeout: f.p.Timeout, Progress: f.progress(ctx, len(step))}
 	outs, err := f.produce(ctx, &src, step, dir, opt)
 	if err == nil {
