@@ -21,11 +21,11 @@ const gopCutMax = 64 << 20
 // few frames instead of the whole source's (about 0.1 s and 20 MB for a
 // 60-minute MP4). The source's moov is parsed once, by openvod's parser.
 type gopCuts struct {
-	r     io.ReaderAt
-	m     *mp4.Movie
-	dir   string
-	span  float64 // seconds a cut goes past its time
-	done  func() error
+	r    io.ReaderAt
+	m    *mp4.Movie
+	dir  string
+	span float64 // seconds a cut goes past its time
+	done func() error
 }
 
 // newGOPCuts returns the cuts of src, written into a directory of its own
