@@ -38,6 +38,7 @@ var dialect = sqldb.Dialect{
 	NumberedParams: true,
 	ClaimLock:      "FOR UPDATE SKIP LOCKED",
 	RowLock:        "FOR UPDATE",
+	PullOrder:      "seq + 0", // event_pullable_seq's key (migration 014)
 	MigrationLock:  `SELECT pg_advisory_xact_lock(hashtext('openvod migrate ' || current_schema()))`,
 	EventNotify:    `SELECT pg_notify(` + EventChannel + `, ?)`,
 }

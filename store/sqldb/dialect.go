@@ -19,6 +19,12 @@ type Dialect struct {
 	// until the transaction ends, e.g. "FOR UPDATE"; empty when the backend
 	// runs one writer transaction at a time.
 	RowLock string
+	// PullOrder is the order of a pull lease's pick, a key that only the
+	// backend's index of pullable events holds (empty: seq). On PostgreSQL
+	// seq alone lets the planner walk the primary key from the oldest event
+	// through every consumed one, which it does when much of the log is
+	// pullable (docs/benchmarks.md, "The lease's plan").
+	PullOrder string
 	// MigrationLock is a statement run first in the migration transaction to
 	// keep two processes from migrating at once; empty when starting the
 	// transaction already excludes other writers.
