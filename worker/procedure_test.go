@@ -402,7 +402,7 @@ func TestProcedureWorker(t *testing.T) {
 }
 
 // TestProcedureOnS3: the same flow with the media on S3 (ffmpeg reads a
-// presigned URL).
+// presigned URL; the snapshots' cuts are ranged reads of the object).
 func TestProcedureOnS3(t *testing.T) {
 	srv := s3test.Start(t)
 	b := newProcBundle(t, s3test.Open(t, srv.NewBucket(t)))
