@@ -11,9 +11,11 @@ import (
 	"github.com/openvod/openvod/mp4"
 )
 
-// gopCutMax is the largest cut a picture of Snapshots gets: a picture
-// whose keyframe is further back is seeked in the source instead.
-const gopCutMax = 64 << 20
+// gopCutMax is the largest cut a picture of Snapshots gets, which bounds
+// the scratch space of a run's cuts (snapshotBatch of them): a picture
+// whose keyframe group is larger (over 25 s of 10 Mb/s video) is seeked
+// in the source instead.
+const gopCutMax = 32 << 20
 
 // gopCuts gives each picture of Snapshots an input of its own: a small
 // MP4 that openvod's cutter writes from the keyframe before the picture's
@@ -25,6 +27,7 @@ type gopCuts struct {
 	m    *mp4.Movie
 	dir  string
 	span float64 // seconds a cut goes past its time
+	max  int64   // the largest cut: gopCutMax
 	done func() error
 }
 
@@ -58,7 +61,7 @@ func newGOPCuts(src *Source, dir string) *gopCuts {
 		closeSrc()
 		return nil
 	}
-	return &gopCuts{r: r, m: m, dir: d, span: cutSpan(m), done: func() error {
+	return &gopCuts{r: r, m: m, dir: d, span: cutSpan(m), max: gopCutMax, done: func() error {
 		return errors.Join(os.RemoveAll(d), closeSrc())
 	}}
 }
@@ -83,7 +86,7 @@ func cutSpan(m *mp4.Movie) float64 {
 
 // input returns the ffmpeg input of picture i at time t (seconds of the
 // source) and whether it is a cut: the cut seeked to t, or, when the
-// cutter refuses the range or the cut would be over gopCutMax, the source
+// cutter refuses the range or the cut would be over g.max bytes, the source
 // seeked to t.
 func (g *gopCuts) input(src *Source, i int, t float64) (args []string, cut bool, err error) {
 	if g == nil {
@@ -92,7 +95,7 @@ func (g *gopCuts) input(src *Source, i int, t float64) (args []string, cut bool,
 	}
 	end := min(t+g.span, src.Duration)
 	p, err := clip.PlanFast(g.m, g.r, t, end, false)
-	if err != nil || p.Size > gopCutMax || p.EffectiveStart > t || !hasVideo(p) {
+	if err != nil || p.Size > g.max || p.EffectiveStart > t || !hasVideo(p) {
 		args, err = src.input("-ss", fsecs(t))
 		return args, false, err
 	}

@@ -120,8 +120,27 @@ func TestSnapshotsOfCutsAreTheSourceSeeks(t *testing.T) {
 }
 
 // TestGOPCutsFallBack: a source openvod's parser cannot read, or one
-// given by URL alone, gets no cuts, and its pictures seek in the source.
+// given by URL alone, gets no cuts, and its pictures seek in the source;
+// so does a picture whose cut would be over the size bound, and no file
+// is written for it.
 func TestGOPCutsFallBack(t *testing.T) {
+	src := fixtureSource(t, "bf2_gop1s.mp4")
+	cuts := newGOPCuts(src, t.TempDir())
+	cuts.max = 1000
+	args, cut, err := cuts.input(src, 0, 2.5)
+	if err != nil || cut {
+		t.Fatalf("a cut over the bound: cut %v, %v", cut, err)
+	}
+	if want := "file:" + mustAbs(t, src.Path); fmt.Sprint(args[:2]) != "[-ss 2.5]" || args[len(args)-1] != want {
+		t.Errorf("args %q, want a seek in %s", args, want)
+	}
+	if entries, err := os.ReadDir(cuts.dir); err != nil || len(entries) != 0 {
+		t.Errorf("the cuts' directory holds %d files (%v), want none", len(entries), err)
+	}
+	if err := cuts.close(); err != nil {
+		t.Fatal(err)
+	}
+
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.mp4")
 	if err := os.WriteFile(bad, []byte("not an MP4 at all"), 0o644); err != nil {
@@ -140,4 +159,13 @@ func TestGOPCutsFallBack(t *testing.T) {
 			t.Errorf("%+v: args %q, want a seek in the source", src, args)
 		}
 	}
+}
+
+func mustAbs(t *testing.T, path string) string {
+	t.Helper()
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
 }
