@@ -15,11 +15,12 @@ import (
 // snapshotBatch is the most inputs one ffmpeg run of Snapshots opens, and
 // snapshotBatchMedia the most media, in seconds, its inputs that seek in
 // the source itself may hold together. Such an input parses the source's
-// index (about 0.1 s and 20 MB for a 60-minute MP4), a cut (gopCuts) that
-// of a few frames, and each keeps a decoder: batches spare most of
-// ffmpeg's start-up per picture (0.7 s for one picture a run on that
-// source) while bounding a run's memory (about 250 MB for 10 inputs of
-// 60 minutes; a 10-hour source gets one seeking input a run).
+// whole index (about 0.1 s and 20 MB for a 60-minute MP4), the input of a
+// cut (gopCuts) the index of a few frames, and each keeps a decoder:
+// batches spare most of ffmpeg's start-up per picture (0.7 s for one
+// picture a run on that source) while bounding a run's memory (about
+// 250 MB for 10 seeking inputs of 60 minutes; a 10-hour source gets one
+// seeking input a run).
 const (
 	snapshotBatch      = 10
 	snapshotBatchMedia = 10 * 3600
@@ -46,8 +47,9 @@ const snapshotSpan = 10
 // ffmpeg's input -ss in a cut of that keyframe's group (gopCuts), or in
 // the source when it cannot be cut; up to snapshotBatch pictures per
 // ffmpeg run (fewer seeks in the source for sources over an hour), so
-// the cost grows with the count of pictures, not the source's length. SnapshotByTimeOffset, CoverBySnapshot and SampleSnapshot
-// (with SampleTimes) use it.
+// the cost grows with the count of pictures, not the source's length.
+// SnapshotByTimeOffset, CoverBySnapshot and SampleSnapshot (with
+// SampleTimes) use it.
 func Snapshots(ctx context.Context, src *Source, f ImageFormat, times []float64, dir string, opt Options) ([]Image, error) {
 	if err := src.needVideo("snapshot"); err != nil {
 		return nil, err

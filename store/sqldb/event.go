@@ -215,20 +215,23 @@ var eventStatusSQL = map[store.EventStatus]string{
 // LeaseForPullSQL is the statement of EventLeaseForPull on backend d, with
 // d's placeholders: the app, now twice, the limit, the token, the lease's
 // end. Backend tests check its plan.
-func LeaseForPullSQL(d *Dialect) string {
-	return d.rebind(`WITH picked AS MATERIALIZED (
+func LeaseForPullSQL(d *Dialect) string { return d.rebind(leaseForPullSQL(d)) }
+
+// leaseForPullSQL is LeaseForPullSQL with ? placeholders.
+func leaseForPullSQL(d *Dialect) string {
+	return `WITH picked AS MATERIALIZED (
 SELECT seq FROM event WHERE sub_app_id = ? AND state = 'pull' AND available_at <= ?
 AND (lease_until IS NULL OR lease_until <= ?)
 ORDER BY ` + cmp.Or(d.PullOrder, "seq") + ` LIMIT ? ` + d.ClaimLock + `
 )
 UPDATE event SET lease_token = ?, lease_until = ?, pulls = pulls + 1
 WHERE seq IN (SELECT seq FROM picked)
-RETURNING ` + eventColumns)
+RETURNING ` + eventColumns
 }
 
 // EventLeaseForPull implements store.Querier.
 func (q *querier) EventLeaseForPull(ctx context.Context, p *store.EventLeaseParams) ([]*openvod.Event, error) {
-	all, err := queryAll(ctx, q, q.write, scanEvent, LeaseForPullSQL(&q.d),
+	all, err := queryAll(ctx, q, q.write, scanEvent, leaseForPullSQL(&q.d),
 		p.SubAppID, timeArg(p.Now), timeArg(p.Now), p.Limit, p.Token, timeArg(p.Until))
 	if err != nil {
 		return nil, fmt.Errorf("event lease for pull %d: %w", p.SubAppID, err)
