@@ -35,6 +35,9 @@ func (c *Console) stream(w http.ResponseWriter, r *http.Request, s *store.Consol
 		c.internalError(w, "stream app", err)
 		return
 	}
+	// Watched before the first ping, which tells the client the stream is
+	// open: an event committed after it must wake this stream.
+	events := c.cfg.Hub.Watch(id)
 	since := c.cfg.NowFunc().Add(-time.Minute)
 	activity, err := c.cfg.Store.TaskActivity(ctx, id, since)
 	if err != nil {
@@ -91,7 +94,6 @@ func (c *Console) stream(w http.ResponseWriter, r *http.Request, s *store.Consol
 		}
 		return true
 	}
-	events := c.cfg.Hub.Watch(id)
 	tasks := time.NewTicker(c.cfg.TaskPoll)
 	defer tasks.Stop()
 	ping := time.NewTicker(c.cfg.PingInterval)
