@@ -176,7 +176,7 @@ func (t *Track) AppendSegment(dst []byte, src io.ReaderAt, n int) ([]byte, error
 	}
 	base := int64(len(dst))
 	h := base + int64(len(head))
-	if span := seg.SpanEnd - seg.SpanStart; len(runs) > 1 && span <= seg.Bytes+seg.Bytes/denseGap && ascending(runs) {
+	if span := seg.SpanEnd - seg.SpanStart; len(runs) > 1 && seg.dense() && ascending(runs) {
 		// Dense: one read of the span, then the gaps closed in place.
 		out := append(slices.Grow(dst, int(int64(len(head))+span)), head...)[:h+span]
 		if err := readFull(src, out[h:], seg.SpanStart); err != nil {
@@ -206,8 +206,8 @@ func (t *Track) AppendSegment(dst []byte, src io.ReaderAt, n int) ([]byte, error
 func (t *Track) appendBytes(n int) int64 {
 	seg := t.Segments[n]
 	body := seg.Bytes
-	if span := seg.SpanEnd - seg.SpanStart; span <= seg.Bytes+seg.Bytes/denseGap {
-		body = max(body, span)
+	if seg.dense() {
+		body = max(body, seg.SpanEnd-seg.SpanStart)
 	}
 	return segmentHeadBytes + 16*int64(seg.Samples) + body
 }
@@ -222,6 +222,10 @@ const segmentHeadBytes = 8 + 16 + 8 + 16 + 20 + 20 + 8
 // instead of one per run, as for a video segment of a file interleaved
 // sample by sample) rather than each run.
 const denseGap = 8
+
+// dense reports whether the gaps between s's runs are small enough
+// (denseGap) for its span to be read at once.
+func (s Segment) dense() bool { return s.SpanEnd-s.SpanStart <= s.Bytes+s.Bytes/denseGap }
 
 // ascending reports whether each run starts after the one before ends.
 func ascending(runs []Run) bool {

@@ -23,20 +23,22 @@ const gopCutMax = 32 << 20
 // few frames instead of the whole source's (about 0.1 s and 20 MB for a
 // 60-minute MP4). The source's moov is parsed once, by openvod's parser.
 type gopCuts struct {
-	r    io.ReaderAt
-	m    *mp4.Movie
-	dir  string
-	span float64 // seconds a cut goes past its time
-	max  int64   // the largest cut: gopCutMax
-	done func() error
+	r       io.ReaderAt
+	file    *os.File // the source, when newGOPCuts opened it
+	m       *mp4.Movie
+	dir     string
+	span    float64  // seconds a cut goes past its time
+	max     int64    // the largest cut: gopCutMax
+	written []string // cuts not yet released
 }
 
 // newGOPCuts returns the cuts of src, written into a directory of its own
 // under dir; nil when src's bytes are not at hand or openvod's parser
 // cannot read them within its budget (Snapshots then seeks in the source).
 func newGOPCuts(src *Source, dir string) *gopCuts {
-	r, size, closeSrc := src.Bytes, src.Size, func() error { return nil }
-	if r == nil {
+	g := &gopCuts{r: src.Bytes, max: gopCutMax}
+	size := src.Size
+	if g.r == nil {
 		if src.Path == "" {
 			return nil
 		}
@@ -44,26 +46,25 @@ func newGOPCuts(src *Source, dir string) *gopCuts {
 		if err != nil {
 			return nil
 		}
+		g.r, g.file = f, f
 		st, err := f.Stat()
 		if err != nil {
-			f.Close()
+			g.close()
 			return nil
 		}
-		r, size, closeSrc = f, st.Size(), f.Close
+		size = st.Size()
 	}
-	m, err := clip.ParseSource(r, size)
-	if err != nil {
-		closeSrc()
+	var err error
+	if g.m, err = clip.ParseSource(g.r, size); err != nil {
+		g.close()
 		return nil
 	}
-	d, err := os.MkdirTemp(dir, "gop-")
-	if err != nil {
-		closeSrc()
+	if g.dir, err = os.MkdirTemp(dir, "gop-"); err != nil {
+		g.close()
 		return nil
 	}
-	return &gopCuts{r: r, m: m, dir: d, span: cutSpan(m), max: gopCutMax, done: func() error {
-		return errors.Join(os.RemoveAll(d), closeSrc())
-	}}
+	g.span = cutSpan(g.m)
+	return g
 }
 
 // cutSpan is how far past a picture's time its cut goes, in seconds: a
@@ -104,6 +105,7 @@ func (g *gopCuts) input(src *Source, i int, t float64) (args []string, cut bool,
 	if err != nil {
 		return nil, false, err
 	}
+	g.written = append(g.written, path)
 	_, err = p.WriteTo(f, g.r)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -124,7 +126,14 @@ func (g *gopCuts) close() error {
 	if g == nil {
 		return nil
 	}
-	return g.done()
+	var err error
+	if g.dir != "" {
+		err = os.RemoveAll(g.dir)
+	}
+	if g.file != nil {
+		err = errors.Join(err, g.file.Close())
+	}
+	return err
 }
 
 // hasVideo reports whether p copies a video track.
@@ -142,9 +151,10 @@ func (g *gopCuts) release() error {
 	if g == nil {
 		return nil
 	}
-	entries, err := os.ReadDir(g.dir)
-	for _, e := range entries {
-		err = errors.Join(err, os.Remove(filepath.Join(g.dir, e.Name())))
+	var err error
+	for _, path := range g.written {
+		err = errors.Join(err, os.Remove(path))
 	}
+	g.written = g.written[:0]
 	return err
 }
